@@ -126,26 +126,25 @@ CHANNELS: Final = _names(Channel)
 KINDS: Final = _names(Kind)
 REASONS: Final = _names(Reason)
 
-EVENT_LOG_SCHEMA: Final = pl.Schema(
-    {
-        "time": pl.Datetime("ms"),
-        "event": pl.Enum(EVENT_NAMES),
-        "person": pl.Int32,  # whose account or inbox (the child when a guardian acts by proxy)
-        "actor": pl.Int32,  # who acted, where a person did
-        "actor_role": pl.Enum(ACTOR_ROLES),
-        "clinic": pl.Int32,
-        "staff": pl.Int32,
-        "case": pl.Int32,
-        "message": pl.Int32,
-        "channel": pl.Enum(CHANNELS),
-        "kind": pl.Enum(KINDS),
-        "reason": pl.Enum(REASONS),
-        "recipient": pl.Int32,  # alert_sent: the person whose mobile or e-mail got the alert
-        "alert_sms": pl.Boolean,  # settings after a change; recipient's choice at message_sent
-        "alert_email": pl.Boolean,
-        "duration_minutes": pl.Float32,  # staff handling time (case_answered)
-    }
-)
+_COLUMN_TYPES: dict[str, pl.DataType] = {
+    "time": pl.Datetime("ms"),
+    "event": pl.Enum(EVENT_NAMES),
+    "person": pl.Int32(),  # whose account or inbox (the child when a guardian acts by proxy)
+    "actor": pl.Int32(),  # who acted, where a person did
+    "actor_role": pl.Enum(ACTOR_ROLES),
+    "clinic": pl.Int32(),
+    "staff": pl.Int32(),
+    "case": pl.Int32(),
+    "message": pl.Int32(),
+    "channel": pl.Enum(CHANNELS),
+    "kind": pl.Enum(KINDS),
+    "reason": pl.Enum(REASONS),
+    "recipient": pl.Int32(),  # alert_sent: the person whose mobile or e-mail got the alert
+    "alert_sms": pl.Boolean(),  # settings after a change; recipient's choice at message_sent
+    "alert_email": pl.Boolean(),
+    "duration_minutes": pl.Float32(),  # staff handling time (case_answered)
+}
+EVENT_LOG_SCHEMA: Final = pl.Schema(_COLUMN_TYPES)
 """The event log's columns and types: a contract for the metrics and for stored runs."""
 
 # Buffer layout: (column, array typecode). Booleans are stored as -1 (null), 0 or 1.
@@ -245,7 +244,9 @@ class EventLog:
         columns: dict[str, pl.Series] = {}
         minutes = np.frombuffer(self._time, dtype=np.float64) if len(self) else np.empty(0)
         milliseconds = np.rint(minutes * 60_000.0).astype(np.int64)
-        epoch_ms = int(self.epoch.timestamp() * 1000) if self.epoch.tzinfo else _naive_ms(self.epoch)
+        epoch_ms = (
+            int(self.epoch.timestamp() * 1000) if self.epoch.tzinfo else _naive_ms(self.epoch)
+        )
         columns["time"] = pl.Series("time", milliseconds + epoch_ms, dtype=pl.Int64).cast(
             pl.Datetime("ms")
         )

@@ -6,14 +6,36 @@ fully determines a run.
 
 Defaults come from ``../shared/calibration.md`` where a published figure exists (the source is
 named beside the value) and are marked ``# assumption`` where none does.
+
+Reading a file (:meth:`Scenario.load`) never stops at the first mistake: every problem (TOML
+syntax, unknown keys with a "did you mean" hint, wrong types, out-of-range values, inconsistent
+sections) becomes a :class:`ScenarioProblem` with the dotted path of the field, and all of them are
+raised together as one :class:`ScenarioError` that names the file in every line.
 """
 
 from __future__ import annotations
 
+import difflib
+import hashlib
+import json
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Final, Literal
+from pathlib import Path
+from typing import Annotated, Any, Final, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "AGE_BANDS",
@@ -27,6 +49,8 @@ __all__ = [
     "OutreachSection",
     "PopulationSection",
     "Scenario",
+    "ScenarioError",
+    "ScenarioProblem",
     "age_band_of",
 ]
 
@@ -39,6 +63,9 @@ CASE_KINDS: Final = ("prescription_renewal", "health_declaration", "contact_form
 """Citizen-initiated case kinds (F1, R18); names match ``etj_sim.events.Kind``."""
 
 STAFF_ROLES: Final = ("nurse", "physician", "administrator")
+
+ALERT_CHANNELS: Final = ("sms", "email", "both")
+FAMILY_TYPES: Final = ("two_guardians", "single_guardian")
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 PositiveFloat = Annotated[float, Field(gt=0.0)]
@@ -60,19 +87,79 @@ class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
 
-def _check_bands(values: dict[str, float], field: str) -> None:
-    missing = [band for band in AGE_BANDS if band not in values]
-    unknown = [band for band in values if band not in AGE_BANDS]
-    if unknown:
-        raise ValueError(f"{field}: unknown age band(s) {unknown}; the bands are {list(AGE_BANDS)}")
-    if missing:
-        raise ValueError(f"{field}: missing age band(s) {missing}; give all of {list(AGE_BANDS)}")
+class _Inconsistencies(ValueError):
+    """Every inconsistency a section validator found, as (field, message) pairs.
+
+    A section validator collects all of them before raising, so a file with three mistakes in one
+    section reports three problems. Pydantic keeps this exception object in the error's context,
+    which is how :class:`ScenarioError` recovers the pairs.
+    """
+
+    def __init__(self, findings: Sequence[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{field}: {message}" for field, message in findings))
+        self.findings = list(findings)
 
 
-def _check_sum_to_one(values: dict[str, float], field: str) -> None:
+class _Findings:
+    """Collects inconsistencies while a validator runs, then raises them all at once."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def add(self, field: str, message: str) -> None:
+        self.items.append((field, message))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise _Inconsistencies(self.items)
+
+
+def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest candidate, or an empty string if none is close."""
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean '{matches[0]}'?" if matches else ""
+
+
+def _check_keys(
+    values: Mapping[str, object],
+    field: str,
+    allowed: Sequence[str],
+    noun: str,
+    findings: _Findings,
+    *,
+    require_all: bool,
+) -> None:
+    """Unknown keys (with a hint) and, if ``require_all``, missing keys of a fixed-key table."""
+    for key in values:
+        if key not in allowed:
+            findings.add(
+                field,
+                f"unknown {noun} '{key}'{_did_you_mean(key, allowed)} (the {noun}s are "
+                f"{', '.join(allowed)})",
+            )
+    missing = [key for key in allowed if key not in values]
+    if require_all and missing:
+        findings.add(
+            field,
+            f"missing {noun}(s) {', '.join(missing)}; give every one of {', '.join(allowed)}",
+        )
+
+
+def _check_bands(values: Mapping[str, object], field: str, findings: _Findings) -> None:
+    _check_keys(values, field, AGE_BANDS, "age band", findings, require_all=True)
+
+
+def _check_sum_to_one(values: Mapping[str, float], field: str, findings: _Findings) -> None:
     total = sum(values.values())
     if abs(total - 1.0) > 1e-6:
-        raise ValueError(f"{field}: proportions must sum to 1, they sum to {total:.6g}")
+        findings.add(field, f"the shares must sum to 1, they sum to {total:.6g}")
+
+
+def _fill_missing_with_zero(value: object, keys: Sequence[str]) -> object:
+    """A share table may leave out keys it gives no weight; readers may still index every key."""
+    if isinstance(value, Mapping):
+        return {**dict.fromkeys(keys, 0.0), **value}
+    return value
 
 
 class PopulationSection(_Section):
@@ -83,7 +170,9 @@ class PopulationSection(_Section):
     """Age profile: SCB/Sweco population by age, 2016-12-31 (calibration.md, "Age profile")."""
     municipality: str = "Exempelstad"  # assumption: the name used in synthetic addresses
     female_share: Share = 0.498  # SCB: men 50.2% / women 49.8% (calibration.md)
-    samordningsnummer_share: Share = 0.034  # ~360,000 active of 10.59M (statenspersonadressregister)
+    samordningsnummer_share: Share = (
+        0.034  # ~360,000 active of 10.59M (statenspersonadressregister)
+    )
     protected_share: Share = 0.00226  # 23,938 of 10,587,710 (tidningensyre.se 2021; SCB 2024)
     family_types: dict[str, Share] = {
         # 70% two-parent, >20% single parent of 1.2M families (SCB 2022), scaled to sum to 1
@@ -142,24 +231,33 @@ class PopulationSection(_Section):
     }
     engagement_dispersion: PositiveFloat = 0.8  # assumption: log-normal sigma between persons
 
-    @model_validator(mode="after")
-    def _check(self) -> PopulationSection:
-        for field in (
-            "bankid_share_by_age",
-            "mobile_share_by_age",
-            "email_share_by_age",
-            "active_account_share_by_age",
-            "logins_per_month_by_age",
-        ):
-            _check_bands(getattr(self, field), field)
-        unknown = set(self.family_types) - {"two_guardians", "single_guardian"}
-        if unknown:
-            raise ValueError(
-                f"family_types: unknown type(s) {sorted(unknown)}; "
-                "the types are 'two_guardians' and 'single_guardian'"
-            )
-        _check_sum_to_one(self.family_types, "family_types")
-        return self
+    @field_validator("family_types", mode="before")
+    @classmethod
+    def _fill_family_types(cls, value: object) -> object:
+        return _fill_missing_with_zero(value, FAMILY_TYPES)
+
+    @field_validator(
+        "bankid_share_by_age",
+        "mobile_share_by_age",
+        "email_share_by_age",
+        "active_account_share_by_age",
+        "logins_per_month_by_age",
+    )
+    @classmethod
+    def _check_by_age(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        findings = _Findings()
+        _check_bands(value, str(info.field_name), findings)
+        findings.raise_if_any()
+        return value
+
+    @field_validator("family_types")
+    @classmethod
+    def _check_family_types(cls, value: dict[str, float]) -> dict[str, float]:
+        findings = _Findings()
+        _check_keys(value, "family_types", FAMILY_TYPES, "type", findings, require_all=False)
+        _check_sum_to_one(value, "family_types", findings)
+        findings.raise_if_any()
+        return value
 
 
 class AlertsSection(_Section):
@@ -174,17 +272,23 @@ class AlertsSection(_Section):
         "email": 0.2,
         "both": 0.25,
     }
-    guardian_contacts_share: Share = 0.6  # assumption: children's settings with guardian contacts (R13)
+    guardian_contacts_share: Share = (
+        0.6  # assumption: children's settings with guardian contacts (R13)
+    )
 
-    @model_validator(mode="after")
-    def _check(self) -> AlertsSection:
-        unknown = set(self.channel_split) - {"sms", "email", "both"}
-        if unknown:
-            raise ValueError(
-                f"channel_split: unknown channel(s) {sorted(unknown)}; use 'sms', 'email', 'both'"
-            )
-        _check_sum_to_one(self.channel_split, "channel_split")
-        return self
+    @field_validator("channel_split", mode="before")
+    @classmethod
+    def _fill_channel_split(cls, value: object) -> object:
+        return _fill_missing_with_zero(value, ALERT_CHANNELS)
+
+    @field_validator("channel_split")
+    @classmethod
+    def _check_channel_split(cls, value: dict[str, float]) -> dict[str, float]:
+        findings = _Findings()
+        _check_keys(value, "channel_split", ALERT_CHANNELS, "channel", findings, require_all=False)
+        _check_sum_to_one(value, "channel_split", findings)
+        findings.raise_if_any()
+        return value
 
 
 class HandlingTime(_Section):
@@ -219,31 +323,51 @@ class ClinicsSection(_Section):
     local_eservices: list[str] = ["Provsvar"]  # assumption: one local e-service per clinic (R18)
     dialogue_continue_share: Share = 0.3  # assumption: chance a case needs another round (F4)
 
+    @field_validator("staff_per_clinic")
+    @classmethod
+    def _check_staff(cls, value: dict[str, int]) -> dict[str, int]:
+        findings = _Findings()
+        # Every role must be listed (0 for none): a role left out of a file would otherwise
+        # silently mean "no such staff", which is rarely what a planner meant.
+        _check_keys(value, "staff_per_clinic", STAFF_ROLES, "role", findings, require_all=True)
+        if value and sum(value.values()) == 0:
+            findings.add("staff_per_clinic", "a clinic needs at least one staff member")
+        findings.raise_if_any()
+        return value
+
+    @field_validator("handling_time")
+    @classmethod
+    def _check_handling_time(cls, value: dict[str, HandlingTime]) -> dict[str, HandlingTime]:
+        findings = _Findings()
+        kinds = (*CASE_KINDS, "reply")
+        _check_keys(value, "handling_time", kinds, "kind", findings, require_all=True)
+        findings.raise_if_any()
+        return value
+
+    @field_validator("open_weekdays")
+    @classmethod
+    def _check_open_weekdays(cls, value: list[int]) -> list[int]:
+        findings = _Findings()
+        if not value:
+            findings.add("open_weekdays", "give at least one weekday (0 = Monday ... 6 = Sunday)")
+        repeated = sorted({day for day in value if value.count(day) > 1})
+        if repeated:
+            findings.add(
+                "open_weekdays", f"weekday(s) {repeated} given more than once; give each day once"
+            )
+        findings.raise_if_any()
+        return value
+
     @model_validator(mode="after")
     def _check(self) -> ClinicsSection:
-        unknown = set(self.staff_per_clinic) - set(STAFF_ROLES)
-        if unknown:
-            raise ValueError(
-                f"staff_per_clinic: unknown role(s) {sorted(unknown)}; roles are {list(STAFF_ROLES)}"
-            )
-        if sum(self.staff_per_clinic.values()) == 0:
-            raise ValueError("staff_per_clinic: a clinic needs at least one staff member")
+        findings = _Findings()
         if self.shift_end_hour <= self.shift_start_hour:
-            raise ValueError(
-                f"shift_end_hour ({self.shift_end_hour}) must be after "
-                f"shift_start_hour ({self.shift_start_hour})"
+            findings.add(
+                "shift_end_hour",
+                f"the shift must end after it starts: shift_end_hour is {self.shift_end_hour:g}, "
+                f"shift_start_hour is {self.shift_start_hour:g}",
             )
-        needed = {*CASE_KINDS, "reply"}
-        missing = needed - set(self.handling_time)
-        unknown_kinds = set(self.handling_time) - needed
-        if missing:
-            raise ValueError(f"handling_time: missing kind(s) {sorted(missing)}")
-        if unknown_kinds:
-            raise ValueError(
-                f"handling_time: unknown kind(s) {sorted(unknown_kinds)}; kinds are {sorted(needed)}"
-            )
-        if len(set(self.open_weekdays)) != len(self.open_weekdays) or not self.open_weekdays:
-            raise ValueError("open_weekdays: give each weekday (0 = Monday) once, at least one")
+        findings.raise_if_any()
         return self
 
 
@@ -276,24 +400,43 @@ class DemandSection(_Section):
     ]  # fmt: skip
     attachment_share: Share = 0.1  # assumption: cases with an attachment (F5)
 
-    @model_validator(mode="after")
-    def _check(self) -> DemandSection:
-        unknown = set(self.cases_per_person_per_year) - set(CASE_KINDS)
-        if unknown:
-            raise ValueError(
-                f"cases_per_person_per_year: unknown kind(s) {sorted(unknown)}; "
-                f"kinds are {list(CASE_KINDS)}"
-            )
-        _check_bands(self.age_multiplier, "age_multiplier")
-        if len(self.weekday_weights) != 7 or sum(self.weekday_weights) <= 0:
-            raise ValueError("weekday_weights: give 7 weights (Monday first), not all zero")
-        if len(self.hour_weights) != 24 or sum(self.hour_weights) <= 0:
-            raise ValueError("hour_weights: give 24 weights (hour 0 first), not all zero")
-        return self
+    @field_validator("cases_per_person_per_year")
+    @classmethod
+    def _check_case_kinds(cls, value: dict[str, float]) -> dict[str, float]:
+        findings = _Findings()
+        # All kinds required (0 for none), for the same reason as clinics.staff_per_clinic.
+        field = "cases_per_person_per_year"
+        _check_keys(value, field, CASE_KINDS, "kind", findings, require_all=True)
+        findings.raise_if_any()
+        return value
+
+    @field_validator("age_multiplier")
+    @classmethod
+    def _check_age_multiplier(cls, value: dict[str, float]) -> dict[str, float]:
+        findings = _Findings()
+        _check_bands(value, "age_multiplier", findings)
+        findings.raise_if_any()
+        return value
+
+    @field_validator("weekday_weights", "hour_weights")
+    @classmethod
+    def _check_weights(cls, value: list[float], info: ValidationInfo) -> list[float]:
+        findings = _Findings()
+        field = str(info.field_name)
+        count, first = (7, "Monday") if field == "weekday_weights" else (24, "hour 0")
+        if len(value) != count:
+            findings.add(field, f"give {count} weights ({first} first), not {len(value)}")
+        elif sum(value) <= 0:
+            findings.add(field, "the weights are all zero; at least one must be positive")
+        findings.raise_if_any()
+        return value
 
 
 class OutreachSection(_Section):
-    """Staff-initiated messages: notices, pre-visit information, forms, questions (R19, F2, F3, F7)."""
+    """Staff-initiated messages: notices, pre-visit information, forms, questions.
+
+    Rules: R19 (staff start communication), F2, F3, F7.
+    """
 
     appointment_notices_per_person_per_year: NonNegativeFloat = 1.5  # assumption
     digital_notice_share: Share = 0.6  # ~60% of notices can be sent digitally (VGR; target 90%)
@@ -313,8 +456,13 @@ class Campaign(_Section):
 
     @model_validator(mode="after")
     def _check(self) -> Campaign:
+        findings = _Findings()
         if self.max_age < self.min_age:
-            raise ValueError(f"max_age ({self.max_age}) is below min_age ({self.min_age})")
+            findings.add(
+                "max_age",
+                f"the age range is empty: max_age {self.max_age} is below min_age {self.min_age}",
+            )
+        findings.raise_if_any()
         return self
 
 
@@ -331,11 +479,17 @@ class BehaviourSection(_Section):
     reply_share: Share = 0.3  # assumption: citizen replies to a staff answer (F4 round)
     reply_delay_hours_median: PositiveFloat = 12.0  # assumption
     form_completion_share: Share = 0.8  # assumption (F3)
-    settings_edit_after_13_share: Share = 0.5  # assumption: young people who edit when prompted (R14)
+    settings_edit_after_13_share: Share = (
+        0.5  # assumption: young people who edit when prompted (R14)
+    )
 
 
 class Scenario(_Section):
-    """One scenario: what a planner changes, what a researcher sweeps. Frozen and validated."""
+    """One scenario: what a planner changes, what a researcher sweeps. Frozen and validated.
+
+    Build one with :meth:`load` (a TOML file, or the ``scenario.json`` of an earlier run),
+    :meth:`loads` (TOML text) or the constructor; derive variants with :meth:`with_overrides`.
+    """
 
     name: Annotated[str, Field(min_length=1)] = "unnamed"
     description: str = ""
@@ -351,10 +505,424 @@ class Scenario(_Section):
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
-        for index, campaign in enumerate(self.campaigns):
-            if campaign.day >= self.duration_days:
-                raise ValueError(
-                    f"campaigns[{index}].day ({campaign.day}) is not within the run of "
-                    f"{self.duration_days} days"
-                )
+        findings = _Findings()
+        _check_campaign_days(
+            self.duration_days,
+            [(index, campaign.name, campaign.day) for index, campaign in enumerate(self.campaigns)],
+            findings,
+        )
+        findings.raise_if_any()
         return self
+
+    # -- reading -------------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | Path) -> Scenario:
+        """Read and validate a scenario file: TOML, or JSON (the ``scenario.json`` of a run).
+
+        Raises :class:`ScenarioError` listing every problem, each with the file name.
+        """
+        file = Path(path)
+        source = str(path)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ScenarioError(source, [ScenarioProblem("", "file not found")]) from None
+        except IsADirectoryError:
+            raise ScenarioError(
+                source, [ScenarioProblem("", "is a folder, not a scenario file")]
+            ) from None
+        except UnicodeDecodeError as error:
+            raise ScenarioError(
+                source, [ScenarioProblem("", f"not UTF-8 text (bad byte at offset {error.start})")]
+            ) from None
+        except OSError as error:
+            raise ScenarioError(
+                source, [ScenarioProblem("", f"cannot read: {error.strerror}")]
+            ) from None
+        if file.suffix.lower() == ".json":
+            return cls._loads_json(text, source=source)
+        return cls.loads(text, source=source)
+
+    @classmethod
+    def loads(cls, text: str, *, source: str = "<string>") -> Scenario:
+        """Validate a scenario given as TOML text; ``source`` names it in error messages."""
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise ScenarioError(source, [_syntax_problem(error)]) from None
+        # Strict: TOML has real numbers, booleans and dates, so a quoted "5" where a number
+        # belongs is a mistake in the file, not something to coerce silently.
+        return cls._validate(data, source=source, strict=True)
+
+    @classmethod
+    def _loads_json(cls, text: str, *, source: str) -> Scenario:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ScenarioError(
+                source, [ScenarioProblem("", error.msg, error.lineno, error.colno)]
+            ) from None
+        if not isinstance(data, dict):
+            raise ScenarioError(source, [ScenarioProblem("", "expected a JSON object")])
+        # Lax: JSON has no date type, so start_date arrives as text.
+        return cls._validate(data, source=source, strict=False)
+
+    @classmethod
+    def _validate(cls, data: dict[str, Any], *, source: str, strict: bool) -> Scenario:
+        try:
+            return cls.model_validate(data, strict=strict)
+        except ValidationError as error:
+            raise ScenarioError(source, _problems_of(error, data)) from None
+
+    # -- deriving ------------------------------------------------------------------------------
+
+    def with_overrides(
+        self, overrides: Mapping[str, object], *, source: str = "overrides"
+    ) -> Scenario:
+        """A copy with the values at dotted keys replaced, validated again.
+
+        Keys are dotted paths as in the file: ``"alerts.opt_in_share"``,
+        ``"clinics.staff_per_clinic.nurse"``, ``"campaigns[0].day"``. A key replaces the value
+        it names (a whole section or table too). Unknown keys are errors with a "did you mean"
+        hint; all problems are raised together as one :class:`ScenarioError` from ``source``.
+        """
+        data = self.model_dump()
+        problems = [
+            problem
+            for key, value in overrides.items()
+            if (problem := _apply_override(data, key, value)) is not None
+        ]
+        if problems:
+            # Report the values of the good keys too, so one error lists everything.
+            try:
+                type(self).model_validate(data)
+            except ValidationError as error:
+                problems.extend(_problems_of(error, data))
+            raise ScenarioError(source, problems)
+        return type(self)._validate(data, source=source, strict=False)
+
+    # -- identity and writing ------------------------------------------------------------------
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of the canonical JSON of every value, defaults included.
+
+        Independent of key order and formatting in the file, of ``1`` versus ``1.0`` and of
+        leaving a default out; it changes when any value (or a default in this module) changes.
+        """
+        canonical = json.dumps(
+            self.model_dump(mode="json"),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            allow_nan=False,
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    @property
+    def short_hash(self) -> str:
+        """The first 12 hex digits of :attr:`content_hash`, for folder names and tables."""
+        return self.content_hash[:12]
+
+    def to_toml(self) -> str:
+        """The scenario as TOML with every value written out; :meth:`loads` reads it back equal."""
+        lines: list[str] = []
+        _emit_table(lines, (), self.model_dump())
+        return "\n".join(lines).strip() + "\n"
+
+
+def _check_campaign_days(
+    duration_days: int, campaigns: Sequence[tuple[int, str, int]], findings: _Findings
+) -> None:
+    for index, name, day in campaigns:
+        if day >= duration_days:
+            findings.add(
+                f"campaigns[{index}].day",
+                f"campaign '{name}' is on day {day}, outside the run of {duration_days} days "
+                f"(duration_days; days count from 0, so the last day is {duration_days - 1})",
+            )
+
+
+# -- problems and their report ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioProblem:
+    """One thing wrong with a scenario, at a dotted ``path`` such as ``clinics.staff_per_clinic``.
+
+    ``line`` and ``column`` (1-based) are known for syntax errors only; ``path`` is empty for
+    problems with the file as a whole.
+    """
+
+    path: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def render(self, source: str) -> str:
+        """``FILE: path: message``, or ``FILE:LINE:COL: message`` where the position is known."""
+        where = source
+        if self.line is not None:
+            where += f":{self.line}" + (f":{self.column}" if self.column is not None else "")
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ScenarioError(ValueError):
+    """Every problem found in one scenario source; its text has one problem per line."""
+
+    def __init__(self, source: str, problems: Sequence[ScenarioProblem]) -> None:
+        # Both in args, so the error survives pickling (experiments run in other processes).
+        super().__init__(source, list(problems))
+        self.source = source
+        self.problems = list(problems)
+
+    def __str__(self) -> str:
+        return "\n".join(problem.render(self.source) for problem in self.problems)
+
+
+_TOML_POSITION: Final = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+
+
+def _syntax_problem(error: tomllib.TOMLDecodeError) -> ScenarioProblem:
+    """tomllib's message ends in "(at line 3, column 9)"; move that into the problem's fields."""
+    text = str(error)
+    line: int | None = None
+    column: int | None = None
+    match = _TOML_POSITION.search(text)
+    if match:
+        text = text[: match.start()]
+        line, column = int(match.group(1)), int(match.group(2))
+    text = re.sub(r"\s*\(at end of document\)$", " at the end of the file", text)
+    return ScenarioProblem("", f"TOML syntax error: {text}", line, column)
+
+
+def _dotted(loc: Sequence[int | str]) -> str:
+    """``("campaigns", 0, "day")`` -> ``"campaigns[0].day"``."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else part
+    return path
+
+
+def _unwrap(annotation: object) -> object:
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def _model_at(loc: Sequence[int | str]) -> type[BaseModel] | None:
+    """The section model that the key at ``loc`` belongs to, following lists and tables."""
+    node: object = Scenario
+    for part in loc:
+        node = _unwrap(node)
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            field = node.model_fields.get(str(part))
+            if field is None:
+                return None
+            node = field.annotation
+        elif get_origin(node) in (list, dict):
+            node = get_args(node)[-1]
+        else:
+            return None
+    node = _unwrap(node)
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        return node
+    return None
+
+
+def _section_fields(model: type[BaseModel], prefix: str) -> list[str]:
+    """Dotted paths of all keys under ``model``, nested sections included."""
+    paths: list[str] = []
+    for name, field in model.model_fields.items():
+        path = f"{prefix}.{name}" if prefix else name
+        paths.append(path)
+        inner = _unwrap(field.annotation)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            paths.extend(_section_fields(inner, path))
+    return paths
+
+
+def _unknown_key_message(
+    parent: str, key: str, allowed: Sequence[str], *, full_path: bool = False
+) -> str:
+    """An "unknown key" message with the closest allowed key here or, failing that, elsewhere.
+
+    ``full_path`` spells the hint as a whole dotted key (overrides are dotted keys).
+    """
+    matches = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
+    if matches:
+        prefix = f"{parent}." if full_path and parent else ""
+        return f"unknown key; did you mean '{prefix}{matches[0]}'?"
+    # A key often lands in the wrong section ("opt_in_nudge_share" under [alerts]).
+    elsewhere = [path for path in _section_fields(Scenario, "") if path != parent]
+    leaves = {path.rsplit(".", 1)[-1]: path for path in reversed(elsewhere)}
+    match = difflib.get_close_matches(key, list(leaves), n=1, cutoff=0.8)
+    if match:
+        path = leaves[match[0]]
+        section = path.rsplit(".", 1)[0] if "." in path else "the top level"
+        where = f"the [{section}] section" if "." in path else section
+        return f"unknown key here; did you mean '{path}' (it belongs in {where})?"
+    level = f"[{parent}]" if parent else "the top level"
+    return f"unknown key; the keys of {level} are {', '.join(allowed)}"
+
+
+_PYDANTIC_MESSAGES: Final = {
+    "missing": "required key is missing",
+    "date_type": "should be a date, written without quotes: start_date = 2026-01-05",
+}
+
+
+def _problems_of(error: ValidationError, data: Mapping[str, Any]) -> list[ScenarioProblem]:
+    """Translate pydantic's errors into problems at dotted paths, keeping validators' messages."""
+    problems: list[ScenarioProblem] = []
+    top_level_checked = False
+    for detail in error.errors():
+        loc = detail["loc"]
+        kind = detail["type"]
+        cause = detail.get("ctx", {}).get("error")
+        if isinstance(cause, _Inconsistencies):
+            top_level_checked = top_level_checked or not loc
+            for field, message in cause.findings:
+                if loc and loc[-1] == field:
+                    # A field validator: the path already ends in the field.
+                    problems.append(ScenarioProblem(_dotted(loc), message))
+                elif loc:
+                    # A section's (model) validator: the path is the section's, the message
+                    # starts with the field it is about.
+                    problems.append(ScenarioProblem(_dotted(loc), f"{field}: {message}"))
+                else:
+                    problems.append(ScenarioProblem(field, message))
+        elif kind == "extra_forbidden":
+            model = _model_at(loc[:-1])
+            allowed = list(model.model_fields) if model is not None else []
+            problems.append(
+                ScenarioProblem(
+                    _dotted(loc), _unknown_key_message(_dotted(loc[:-1]), str(loc[-1]), allowed)
+                )
+            )
+        else:
+            message = _PYDANTIC_MESSAGES.get(kind, detail["msg"])
+            message = message.removeprefix("Value error, ")
+            given = detail.get("input")
+            if kind != "missing" and not isinstance(given, dict | list):
+                message += f" (got {given!r})"
+            problems.append(ScenarioProblem(_dotted(loc), message))
+    if not top_level_checked:
+        # The scenario-wide check runs only when every section is valid; run it on the raw
+        # values too, so that one report lists every problem.
+        problems.extend(_raw_campaign_day_problems(data))
+    return problems
+
+
+def _raw_campaign_day_problems(data: Mapping[str, Any]) -> list[ScenarioProblem]:
+    duration_days = data.get("duration_days", Scenario.model_fields["duration_days"].default)
+    campaigns = data.get("campaigns", [])
+    if not isinstance(duration_days, int) or duration_days <= 0 or not isinstance(campaigns, list):
+        return []
+    findings = _Findings()
+    _check_campaign_days(
+        duration_days,
+        [
+            (index, str(campaign.get("name", "?")), campaign["day"])
+            for index, campaign in enumerate(campaigns)
+            if isinstance(campaign, dict) and type(campaign.get("day")) is int
+        ],
+        findings,
+    )
+    return [ScenarioProblem(field, message) for field, message in findings.items]
+
+
+# -- overrides ----------------------------------------------------------------------------------
+
+
+def _apply_override(data: dict[str, Any], key: str, value: object) -> ScenarioProblem | None:
+    """Set ``value`` at dotted ``key`` inside a model dump, or say why the key is wrong."""
+    parts = [part for part in re.split(r"[.\[\]]+", key) if part]
+    if not parts:
+        return ScenarioProblem(key, "empty key")
+    node: Any = data
+    for depth, part in enumerate(parts):
+        here = ".".join(parts[:depth])
+        last = depth == len(parts) - 1
+        if isinstance(node, dict):
+            if part not in node:
+                model = _model_at([int(p) if p.isdigit() else p for p in parts[:depth]])
+                allowed = list(model.model_fields) if model is not None else list(node)
+                message = _unknown_key_message(here, part, allowed, full_path=True)
+                return ScenarioProblem(key, message)
+            if last:
+                node[part] = value
+            else:
+                node = node[part]
+        elif isinstance(node, list):
+            if not node:
+                return ScenarioProblem(key, f"'{here}' is an empty list; replace it as a whole")
+            if not part.isdigit() or int(part) >= len(node):
+                return ScenarioProblem(
+                    key,
+                    f"'{here}' has {len(node)} entries; give an index from 0 to {len(node) - 1}",
+                )
+            if last:
+                node[int(part)] = value
+            else:
+                node = node[int(part)]
+        else:
+            return ScenarioProblem(key, f"'{here}' is a single value, it has no key '{part}'")
+    return None
+
+
+# -- TOML writing (tomllib only reads) ----------------------------------------------------------
+
+_BARE_KEY: Final = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else json.dumps(key, ensure_ascii=False)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        # JSON string escapes are valid TOML basic-string escapes; DEL must be escaped too.
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        items = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
+        return "{ " + items + " }" if items else "{}"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+def _is_table_list(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _emit_table(lines: list[str], path: tuple[str, ...], table: Mapping[str, object]) -> None:
+    header = ".".join(_toml_key(part) for part in path)
+    plain = {k: v for k, v in table.items() if not isinstance(v, dict) and not _is_table_list(v)}
+    if path and (plain or not table):
+        lines.extend(["", f"[{header}]"])
+    lines.extend(f"{_toml_key(key)} = {_toml_value(value)}" for key, value in plain.items())
+    for key, value in table.items():
+        if isinstance(value, dict):
+            _emit_table(lines, (*path, key), value)
+        elif _is_table_list(value):
+            assert isinstance(value, list)
+            for item in value:
+                lines.extend(["", f"[[{'.'.join(_toml_key(p) for p in (*path, key))}]]"])
+                lines.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in item.items())

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print throughput and memory figures (not tests)."""

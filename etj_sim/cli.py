@@ -1,0 +1,334 @@
+"""The ``etj-sim`` command: scenario files in, summary table and Parquet files out.
+
+Pipeline position: the outermost layer, for a shell. It reads ``scenarios/*.toml`` into a
+``Scenario`` (``etj_sim.scenario``), hands it to ``etj_sim.simulation.simulate`` (which runs
+population -> domain -> simulation -> event log), prints the headline summary (metrics) and writes
+the event log, summary and population as Parquet plus the report (``etj_sim.report``) if present.
+
+Subcommands::
+
+    etj-sim validate FILE...                   every problem of every file; exit 1 if any
+    etj-sim scenarios [--dir DIR]              the shipped scenarios
+    etj-sim run SCENARIO [--seed N] [--out DIR] [--set KEY=VALUE ...]
+
+Exit codes: 0 done; 1 problems found (``validate``) or the run failed; 2 bad input (usage,
+missing or invalid scenario, unusable ``--out``), in which case nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import importlib
+import json
+import os
+import shutil
+import sys
+import textwrap
+import tomllib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from etj_sim.scenario import Scenario, ScenarioError, ScenarioProblem
+
+__all__ = ["SHIPPED_SCENARIOS_DIR", "find_scenario", "format_summary", "main", "shipped_scenarios"]
+
+SHIPPED_SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+"""``scenarios/`` of the checkout this package runs from (installed in editable mode)."""
+
+DEFAULT_SEED = 1
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_BAD_INPUT = 2
+
+OUTPUT_FILES = ("events.parquet", "summary.parquet", "population.parquet", "scenario.json")
+
+
+# -- scenarios ----------------------------------------------------------------------------------
+
+
+def shipped_scenarios(folder: Path = SHIPPED_SCENARIOS_DIR) -> list[Path]:
+    """The scenario files in ``folder`` (not its subfolders, which hold experiments), by name."""
+    return sorted(folder.glob("*.toml"))
+
+
+def find_scenario(reference: str, folder: Path = SHIPPED_SCENARIOS_DIR) -> Scenario:
+    """Load a scenario given as a path, or as the name of a shipped one (``baseline``).
+
+    Raises ``ScenarioError`` when it is neither, with the closest shipped name as a hint.
+    """
+    path = Path(reference)
+    if path.exists() or path.suffix.lower() in (".toml", ".json") or os.sep in reference:
+        return Scenario.load(path)
+    shipped = folder / f"{reference}.toml"
+    if shipped.exists():
+        return Scenario.load(shipped)
+    names = [file.stem for file in shipped_scenarios(folder)]
+    matches = difflib.get_close_matches(reference, names, n=1)
+    hint = f"did you mean '{matches[0]}'? " if matches else ""
+    message = (
+        f"no such file, and no shipped scenario of that name; {hint}"
+        f"the shipped scenarios are: {', '.join(names) or '(none)'}"
+    )
+    raise ScenarioError(reference, [ScenarioProblem("", message)])
+
+
+def _parse_override(text: str) -> tuple[str, object]:
+    """``KEY=VALUE``; VALUE is read as TOML (``0.6``, ``true``, ``[1, 2]``), else as text."""
+    key, separator, raw = text.partition("=")
+    if not separator or not key.strip():
+        raise ScenarioError(
+            "--set", [ScenarioProblem(text, "give KEY=VALUE, e.g. alerts.opt_in_share=0.6")]
+        )
+    try:
+        value: object = tomllib.loads(f"value = {raw.strip()}")["value"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key.strip(), value
+
+
+# -- output -------------------------------------------------------------------------------------
+
+
+def _format_value(metric: str, value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if value != value:  # NaN: a metric with nothing to measure
+            return "-"
+        if metric.endswith(("_share", "_share_7d", "utilisation")):
+            return f"{value:.1%}"
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def format_summary(summary: Mapping[str, object]) -> str:
+    """A two-column table (metric, value) of one summary row; shares shown as percentages."""
+    rows = [(metric, _format_value(metric, value)) for metric, value in summary.items()]
+    metric_width = max([len("metric"), *(len(metric) for metric, _ in rows)])
+    value_width = max([len("value"), *(len(value) for _, value in rows)])
+    lines = [f"{'metric':<{metric_width}}  {'value':>{value_width}}"]
+    lines.append(f"{'-' * metric_width}  {'-' * value_width}")
+    lines.extend(f"{metric:<{metric_width}}  {value:>{value_width}}" for metric, value in rows)
+    return "\n".join(lines)
+
+
+def _write_atomically(folder: Path, name: str, write: Callable[[Path], None]) -> None:
+    """Write to a temporary name in ``folder``, then rename: readers never see half a file."""
+    temporary = folder / f".{name}.{os.getpid()}.tmp"
+    try:
+        write(temporary)
+        os.replace(temporary, folder / name)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _write_run(result: Any, summary: Any, scenario: Scenario, seed: int, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_atomically(folder, "events.parquet", result.events.write_parquet)
+    _write_atomically(folder, "summary.parquet", summary.write_parquet)
+    _write_atomically(folder, "population.parquet", result.population.write_parquet)
+    scenario_json = scenario.model_dump_json(indent=2) + "\n"
+    _write_atomically(folder, "scenario.json", lambda path: _write_text(path, scenario_json))
+    # The seed is not part of the scenario; without it the folder could not be reproduced.
+    run_json = json.dumps(
+        {"scenario": scenario.name, "scenario_hash": scenario.content_hash, "seed": seed},
+        indent=2,
+    )
+    _write_atomically(folder, "run.json", lambda path: _write_text(path, run_json + "\n"))
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def _report_writer() -> Callable[[Any, Path], object] | None:
+    """``etj_sim.report.write_report`` if the report stage exists, else None."""
+    try:
+        module = importlib.import_module("etj_sim.report")
+    except ModuleNotFoundError as error:
+        # Only the report's own absence is tolerated; a dependency missing inside it is an error.
+        if error.name != "etj_sim.report":
+            raise
+        return None
+    writer: Callable[[Any, Path], object] | None = getattr(module, "write_report", None)
+    return writer
+
+
+# -- subcommands --------------------------------------------------------------------------------
+
+
+def _expand(paths: Sequence[str]) -> Iterator[Path]:
+    for reference in paths:
+        path = Path(reference)
+        if path.is_dir():
+            yield from shipped_scenarios(path)
+        else:
+            yield path
+
+
+def _validate(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    found_problems = False
+    for path in _expand(arguments.files):
+        try:
+            scenario = Scenario.load(path)
+        except ScenarioError as error:
+            found_problems = True
+            print(error, file=out)
+        else:
+            print(
+                f"{path}: ok ({scenario.name}: {scenario.population.size:,} people, "
+                f"{scenario.duration_days} days, hash {scenario.short_hash})",
+                file=out,
+            )
+    return EXIT_PROBLEMS if found_problems else EXIT_OK
+
+
+def _scenarios(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    folder: Path = arguments.dir
+    files = shipped_scenarios(folder)
+    if not files:
+        print(f"{folder}: no scenario files (*.toml) here", file=err)
+        return EXIT_PROBLEMS
+    loaded: list[Scenario] = []
+    status = EXIT_OK
+    for file in files:
+        try:
+            loaded.append(Scenario.load(file))
+        except ScenarioError as error:
+            print(error, file=err)
+            status = EXIT_PROBLEMS
+    name_width = max([len("name"), *(len(scenario.name) for scenario in loaded)])
+    head = f"{'name':<{name_width}}  {'people':>9}  {'days':>4}  "
+    width = max(40, shutil.get_terminal_size((100, 24)).columns - len(head))
+    print(head + "description", file=out)
+    for scenario in loaded:
+        lines = textwrap.wrap(" ".join(scenario.description.split()), width) or [""]
+        size = f"{scenario.population.size:,}"
+        print(
+            f"{scenario.name:<{name_width}}  {size:>9}  {scenario.duration_days:>4}  {lines[0]}",
+            file=out,
+        )
+        for line in lines[1:]:
+            print(" " * len(head) + line, file=out)
+    return status
+
+
+def _run(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    out_dir: Path | None = arguments.out
+    try:
+        scenario = find_scenario(arguments.scenario, arguments.scenarios_dir)
+        overrides = dict(_parse_override(text) for text in arguments.set)
+        if overrides:
+            scenario = scenario.with_overrides(overrides, source="--set")
+    except ScenarioError as error:
+        print(error, file=err)
+        return EXIT_BAD_INPUT
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        print(f"{out_dir}: --out must be a folder, this is a file", file=err)
+        return EXIT_BAD_INPUT
+    # Looked up at run time: `validate` and `scenarios` must work without the engine, and the
+    # engine and the report are optional stages from this module's point of view.
+    simulate = getattr(importlib.import_module("etj_sim.simulation"), "simulate", None)
+    if simulate is None:
+        print("etj-sim run: etj_sim.simulation has no simulate() yet", file=err)
+        return EXIT_PROBLEMS
+
+    print(
+        f"{scenario.name} ({scenario.short_hash}): {scenario.population.size:,} people, "
+        f"{scenario.duration_days} days, seed {arguments.seed}",
+        file=out,
+    )
+    result = simulate(scenario, seed=arguments.seed, progress=True)
+    summary = result.summary()
+    print(format_summary(summary.row(0, named=True)), file=out)
+    if out_dir is None:
+        return EXIT_OK
+
+    _write_run(result, summary, scenario, arguments.seed, out_dir)
+    write_report = _report_writer()
+    if write_report is None:
+        print(f"wrote {out_dir}/ ({', '.join(OUTPUT_FILES)}, run.json)", file=out)
+        return EXIT_OK
+    report = write_report(result, out_dir)
+    print(f"wrote {out_dir}/ ({', '.join(OUTPUT_FILES)}, run.json, report {report})", file=out)
+    return EXIT_OK
+
+
+# -- the parser ---------------------------------------------------------------------------------
+
+Handler = Callable[[argparse.Namespace, IO[str], IO[str]], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``etj-sim`` argument parser; each subparser stores its handler in ``handler``."""
+    parser = argparse.ArgumentParser(
+        prog="etj-sim",
+        description="Simulate the Swedish 1177 e-services for a scenario file.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser(
+        "validate",
+        help="check scenario files and list every problem (writes nothing)",
+        description="Check scenario files; print every problem of every file. Exit 1 if any.",
+    )
+    validate.add_argument("files", nargs="+", metavar="FILE", help="scenario file or folder")
+    validate.set_defaults(handler=_validate)
+
+    scenarios = commands.add_parser("scenarios", help="list the shipped scenarios")
+    scenarios.add_argument(
+        "--dir", type=Path, default=SHIPPED_SCENARIOS_DIR, help="folder of scenario files"
+    )
+    scenarios.set_defaults(handler=_scenarios)
+
+    run = commands.add_parser(
+        "run",
+        help="simulate one scenario and print its summary",
+        description="Simulate one scenario, print the headline summary, optionally save it.",
+    )
+    run.add_argument("scenario", metavar="SCENARIO", help="a scenario file or a shipped name")
+    run.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (default 1)")
+    run.add_argument("--out", type=Path, help="folder for the event log, summary and report")
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a value, e.g. --set alerts.opt_in_share=0.6 (repeatable)",
+    )
+    run.add_argument(
+        "--scenarios-dir",
+        type=Path,
+        default=SHIPPED_SCENARIOS_DIR,
+        help="where shipped scenario names are looked up",
+    )
+    run.set_defaults(handler=_run)
+
+    # ---- etj-sim batch EXPERIMENT [--workers N] [--dask ADDRESS] [--out DIR] ----------------
+    # Reserved for the experiments part (etj_sim.experiments): add its subparser here with
+    # set_defaults(handler=...) taking (arguments, out, err) and returning an exit code.
+    # ------------------------------------------------------------------------------------------
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``etj-sim`` with ``argv`` (default: the process's arguments); return the exit code."""
+    parser = build_parser()
+    try:
+        arguments = parser.parse_args(argv)
+    except SystemExit as stop:  # usage errors and --help; keep main() returning a code
+        return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
+    handler: Handler = arguments.handler
+    return handler(arguments, sys.stdout, sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,329 @@
+"""Clinics, their e-services and staff, and cases with their dialogue (R11, R17, R18, F1, F4, F5).
+
+Pipeline position: ``portal (citizens start cases, reply) and staff tool (assign, answer,
+close) -> cases (this module) -> event log``. The portal and the staff tool share this state.
+
+Columnar: one row per case in ``array.array`` columns; dialogue entries and attachments are kept
+only for cases that have any. Each clinic has a FIFO queue of unassigned open cases
+("Mottagningens ärenden") and each staff member an ordered set of open assigned cases
+("Mina ärenden"); assigned or closed cases leave the queue lazily when they reach its front.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import deque
+from collections.abc import Sequence
+from typing import Any, Final
+
+from etj_sim.domain.clock import Clock
+from etj_sim.domain.errors import (
+    ClinicNotActivated,
+    InvalidOperation,
+    UnknownCase,
+    UnknownClinic,
+    UnknownStaff,
+)
+from etj_sim.domain.views import Attachment, CaseEntry, CaseView
+from etj_sim.events import NONE, ActorRole, Event, EventLog, Kind
+
+__all__ = ["CASE_KINDS", "STANDARD_ESERVICES", "Cases", "Clinics"]
+
+STANDARD_ESERVICES: Final = ("prescription_renewal", "health_declaration", "contact_form")
+"""F1: the standard e-services every activated clinic offers (names of ``Kind`` members)."""
+CASE_KINDS: Final = frozenset(
+    {Kind.PRESCRIPTION_RENEWAL, Kind.HEALTH_DECLARATION, Kind.CONTACT_FORM, Kind.LOCAL_ESERVICE}
+)
+
+
+class Clinics:
+    """Activated clinics, their local e-services and their staff (R17, R18)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.local_eservices: list[list[str]] = []
+        self.staff_clinic = array("i")
+        self.staff_role: list[str] = []
+        self.staff_name: list[str] = []
+        self.on_shift: set[int] = set()
+
+    def activate(self, name: str) -> int:
+        """R17: activate a clinic in the staff tool; returns its id (0, 1, ... in order)."""
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidOperation(f"R17: a clinic needs a name, got {name!r}")
+        if name in self.names:
+            raise InvalidOperation(f"R17: clinic {name!r} is already activated")
+        self.names.append(name)
+        self.local_eservices.append([])
+        return len(self.names) - 1
+
+    def require(self, clinic: int) -> int:
+        """R17: only activated clinics handle e-services."""
+        if type(clinic) is not int:
+            raise UnknownClinic(f"a clinic is named by its int id, got {clinic!r}")
+        if not 0 <= clinic < len(self.names):
+            raise ClinicNotActivated(
+                f"R17: clinic {clinic} is not activated in the staff tool "
+                f"({len(self.names)} clinics are)"
+            )
+        return clinic
+
+    def add_local_eservice(self, clinic: int, name: str) -> None:
+        """R18: an activated clinic adds a local e-service of its own."""
+        clinic = self.require(clinic)
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidOperation(f"R18: a local e-service needs a name, got {name!r}")
+        if name in STANDARD_ESERVICES or name in self.local_eservices[clinic]:
+            raise InvalidOperation(f"R18: clinic {clinic} already offers an e-service {name!r}")
+        self.local_eservices[clinic].append(name)
+
+    def eservices(self, clinic: int) -> tuple[str, ...]:
+        """Standard e-services (F1) followed by the clinic's local ones (R18)."""
+        return STANDARD_ESERVICES + tuple(self.local_eservices[self.require(clinic)])
+
+    def add_staff(self, clinic: int, role: str, name: str) -> int:
+        """A staff member (medarbetare) of an activated clinic; returns the staff id."""
+        clinic = self.require(clinic)
+        if not isinstance(role, str) or not role:
+            raise InvalidOperation(f"a staff member needs a role, got {role!r}")
+        self.staff_clinic.append(clinic)
+        self.staff_role.append(role)
+        self.staff_name.append(name)
+        return len(self.staff_role) - 1
+
+    def clinic_of(self, staff: int) -> int:
+        """The clinic of a staff member; raises ``UnknownStaff``."""
+        if type(staff) is not int or not 0 <= staff < len(self.staff_role):
+            raise UnknownStaff(f"no staff member with id {staff!r}")
+        return self.staff_clinic[staff]
+
+    def case_kind(self, clinic: int, kind: Kind | str, eservice: str | None) -> tuple[Kind, str]:
+        """F1, R18: the case kind and e-service name a citizen may start at the clinic."""
+        clinic = self.require(clinic)
+        try:
+            case_kind = Kind[kind.upper()] if isinstance(kind, str) else Kind(kind)
+        except (KeyError, ValueError):
+            raise InvalidOperation(f"F1: {kind!r} is not a case kind") from None
+        if case_kind not in CASE_KINDS:
+            raise InvalidOperation(f"F1: {case_kind.name.lower()} is a message kind, not a case")
+        if case_kind is Kind.LOCAL_ESERVICE:
+            if eservice not in self.local_eservices[clinic]:
+                raise InvalidOperation(
+                    f"R18: clinic {clinic} has no local e-service {eservice!r} "
+                    f"(it has {self.local_eservices[clinic]})"
+                )
+            return case_kind, eservice
+        name = case_kind.name.lower()
+        if eservice is not None and eservice != name:
+            raise InvalidOperation(f"F1: e-service {eservice!r} does not match kind {name}")
+        return case_kind, name
+
+
+class Cases:
+    """Every case: who it concerns, who started it and in what role (R11), its dialogue."""
+
+    def __init__(self, clinics: Clinics, clock: Clock, log: EventLog | None) -> None:
+        self._clinics = clinics
+        self._clock = clock
+        self._log = log
+        self.clinic = array("i")
+        self.person = array("i")
+        self.actor = array("i")
+        self.actor_role = array("b")
+        self.kind = array("b")
+        self.started_minutes = array("d")
+        self.assigned_staff = array("i")
+        self.closed = array("b")
+        self.local_eservice: dict[int, str] = {}
+        self.entries: dict[int, list[tuple[float, int, int, str, tuple[Attachment, ...]]]] = {}
+        self.queue: list[deque[int]] = []
+        self.open_by_clinic: list[dict[int, None]] = []
+        self.open_by_staff: dict[int, dict[int, None]] = {}
+
+    def __len__(self) -> int:
+        return len(self.person)
+
+    def _clinic_lists(self, clinic: int) -> None:
+        while len(self.queue) <= clinic:
+            self.queue.append(deque())
+            self.open_by_clinic.append({})
+
+    def require(self, case: int) -> int:
+        """The case id, checked; raises ``UnknownCase``."""
+        if type(case) is not int or not 0 <= case < len(self.person):
+            raise UnknownCase(f"no case with id {case!r}")
+        return case
+
+    def require_open(self, case: int) -> int:
+        """The id of an open case; raises ``UnknownCase`` or ``InvalidOperation``."""
+        case = self.require(case)
+        if self.closed[case]:
+            raise InvalidOperation(f"case {case} is closed")
+        return case
+
+    def start(
+        self,
+        clinic: int,
+        person: int,
+        actor: int,
+        role: int,
+        kind: Kind,
+        eservice: str,
+        text: str,
+        attachments: tuple[Attachment, ...],
+        channel: int,
+    ) -> int:
+        """Open a case (F1); R11: it remembers who started it and in which role."""
+        case = len(self.person)
+        now = self._clock.minutes
+        self.clinic.append(clinic)
+        self.person.append(person)
+        self.actor.append(actor)
+        self.actor_role.append(role)
+        self.kind.append(kind)
+        self.started_minutes.append(now)
+        self.assigned_staff.append(NONE)
+        self.closed.append(0)
+        if kind is Kind.LOCAL_ESERVICE:
+            self.local_eservice[case] = eservice
+        self._clinic_lists(clinic)
+        self.queue[clinic].append(case)
+        self.open_by_clinic[clinic][case] = None
+        if text or attachments:
+            self.entries[case] = [(now, role, actor, text, attachments)]
+        if self._log is not None:
+            self._log.record(
+                now, Event.CASE_STARTED, person, actor, role, clinic, NONE, case, NONE, channel, kind
+            )
+            self.log_attachments(case, person, actor, role, NONE, attachments, channel)
+        return case
+
+    def add_entry(
+        self, case: int, role: int, author: int, text: str, attachments: tuple[Attachment, ...]
+    ) -> None:
+        """Append a dialogue turn (F4) with its attachments (F5)."""
+        if text or attachments:
+            self.entries.setdefault(case, []).append(
+                (self._clock.minutes, role, author, text, attachments)
+            )
+
+    def log_attachments(
+        self,
+        case: int,
+        person: int,
+        actor: int,
+        role: int,
+        staff: int,
+        attachments: tuple[Attachment, ...],
+        channel: int,
+    ) -> None:
+        """F5: one attachment_sent row per attachment, in either direction."""
+        if self._log is None:
+            return
+        for _ in attachments:
+            self._log.record(
+                self._clock.minutes,
+                Event.ATTACHMENT_SENT,
+                person,
+                actor,
+                role,
+                self.clinic[case],
+                staff,
+                case,
+                NONE,
+                channel,
+                self.kind[case],
+            )
+
+    def next_unassigned(self, clinic: int) -> int | None:
+        """The oldest open unassigned case of the clinic (FIFO), or None."""
+        if clinic >= len(self.queue):
+            return None
+        queue = self.queue[clinic]
+        while queue and (self.assigned_staff[queue[0]] != NONE or self.closed[queue[0]]):
+            queue.popleft()
+        return queue[0] if queue else None
+
+    def assign(self, staff: int, case: int) -> None:
+        """Give the case to a staff member ("Mina ärenden"); logs case_assigned."""
+        self.assigned_staff[case] = staff
+        self.open_by_staff.setdefault(staff, {})[case] = None
+        if self._log is not None:
+            self._log.record(
+                self._clock.minutes,
+                Event.CASE_ASSIGNED,
+                self.person[case],
+                NONE,
+                ActorRole.STAFF,
+                self.clinic[case],
+                staff,
+                case,
+                NONE,
+                NONE,
+                self.kind[case],
+            )
+
+    def close(self, staff: int, case: int) -> None:
+        """Close the case; it leaves the clinic's and the staff member's open lists."""
+        self.closed[case] = 1
+        clinic = self.clinic[case]
+        del self.open_by_clinic[clinic][case]
+        assigned = self.assigned_staff[case]
+        if assigned != NONE:
+            del self.open_by_staff[assigned][case]
+        if self._log is not None:
+            self._log.record(
+                self._clock.minutes,
+                Event.CASE_CLOSED,
+                self.person[case],
+                NONE,
+                ActorRole.STAFF,
+                clinic,
+                staff,
+                case,
+                NONE,
+                NONE,
+                self.kind[case],
+            )
+
+    def view(self, case: int) -> CaseView:
+        """R11: the case as staff see it, including whether a guardian started it by proxy."""
+        case = self.require(case)
+        kind = Kind(self.kind[case])
+        assigned = self.assigned_staff[case]
+        moment = self._clock.moment
+        return CaseView(
+            case=case,
+            clinic=self.clinic[case],
+            person=self.person[case],
+            kind=kind,
+            eservice=self.local_eservice.get(case, kind.name.lower()),
+            started_by=self.actor[case],
+            started_by_role=ActorRole(self.actor_role[case]),
+            started_at=moment(self.started_minutes[case]),
+            assigned_staff=None if assigned == NONE else assigned,
+            closed=bool(self.closed[case]),
+            entries=tuple(
+                CaseEntry(moment(at), ActorRole(role), author, text, attachments)
+                for at, role, author, text, attachments in self.entries.get(case, ())
+            ),
+        )
+
+    def snapshot(self) -> tuple[Any, ...]:
+        """An immutable copy of all cases (tests compare before and after)."""
+        return (
+            bytes(self.person),
+            bytes(self.assigned_staff),
+            bytes(self.closed),
+            tuple(sorted((c, tuple(e)) for c, e in self.entries.items())),
+            tuple(tuple(q) for q in self.queue),
+        )
+
+
+def attachments_of(attachments: Sequence[Attachment]) -> tuple[Attachment, ...]:
+    """F5: the attachments as a tuple, each checked to be an ``Attachment``."""
+    result = tuple(attachments)
+    for attachment in result:
+        if not isinstance(attachment, Attachment):
+            raise InvalidOperation(f"F5: attachments must be Attachment objects, got {attachment!r}")
+    return result

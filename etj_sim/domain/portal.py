@@ -1,0 +1,354 @@
+"""The citizen side of 1177 (the web and the app): login, proxy, inbox, settings, cases.
+
+Pipeline position: ``simulation / notebooks -> portal (this module) -> accounts, inboxes,
+cases -> event log``. Enforced here: R1 and R15 (login with an e-ID, own e-ID from 13), R2
+(first login activates), R3 (a session acts only on its own account), R9 (a guardian activates
+a child's account), R10, R12 and D2 (who may act by proxy: :meth:`Portal.check_proxy`, the one
+place), R14 (the settings review prompt), R7 (no editing of register data). R16: protected
+persons use every function like anyone else; the only check that reads protection is R12.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import NoReturn
+
+from etj_sim.domain.accounts import Accounts
+from etj_sim.domain.cases import Cases, Clinics, attachments_of
+from etj_sim.domain.clock import Clock
+from etj_sim.domain.errors import (
+    InvalidOperation,
+    LoginRefused,
+    NotAccountHolder,
+    ProxyRefused,
+    SettingsNotEditable,
+)
+from etj_sim.domain.identity import EID
+from etj_sim.domain.inbox import Inboxes
+from etj_sim.domain.register import PersonRef, PopulationRegister
+from etj_sim.domain.views import UNSET, Attachment, MessageView, SettingsView, Unset
+from etj_sim.events import NONE, ActorRole, Channel, Event, EventLog, Kind, Reason
+
+__all__ = ["Portal", "ProxySession", "Session"]
+
+_LOGIN_CHANNELS = (Channel.WEB, Channel.APP)
+
+
+class Portal:
+    """1177.se and the 1177 app: where citizens (and guardians by proxy) log in."""
+
+    def __init__(
+        self,
+        register: PopulationRegister,
+        accounts: Accounts,
+        inboxes: Inboxes,
+        cases: Cases,
+        clinics: Clinics,
+        clock: Clock,
+        log: EventLog | None,
+    ) -> None:
+        self.register = register
+        self.accounts = accounts
+        self.inboxes = inboxes
+        self.cases = cases
+        self.clinics = clinics
+        self.clock = clock
+        self.log = log
+
+    def login(self, who: PersonRef, eid: EID, channel: Channel = Channel.WEB) -> Session:
+        """Log in with an e-ID on the web or in the app (R1, R15, D2, R2, R14).
+
+        R1: the person must hold that e-ID. R15/D2: children under 13 have no own login (a
+        guardian acts for them, R10); from 13 only an own e-ID works (a 13-17-year-old without
+        it is refused with reason needs_own_eid). R2: the first login activates the account and
+        is the consent (account_activated, actor_role citizen). R14: the first login on or after
+        the 13th birthday of an account with guardian-era settings prompts a settings review.
+        Refusals raise ``LoginRefused`` and are logged as login_refused.
+        """
+        register = self.register
+        person = register.person_id(who)
+        if channel not in _LOGIN_CHANNELS:
+            raise InvalidOperation(f"R1: one logs in on the web or in the app, not by {channel!r}")
+        if type(eid) is not EID:
+            try:
+                eid = EID(eid)
+            except ValueError:
+                raise InvalidOperation(f"R1: {eid!r} is not an accepted e-ID") from None
+        now = self.clock.minutes
+        if register.is_under_13(person, self.clock.day_number):
+            self._refuse_login(
+                person,
+                channel,
+                None,
+                f"R15, D2: person {person} is under 13 and has no own login; a guardian acts "
+                "by proxy (R10)",
+            )
+        if not register.has_eid(person, eid):
+            if register.age(person) < 18:
+                self._refuse_login(
+                    person,
+                    channel,
+                    Reason.NEEDS_OWN_EID,
+                    f"R15: person {person} is 13 or older and must log in with an own "
+                    f"{eid.name}, which they do not hold",
+                )
+            self._refuse_login(
+                person, channel, Reason.NO_EID, f"R1: person {person} holds no {eid.name}"
+            )
+        log = self.log
+        if log is not None:
+            log.record(now, Event.LOGIN, person, person, ActorRole.CITIZEN, channel=channel)
+        accounts = self.accounts
+        if not accounts.active[person]:
+            accounts.activate(person, person, ActorRole.CITIZEN, channel)
+        session = Session(self, person, person, channel)
+        if accounts.review_pending[person]:
+            # R14: asked once, at the first own login; nothing is cleared from the settings.
+            accounts.review_pending[person] = 0
+            session.settings_review_prompted = True
+            if log is not None:
+                log.record(
+                    now,
+                    Event.SETTINGS_REVIEW_PROMPTED,
+                    person,
+                    person,
+                    ActorRole.CITIZEN,
+                    channel=channel,
+                )
+        return session
+
+    def _refuse_login(
+        self, person: int, channel: int, reason: Reason | None, message: str
+    ) -> NoReturn:
+        if self.log is not None:
+            self.log.record(
+                self.clock.minutes,
+                Event.LOGIN_REFUSED,
+                person,
+                person,
+                ActorRole.CITIZEN,
+                channel=channel,
+                reason=NONE if reason is None else reason,
+            )
+        raise LoginRefused(message, reason)
+
+    def check_proxy(self, guardian: int, child: int, channel: int) -> None:
+        """R10, R12, D2 (and R3): may ``guardian`` act for ``child`` right now?
+
+        The one place these rules are checked; every proxy call goes through it, so a child
+        who turns 13 between two calls is protected from the second (D2). A refusal is logged
+        as proxy_refused with its reason and raises ``ProxyRefused``.
+        """
+        register = self.register
+        if not register.is_guardian_of(guardian, child):
+            reason, text = Reason.NOT_GUARDIAN, f"R3, R10: person {guardian} is not a guardian"
+        elif register.is_protected(child):
+            reason = Reason.PROTECTED_CHILD
+            text = "R12: a guardian cannot act as proxy for a child with protected personal data"
+        elif register.is_protected(guardian):
+            reason = Reason.PROTECTED_GUARDIAN
+            text = "R12: a guardian with protected personal data cannot act as proxy"
+        elif not register.is_under_13(child, self.clock.day_number):
+            reason = Reason.CHILD_13_OR_OLDER
+            text = "R10, D2: proxy ends on the 13th birthday; the young person logs in (R15)"
+        else:
+            return
+        if self.log is not None:
+            self.log.record(
+                self.clock.minutes,
+                Event.PROXY_REFUSED,
+                child,
+                guardian,
+                ActorRole.GUARDIAN_PROXY,
+                channel=channel,
+                reason=reason,
+            )
+        raise ProxyRefused(f"{text} (guardian {guardian}, child {child})", reason)
+
+
+class Session:
+    """One logged-in person acting on their own account (R3)."""
+
+    __slots__ = ("_portal", "actor", "channel", "person", "role", "settings_review_prompted")
+
+    def __init__(self, portal: Portal, person: int, actor: int, channel: int) -> None:
+        self._portal = portal
+        self.person = person
+        """Whose account this session acts on (the child in a proxy session)."""
+        self.actor = actor
+        """Who is logged in (== person, except in a ProxySession)."""
+        self.channel = channel
+        self.role = ActorRole.CITIZEN if person == actor else ActorRole.GUARDIAN_PROXY
+        self.settings_review_prompted = False
+        """R14: this login asked the young person to review guardian-era settings."""
+
+    def _check(self) -> None:
+        """Hook: a proxy session re-checks R10/R12/D2 on every call."""
+
+    def _own_message(self, message: int) -> int:
+        inboxes = self._portal.inboxes
+        message = inboxes.require(message)
+        if inboxes.person[message] != self.person:
+            raise NotAccountHolder(
+                f"R3: message {message} is not in the inbox of person {self.person}"
+            )
+        return message
+
+    def inbox(self) -> list[MessageView]:
+        """Every message in the inbox, newest first."""
+        self._check()
+        inboxes = self._portal.inboxes
+        return [inboxes.view(message) for message in inboxes.messages_of(self.person)]
+
+    def unread(self) -> list[int]:
+        """Unread message ids, oldest first."""
+        self._check()
+        return self._portal.inboxes.unread_of(self.person)
+
+    def read(self, message: int) -> None:
+        """Open a message (F8: the first read records time and reader; later reads nothing)."""
+        self._check()
+        message = self._own_message(message)
+        self._portal.inboxes.read(message, self.actor, self.role, self.channel)
+
+    def settings(self) -> SettingsView:
+        """The account's settings: mobile, e-mail and alert choices (R4)."""
+        self._check()
+        return self._portal.accounts.settings_view(self.person)
+
+    def update_settings(
+        self,
+        *,
+        mobile: str | None | Unset = UNSET,
+        email: str | None | Unset = UNSET,
+        sms_alerts: bool | Unset = UNSET,
+        email_alerts: bool | Unset = UNSET,
+    ) -> None:
+        """Edit the settings (R4, D3; R5: only the holder, or a guardian for a child, R13).
+
+        ``None`` clears a contact; alerts need the matching contact. Writes settings_changed
+        with the resulting alert_sms / alert_email.
+        """
+        self._check()
+        portal = self._portal
+        candidates = tuple(
+            dict.fromkeys((self.person, self.actor, *portal.register.guardians_of(self.person)))
+        )
+        portal.accounts.update_settings(
+            self.person,
+            self.actor,
+            self.role,
+            self.channel,
+            candidates,
+            mobile,
+            email,
+            sms_alerts,
+            email_alerts,
+        )
+
+    def update_personal_details(self, **changes: str) -> NoReturn:
+        """R7: always refused; name and address come from the population register."""
+        raise SettingsNotEditable(
+            f"R7: name and address come from the population register and cannot be changed "
+            f"in 1177 (asked to change {sorted(changes)})"
+        )
+
+    def start_case(
+        self,
+        clinic: int,
+        kind: Kind | str,
+        *,
+        text: str = "",
+        attachments: Sequence[Attachment] = (),
+        eservice: str | None = None,
+    ) -> int:
+        """Start a case at a clinic (F1; R18 local e-services; F5 attachments); returns its id.
+
+        R11: the case remembers the actor and the role (citizen or guardian_proxy).
+        """
+        self._check()
+        portal = self._portal
+        case_kind, name = portal.clinics.case_kind(clinic, kind, eservice)
+        files = attachments_of(attachments)
+        portal.accounts.require_active(self.person)
+        return portal.cases.start(
+            clinic, self.person, self.actor, self.role, case_kind, name, text, files, self.channel
+        )
+
+    def reply(self, case: int, *, text: str = "", attachments: Sequence[Attachment] = ()) -> None:
+        """Write in an open case's dialogue (F4), optionally with attachments (F5)."""
+        self._check()
+        cases = self._portal.cases
+        case = cases.require_open(case)
+        if cases.person[case] != self.person:
+            raise NotAccountHolder(f"R3: case {case} is not a case of person {self.person}")
+        files = attachments_of(attachments)
+        if not text and not files:
+            raise InvalidOperation("F4: a reply needs a text or an attachment")
+        cases.add_entry(case, self.role, self.actor, text, files)
+        log = self._portal.log
+        if log is not None:
+            log.record(
+                self._portal.clock.minutes,
+                Event.CITIZEN_REPLIED,
+                self.person,
+                self.actor,
+                self.role,
+                cases.clinic[case],
+                NONE,
+                case,
+                NONE,
+                self.channel,
+                cases.kind[case],
+            )
+            cases.log_attachments(case, self.person, self.actor, self.role, NONE, files, self.channel)
+
+    def submit_form(self, message: int, answers: Mapping[str, str]) -> None:
+        """Fill in a form sent before or between visits (F3); once per form."""
+        self._check()
+        message = self._own_message(message)
+        self._portal.inboxes.submit_form(message, answers, self.actor, self.role, self.channel)
+
+    def activate_for(self, child: PersonRef) -> ProxySession:
+        """R9, D7: activate a child's account in proxy mode (the guardian gives the consent).
+
+        Allowed as soon as the child is in the register, within R10/R12/D2. Activating an
+        already active account changes nothing. Returns the proxy session.
+        """
+        child_id = self._proxy_target(child)
+        portal = self._portal
+        if not portal.accounts.active[child_id]:
+            portal.accounts.activate(child_id, self.actor, ActorRole.GUARDIAN_PROXY, self.channel)
+        return ProxySession(portal, child_id, self.actor, self.channel)
+
+    def act_for(self, child: PersonRef) -> ProxySession:
+        """R10, R12, D2: act in the child's (active, R2) account in proxy mode.
+
+        Refusals raise ``ProxyRefused`` and are logged as proxy_refused.
+        """
+        child_id = self._proxy_target(child)
+        self._portal.accounts.require_active(child_id)
+        return ProxySession(self._portal, child_id, self.actor, self.channel)
+
+    def _proxy_target(self, child: PersonRef) -> int:
+        self._check()
+        if self.person != self.actor:
+            raise InvalidOperation("R10: a proxy session cannot open another proxy session")
+        portal = self._portal
+        child_id = portal.register.person_id(child)
+        portal.check_proxy(self.actor, child_id, self.channel)
+        return child_id
+
+
+class ProxySession(Session):
+    """A guardian acting in a child's account (R10): person = child, actor = guardian.
+
+    Every call re-checks R10/R12/D2 through :meth:`Portal.check_proxy` (the child may have
+    turned 13 since the last call). Its ``update_settings`` edits the child's settings: that is
+    where a guardian's contacts go for alerts about the child's inbox (R13).
+    """
+
+    __slots__ = ()
+
+    def _check(self) -> None:
+        self._portal.check_proxy(self.actor, self.person, self.channel)

@@ -1,0 +1,175 @@
+"""Read-only views the domain hands out: what a citizen, a staff member or the record system sees.
+
+Pipeline position: ``population -> domain (these views) -> simulation / notebooks``. The views
+are small frozen value objects built on request from the columnar state; holding one never
+keeps the domain alive or lets anyone change it. Which view shows what is itself a rule: the
+staff tool's :class:`AlertChoices` shows the alert choice (R20), the record system's
+:class:`RecordView` does not (R6, D1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Final
+
+from etj_sim.events import ActorRole, Kind
+
+__all__ = [
+    "UNSET",
+    "AlertChoices",
+    "Attachment",
+    "CaseEntry",
+    "CaseView",
+    "MassMailingResult",
+    "MessageView",
+    "ReadStatus",
+    "RecordView",
+    "SettingsView",
+    "Unset",
+]
+
+
+class Unset:
+    """The type of :data:`UNSET`: "leave this setting as it is" (``None`` means "clear it")."""
+
+    _instance: Unset | None = None
+
+    def __new__(cls) -> Unset:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = Unset()
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a case, a reply or a staff answer (F5). Only its description is kept."""
+
+    name: str
+    content_type: str = "application/octet-stream"
+    size_bytes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    """One message in an inbox as the citizen (or the guardian by proxy) sees it."""
+
+    message: int
+    kind: Kind
+    clinic: int
+    case: int | None
+    sent_at: datetime
+    text: str
+    template: str
+    read: bool
+    read_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsView:
+    """The account's settings (R4, D3): one mobile, one e-mail, and the alert choices."""
+
+    person: int
+    mobile: str | None
+    email: str | None
+    sms_alerts: bool
+    email_alerts: bool
+    mobile_owner: int | None
+    """Whose registered mobile is in the settings (the holder, a guardian, R13), or None."""
+    email_owner: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertChoices:
+    """R20 (D1): what the staff tool shows about a citizen's alert choice."""
+
+    person: int
+    account_active: bool
+    sms_alerts: bool
+    email_alerts: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RecordView:
+    """R6 (D1): the health record system's view of a citizen. It has no alert fields at all."""
+
+    person: int
+    personal_number: str
+    name: str
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReadStatus:
+    """F8: whether a sent message was read, when, and by whom (holder or guardian by proxy)."""
+
+    message: int
+    person: int
+    read: bool
+    read_at: datetime | None
+    reader: int | None
+    reader_role: ActorRole | None
+
+    @property
+    def read_by_guardian(self) -> bool:
+        """True when a guardian read it in proxy mode (R10)."""
+        return self.reader_role is ActorRole.GUARDIAN_PROXY
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEntry:
+    """One turn of a case dialogue (F4): who wrote, when, the text and attachments (F5)."""
+
+    at: datetime
+    author_role: ActorRole
+    author: int
+    """A person id for citizen / guardian_proxy entries, a staff id for staff entries."""
+    text: str
+    attachments: tuple[Attachment, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """A case as staff see it in "Mottagningens ärenden" / "Mina ärenden" (R11, R17)."""
+
+    case: int
+    clinic: int
+    person: int
+    kind: Kind
+    eservice: str
+    started_by: int
+    started_by_role: ActorRole
+    started_at: datetime
+    assigned_staff: int | None
+    closed: bool
+    entries: tuple[CaseEntry, ...]
+
+    @property
+    def started_by_guardian_proxy(self) -> bool:
+        """R11: True when a guardian started the case in proxy mode, False when the child did."""
+        return self.started_by_role is ActorRole.GUARDIAN_PROXY
+
+
+@dataclass(frozen=True, slots=True)
+class MassMailingResult:
+    """F6: the per-recipient outcome of one mass mailing."""
+
+    delivered: Mapping[int, int] = field(default_factory=dict)
+    """Person id -> message id, for each recipient with an active account."""
+    undeliverable: tuple[int, ...] = ()
+    """Recipients without an active account (logged as message_undeliverable)."""
+
+    def outcome(self, person: int) -> str:
+        """``"delivered"`` or ``"no_active_account"`` for a recipient of this mailing."""
+        if person in self.delivered:
+            return "delivered"
+        if person in self.undeliverable:
+            return "no_active_account"
+        raise KeyError(f"person {person} was not a recipient of this mass mailing")

@@ -1,0 +1,614 @@
+"""Experiment: the frozen, validated description of many (scenario, seed) runs.
+
+Pipeline position: before the runs. ``experiment file -> Experiment -> design points (Scenario)
+x replications (seed) -> runs``, which :func:`etj_sim.experiments.run_experiment` executes on a
+backend. An experiment is a base scenario, overrides applied to it, a design and a number of
+replications with a master seed:
+
+- ``grid``: the full factorial over dotted scenario keys, each with a list of values;
+- ``latin_hypercube``: ``points`` points over dotted keys with ``[low, high]`` ranges (one stratum
+  per point and key, strata paired at random; whole-number ranges give whole numbers), drawn from
+  the master seed;
+- ``scenarios``: an explicit list of scenario files and/or override tables;
+- ``national_regions``: one scenario per Swedish region (:mod:`etj_sim.experiments.national`).
+
+Seeds (``design.md``, "Randomness"): replication r runs with the same seed in every design point,
+derived from the master seed and r only (common random numbers: two design points differ by
+their change, not by noise). The one exception is a design point that is a *shard* of one
+population (a region of the national design): shards get a seed derived from the master seed, r
+and the shard's name, so that the regions of one national replication add independent noise.
+
+A run's id is derived from its scenario's content hash and its seed: the same run has the same
+id in any experiment, which is what makes results on disk resumable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Final, Literal
+
+import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from etj_sim.scenario import (
+    Scenario,
+    ScenarioError,
+    ScenarioProblem,
+    _dotted,
+    _syntax_problem,
+    _unknown_key_message,
+)
+
+__all__ = [
+    "Design",
+    "DesignPoint",
+    "Experiment",
+    "GridDesign",
+    "LatinHypercubeDesign",
+    "NationalRegionsDesign",
+    "Run",
+    "ScenarioEntry",
+    "ScenariosDesign",
+    "flatten_keys",
+    "replication_seed",
+    "run_id_of",
+]
+
+_REPLICATION_STREAM: Final = 0
+"""First element of the SeedSequence spawn key of replication seeds."""
+_DESIGN_STREAM: Final = 1
+"""First element of the spawn key of the Latin hypercube's draws: never a replication's seed."""
+
+
+class _Spec(BaseModel):
+    """Frozen and strict about unknown keys, like the scenario sections."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def flatten_keys(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested tables to dotted keys: ``{"alerts": {"opt_in_share": 0.6}}`` -> ``{"alerts.opt_in_share": 0.6}``.
+
+    In TOML, ``alerts.opt_in_share = 0.6`` (unquoted) is a nested table; flattening makes it mean
+    the same as the quoted ``"alerts.opt_in_share" = 0.6``, and makes a table value set only the
+    entries it names (the scenario's other entries stay), never reset a whole section to defaults.
+    Lists are values, not tables.
+    """
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        dotted = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping) and value:
+            flat.update(flatten_keys(value, dotted))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+class GridDesign(_Spec):
+    """The full factorial: every combination of the listed values (one point with no factors)."""
+
+    kind: Literal["grid"] = "grid"
+    factors: dict[str, list[Any]] = {}
+
+    @field_validator("factors", mode="before")
+    @classmethod
+    def _flatten(cls, value: object) -> object:
+        return flatten_keys(value) if isinstance(value, Mapping) else value
+
+    @field_validator("factors")
+    @classmethod
+    def _non_empty(cls, value: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        empty = [key for key, values in value.items() if not values]
+        if empty:
+            raise ValueError(f"factor(s) {empty} have no values; give at least one each")
+        return value
+
+
+Number = int | float
+
+
+class LatinHypercubeDesign(_Spec):
+    """``points`` points spread over ``[low, high]`` ranges of dotted keys, one stratum each."""
+
+    kind: Literal["latin_hypercube"] = "latin_hypercube"
+    points: Annotated[int, Field(gt=0, le=100_000)]
+    ranges: dict[str, list[Number]]
+
+    @field_validator("ranges", mode="before")
+    @classmethod
+    def _flatten(cls, value: object) -> object:
+        return flatten_keys(value) if isinstance(value, Mapping) else value
+
+    @field_validator("ranges")
+    @classmethod
+    def _check_ranges(cls, value: dict[str, list[Number]]) -> dict[str, list[Number]]:
+        if not value:
+            raise ValueError("give at least one range: \"dotted.key\" = [low, high]")
+        for key, bounds in value.items():
+            if len(bounds) != 2:
+                raise ValueError(f"{key}: give a range as [low, high], got {bounds}")
+            low, high = bounds
+            if any(isinstance(bound, bool) for bound in bounds) or not low < high:
+                raise ValueError(f"{key}: low must be below high, got [{low}, {high}]")
+        return value
+
+
+class ScenarioEntry(_Spec):
+    """One explicit design point: a scenario file and/or overrides (on the experiment's base).
+
+    ``shard`` marks the point as one part of a population split across runs (a region): such a
+    point gets its own random stream per replication (see the module docstring).
+    """
+
+    label: str | None = None
+    path: str | None = None
+    overrides: dict[str, Any] = {}
+    shard: str | None = None
+
+    @field_validator("overrides", mode="before")
+    @classmethod
+    def _flatten(cls, value: object) -> object:
+        return flatten_keys(value) if isinstance(value, Mapping) else value
+
+
+class ScenariosDesign(_Spec):
+    """An explicit list of design points: file paths (relative to the experiment file) or tables."""
+
+    kind: Literal["scenarios"] = "scenarios"
+    scenarios: Annotated[list[str | ScenarioEntry], Field(min_length=1)]
+
+
+class NationalRegionsDesign(_Spec):
+    """One design point per Swedish region, each a shard (:mod:`etj_sim.experiments.national`)."""
+
+    kind: Literal["national_regions"] = "national_regions"
+    scale: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    """Fraction of each region's population to simulate (1.0: all of Sweden)."""
+    regions: list[str] | None = None
+    """Region names or two-digit county codes to include; all 21 when left out."""
+
+
+Design = Annotated[
+    GridDesign | LatinHypercubeDesign | ScenariosDesign | NationalRegionsDesign,
+    Field(discriminator="kind"),
+]
+
+
+@dataclass(frozen=True)
+class DesignPoint:
+    """One scenario of the design, with the values that tell it apart (its table columns)."""
+
+    index: int
+    label: str
+    values: Mapping[str, Any]
+    scenario: Scenario
+    shard: str | None = None
+
+
+@dataclass(frozen=True)
+class Run:
+    """One simulation to run: a design point's scenario with one replication's seed."""
+
+    run_id: str
+    design_point: int
+    replication: int
+    seed: int
+    scenario: Scenario = field(repr=False)
+
+
+def replication_seed(master_seed: int, replication: int, shard: str | None = None) -> int:
+    """The seed of ``replication``: from the master seed and r only (and the shard, if any).
+
+    ``SeedSequence(master_seed, spawn_key=(0, r))`` is child r of the master sequence's stream 0,
+    so seeds of different replications are independent streams, not neighbouring integers. The
+    result is below 2**63, so it fits a signed 64-bit column.
+    """
+    key: tuple[int, ...] = (_REPLICATION_STREAM, replication)
+    if shard is not None:
+        key += (int(hashlib.sha256(shard.encode("utf-8")).hexdigest()[:12], 16),)
+    words = np.random.SeedSequence(master_seed, spawn_key=key).generate_state(2, np.uint32)
+    return ((int(words[0]) << 32) | int(words[1])) >> 1
+
+
+def run_id_of(scenario: Scenario, seed: int) -> str:
+    """A run's stable id: 16 hex digits of SHA-256 over the scenario's content hash and the seed."""
+    return hashlib.sha256(f"{scenario.content_hash}/{seed}".encode()).hexdigest()[:16]
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, default=str)
+
+
+def _label_of(values: Mapping[str, Any]) -> str:
+    return ", ".join(f"{key}={_format_value(value)}" for key, value in values.items())
+
+
+class Experiment(_Spec):
+    """Many runs: a base scenario, overrides, a design, replications and a master seed.
+
+    ``base`` is a :class:`~etj_sim.scenario.Scenario` or the path of a scenario file (relative to
+    the experiment file when loaded with :meth:`load`, else to the working folder). Every design
+    point is built and validated when the experiment is made, so a typo in a dotted key is an
+    error here, with a "did you mean" hint, not a failure in the middle of a batch.
+    """
+
+    name: Annotated[str, Field(min_length=1)] = "experiment"
+    description: str = ""
+    base: Scenario
+    overrides: dict[str, Any] = {}
+    design: Design = GridDesign()
+    replications: Annotated[int, Field(gt=0, le=100_000)] = 1
+    master_seed: Annotated[int, Field(ge=0)] = 0
+
+    _points: tuple[DesignPoint, ...] = PrivateAttr(default=())
+
+    @field_validator("base", mode="before")
+    @classmethod
+    def _load_base(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str | Path):
+            return Scenario.load(_resolve(value, info))
+        return value
+
+    @field_validator("overrides", mode="before")
+    @classmethod
+    def _flatten(cls, value: object) -> object:
+        return flatten_keys(value) if isinstance(value, Mapping) else value
+
+    @field_validator("design", mode="before")
+    @classmethod
+    def _resolve_paths(cls, value: object, info: ValidationInfo) -> object:
+        # Scenario files named in the design are relative to the experiment file.
+        if isinstance(value, Mapping) and isinstance(value.get("scenarios"), list):
+            entries = []
+            for entry in value["scenarios"]:
+                if isinstance(entry, str):
+                    entries.append(str(_resolve(entry, info)))
+                elif isinstance(entry, Mapping) and isinstance(entry.get("path"), str):
+                    entries.append({**entry, "path": str(_resolve(entry["path"], info))})
+                else:
+                    entries.append(entry)
+            return {**value, "scenarios": entries}
+        return value
+
+    @model_validator(mode="after")
+    def _build_points(self) -> Experiment:
+        self._points = tuple(_design_points(self))
+        return self
+
+    # -- reading -------------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | Path) -> Experiment:
+        """Read and validate an experiment file (TOML).
+
+        Raises :class:`~etj_sim.scenario.ScenarioError` naming the file, with every problem at
+        its dotted path (unknown keys with a "did you mean" hint); a problem in the base scenario
+        file is that file's error.
+        """
+        file = Path(path)
+        source = str(path)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ScenarioError(source, [ScenarioProblem("", "file not found")]) from None
+        except (IsADirectoryError, UnicodeDecodeError, OSError) as error:
+            raise ScenarioError(source, [ScenarioProblem("", f"cannot read: {error}")]) from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise ScenarioError(source, [_syntax_problem(error)]) from None
+        return cls.from_mapping(data, source=source, directory=file.parent)
+
+    @classmethod
+    def from_mapping(
+        cls, data: Mapping[str, Any], *, source: str = "<experiment>", directory: Path | None = None
+    ) -> Experiment:
+        """Validate an experiment given as a table; paths are relative to ``directory``."""
+        try:
+            return cls.model_validate(
+                dict(data), strict=True, context={"directory": directory or Path.cwd()}
+            )
+        except ValidationError as error:
+            nested = _nested_file_error(error)
+            if nested is not None:
+                raise nested from None
+            raise ScenarioError(source, _problems_of(error)) from None
+
+    # -- the runs ------------------------------------------------------------------------------
+
+    def design_points(self) -> tuple[DesignPoint, ...]:
+        """The scenarios of the design, in design order (index 0 first)."""
+        return self._points
+
+    def design_columns(self) -> list[str]:
+        """The dotted keys the design varies (table columns), in order of first appearance."""
+        columns: dict[str, None] = {}
+        for point in self._points:
+            columns.update(dict.fromkeys(point.values))
+        return list(columns)
+
+    def seed_of(self, replication: int, point: DesignPoint) -> int:
+        """The seed of ``replication`` at ``point`` (see :func:`replication_seed`)."""
+        return replication_seed(self.master_seed, replication, point.shard)
+
+    def runs(self) -> tuple[Run, ...]:
+        """Every run, replication-major: all design points of replication 0 first.
+
+        That order is the order of execution, so a batch stopped half-way has every design
+        point at about the same number of replications.
+        """
+        runs = []
+        for replication in range(self.replications):
+            for point in self._points:
+                seed = self.seed_of(replication, point)
+                runs.append(
+                    Run(run_id_of(point.scenario, seed), point.index, replication, seed, point.scenario)
+                )
+        return tuple(runs)
+
+    @property
+    def identity_hash(self) -> str:
+        """SHA-256 of what fixes every run's scenario and seed: design points and master seed.
+
+        The number of replications is left out on purpose: raising it extends the same
+        experiment (earlier replications keep their seeds), so a results folder can grow.
+        """
+        identity = {
+            "master_seed": self.master_seed,
+            "points": [[point.scenario.content_hash, point.shard] for point in self._points],
+        }
+        return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+
+def _resolve(value: str | Path, info: ValidationInfo) -> Path:
+    path = Path(value)
+    directory = (info.context or {}).get("directory") if info.context is not None else None
+    if not path.is_absolute() and isinstance(directory, Path):
+        return directory / path
+    return path
+
+
+# -- design points ------------------------------------------------------------------------------
+
+
+def _design_points(experiment: Experiment) -> list[DesignPoint]:
+    """Build and validate every design point; all problems are raised together."""
+    problems: list[ScenarioProblem] = []
+    base = _derive(experiment.base, experiment.overrides, "overrides", problems)
+    if base is None:
+        raise ScenarioError("<experiment>", problems)
+    design = experiment.design
+    if isinstance(design, GridDesign):
+        points = _grid_points(base, design, problems)
+    elif isinstance(design, LatinHypercubeDesign):
+        points = _latin_hypercube_points(base, design, experiment.master_seed, problems)
+    else:
+        if isinstance(design, NationalRegionsDesign):
+            from etj_sim.experiments.national import national_design
+
+            design = national_design(base, design.scale, design.regions)
+        points = _scenario_points(base, experiment.overrides, design, problems)
+    if problems:
+        raise ScenarioError("<experiment>", problems)
+    return points
+
+
+def _derive(
+    scenario: Scenario,
+    overrides: Mapping[str, Any],
+    where: str,
+    problems: list[ScenarioProblem],
+) -> Scenario | None:
+    """``scenario.with_overrides``, its problems re-addressed under ``where`` (a dotted prefix)."""
+    if not overrides:
+        return scenario
+    try:
+        return scenario.with_overrides(overrides)
+    except ScenarioError as error:
+        problems.extend(
+            ScenarioProblem(f"{where}.{problem.path}" if problem.path else where, problem.message)
+            for problem in error.problems
+        )
+        return None
+
+
+def _grid_points(
+    base: Scenario, design: GridDesign, problems: list[ScenarioProblem]
+) -> list[DesignPoint]:
+    # Each value alone first, so a bad key or value is reported once, at its place in the file.
+    bad = False
+    for key, values in design.factors.items():
+        for index, value in enumerate(values):
+            if _derive(base, {key: value}, f"design.factors[{index}]", problems) is None:
+                bad = True
+    if bad:
+        return []
+    keys = list(design.factors)
+    points = []
+    for index, combination in enumerate(itertools.product(*design.factors.values())):
+        values = dict(zip(keys, combination, strict=True))
+        where = f"design.factors (combination {_label_of(values)})"
+        scenario = _derive(base, values, where, problems)
+        if scenario is not None:
+            label = _label_of(values) if values else base.name
+            points.append(DesignPoint(index, label, values, scenario))
+    return points
+
+
+def _latin_hypercube_points(
+    base: Scenario, design: LatinHypercubeDesign, master_seed: int, problems: list[ScenarioProblem]
+) -> list[DesignPoint]:
+    bad = False
+    for key, (low, high) in design.ranges.items():
+        for bound in (low, high):
+            if _derive(base, {key: bound}, "design.ranges", problems) is None:
+                bad = True
+    if bad:
+        return []
+    generator = np.random.default_rng(
+        np.random.SeedSequence(master_seed, spawn_key=(_DESIGN_STREAM,))
+    )
+    columns: dict[str, list[Any]] = {}
+    for key, (low, high) in design.ranges.items():
+        # One uniform draw in each of `points` equal strata, the strata shuffled per key.
+        strata = generator.permutation(design.points)
+        unit = (strata + generator.random(design.points)) / design.points
+        if isinstance(low, int) and isinstance(high, int):
+            # Whole numbers: split [low, high + 1) and round down, so each integer is equally likely.
+            whole = np.minimum(np.floor(low + unit * (high - low + 1)), high)
+            columns[key] = [int(value) for value in whole]
+        else:
+            columns[key] = [float(value) for value in low + unit * (high - low)]
+    points = []
+    for index in range(design.points):
+        values = {key: column[index] for key, column in columns.items()}
+        scenario = _derive(base, values, f"design.ranges (point {index})", problems)
+        if scenario is not None:
+            points.append(DesignPoint(index, _label_of(values), values, scenario))
+    return points
+
+
+def _scenario_points(
+    base: Scenario,
+    experiment_overrides: Mapping[str, Any],
+    design: ScenariosDesign,
+    problems: list[ScenarioProblem],
+) -> list[DesignPoint]:
+    points = []
+    for index, item in enumerate(design.scenarios):
+        entry = ScenarioEntry(path=item) if isinstance(item, str) else item
+        where = f"design.scenarios[{index}]"
+        start: Scenario | None = base
+        if entry.path is not None:
+            try:
+                loaded = Scenario.load(entry.path)
+            except ScenarioError as error:
+                problems.append(ScenarioProblem(f"{where}.path", str(error)))
+                continue
+            # The experiment's overrides apply to every design point, files included.
+            start = _derive(loaded, experiment_overrides, "overrides", problems)
+        if start is None:
+            continue
+        scenario = _derive(start, entry.overrides, f"{where}.overrides", problems)
+        if scenario is None:
+            continue
+        label = entry.label or (
+            Path(entry.path).stem if entry.path else _label_of(entry.overrides) or scenario.name
+        )
+        points.append(DesignPoint(index, label, {}, scenario, entry.shard))
+    return points
+
+
+# -- validation problems ------------------------------------------------------------------------
+
+_DESIGN_MODELS: Final[dict[str, type[BaseModel]]] = {
+    "grid": GridDesign,
+    "latin_hypercube": LatinHypercubeDesign,
+    "scenarios": ScenariosDesign,
+    "national_regions": NationalRegionsDesign,
+}
+
+
+def _clean_loc(loc: Sequence[int | str]) -> list[int | str]:
+    """Drop pydantic's union branch names (``design.grid.factors`` -> ``design.factors``)."""
+    cleaned: list[int | str] = []
+    for index, part in enumerate(loc):
+        if index > 0 and loc[index - 1] == "design" and part in _DESIGN_MODELS:
+            continue
+        if part in ("str", "ScenarioEntry", "int", "float"):
+            continue
+        cleaned.append(part)
+    return cleaned
+
+
+def _model_at(loc: Sequence[int | str], design_kind: str | None) -> type[BaseModel] | None:
+    if not loc:
+        return Experiment
+    if loc[0] == "design" and design_kind in _DESIGN_MODELS:
+        if len(loc) == 1:
+            return _DESIGN_MODELS[design_kind]
+        if design_kind == "scenarios" and len(loc) == 3 and loc[1] == "scenarios":
+            return ScenarioEntry
+    return None
+
+
+def _problems_of(error: ValidationError) -> list[ScenarioProblem]:
+    problems: list[ScenarioProblem] = []
+    for detail in error.errors():
+        raw_loc = detail["loc"]
+        design_kind = next(
+            (str(part) for part in raw_loc[1:2] if raw_loc[0] == "design"), None
+        )
+        loc = _clean_loc(raw_loc)
+        cause = detail.get("ctx", {}).get("error")
+        if isinstance(cause, ScenarioError):
+            # Problems of the design points, already at their dotted paths.
+            problems.extend(cause.problems)
+            continue
+        kind = detail["type"]
+        if kind == "extra_forbidden":
+            model = _model_at(loc[:-1], design_kind)
+            allowed = list(model.model_fields) if model is not None else []
+            message = _experiment_unknown_key(_dotted(loc[:-1]), str(loc[-1]), allowed)
+            problems.append(ScenarioProblem(_dotted(loc), message))
+            continue
+        if kind == "union_tag_invalid":
+            message = f"unknown design kind; the kinds are {', '.join(_DESIGN_MODELS)}"
+        elif kind == "missing":
+            message = "required key is missing"
+        else:
+            message = str(detail["msg"]).removeprefix("Value error, ")
+            given = detail.get("input")
+            if not isinstance(given, dict | list):
+                message += f" (got {given!r})"
+        problems.append(ScenarioProblem(_dotted(loc), message))
+    return problems
+
+
+def _experiment_unknown_key(parent: str, key: str, allowed: Sequence[str]) -> str:
+    """The scenario module's "did you mean", plus a pointer for scenario keys put in the wrong place."""
+    message = _unknown_key_message(parent, key, allowed)
+    if "did you mean" in message and "belongs in" not in message:
+        return message
+    return (
+        f"unknown key; the keys here are {', '.join(allowed)} "
+        "(scenario values go under [overrides] or the design as dotted keys)"
+    )
+
+
+def _nested_file_error(error: ValidationError) -> ScenarioError | None:
+    """The base scenario file's own error, if that is what failed (it names that file)."""
+    for detail in error.errors():
+        cause = detail.get("ctx", {}).get("error")
+        if isinstance(cause, ScenarioError) and tuple(detail["loc"]) == ("base",):
+            return cause
+    return None
+
+
+def labels_of(points: Iterable[DesignPoint]) -> list[str]:
+    """The labels of ``points``, in order (for tables and charts)."""
+    return [point.label for point in points]
+
+
+def _is_integral(value: float) -> bool:
+    return math.isfinite(value) and float(value).is_integer()

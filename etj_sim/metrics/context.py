@@ -1,0 +1,206 @@
+"""What every metric needs besides the frames: the run's window, opening hours, and input checks.
+
+Pipeline position: ``event log + population -> metrics``. The metrics read no globals: the start and
+end of the run and the clinics' opening hours come in a :class:`MetricContext`, usually built from
+the run's :class:`~etj_sim.scenario.Scenario` with :meth:`MetricContext.from_scenario`. This module
+also holds the small polars expressions the metric modules share (age in whole years, age band,
+alert status) and the checks that turn a wrong frame into an error naming the column at fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Final
+
+import polars as pl
+
+from etj_sim.events import EVENT_LOG_SCHEMA
+from etj_sim.population.schema import PEOPLE_SCHEMA
+from etj_sim.scenario import AGE_BANDS
+
+if TYPE_CHECKING:
+    from etj_sim.scenario import Scenario
+
+__all__ = [
+    "ACCOUNT_STATUSES",
+    "ALERT_STATUSES",
+    "AGE_BAND_DTYPE",
+    "ALERT_STATUS_DTYPE",
+    "ROSTER_SCHEMA",
+    "MetricContext",
+    "age_band_expression",
+    "age_years_expression",
+    "alert_status_expression",
+    "check_event_log",
+    "check_population",
+    "check_roster",
+]
+
+ALERT_STATUSES: Final = ("none", "sms", "email", "both")
+"""An active account's alert choice (R4, R8): no alerts, SMS only, e-mail only, or both."""
+
+ACCOUNT_STATUSES: Final = ("inactive", *ALERT_STATUSES)
+"""A person's account state: not activated (R2), or active with one of :data:`ALERT_STATUSES`."""
+
+AGE_BAND_DTYPE: Final = pl.Enum(list(AGE_BANDS))
+ALERT_STATUS_DTYPE: Final = pl.Enum(list(ALERT_STATUSES))
+ACCOUNT_STATUS_DTYPE: Final = pl.Enum(list(ACCOUNT_STATUSES))
+
+_AGE_BAND_LOWER_YEARS: Final = (0, 13, 18, 30, 50, 65, 80)
+
+ROSTER_SCHEMA: Final = pl.Schema({"staff": pl.Int32, "clinic": pl.Int32, "role": pl.String})
+"""The optional staff roster: one row a staff member, with the clinic and role (nurse, ...)."""
+
+MILLISECONDS_PER_DAY: Final = 86_400_000
+MILLISECONDS_PER_HOUR: Final = 3_600_000
+
+
+@dataclass(frozen=True, slots=True)
+class MetricContext:
+    """The run's window and clinic hours, as the metrics need them.
+
+    ``start`` is the first moment of the run and ``end`` the first moment after it (the run covers
+    ``[start, end)``). Messages and cases near ``end`` have had less time to be read or answered;
+    the metrics use ``end`` to right-censor them (see ``etj_sim.metrics.reading``). The opening hours
+    give on-duty time for a roster when the log holds no shift rows.
+    """
+
+    start: datetime
+    end: datetime
+    open_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
+    shift_start_hour: float = 8.0
+    shift_end_hour: float = 17.0
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError(
+                f"MetricContext: end ({self.end}) must be after start ({self.start})"
+            )
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise ValueError("MetricContext: start and end are naive wall-clock times, as in the log")
+        if not self.open_weekdays or any(day not in range(7) for day in self.open_weekdays):
+            raise ValueError(
+                f"MetricContext: open_weekdays {self.open_weekdays} must be weekdays 0-6 (Monday 0)"
+            )
+        if not 0 <= self.shift_start_hour < self.shift_end_hour <= 24:
+            raise ValueError(
+                f"MetricContext: shift hours {self.shift_start_hour}-{self.shift_end_hour} "
+                "must satisfy 0 <= start < end <= 24"
+            )
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> MetricContext:
+        """The context of a run of ``scenario``: its start date at midnight, its duration, its hours."""
+        start = datetime.combine(scenario.start_date, time())
+        return cls(
+            start=start,
+            end=start + timedelta(days=scenario.duration_days),
+            open_weekdays=tuple(scenario.clinics.open_weekdays),
+            shift_start_hour=scenario.clinics.shift_start_hour,
+            shift_end_hour=scenario.clinics.shift_end_hour,
+        )
+
+    @property
+    def first_day(self) -> date:
+        return self.start.date()
+
+    @property
+    def last_day(self) -> date:
+        """The last calendar day that the run touches."""
+        return (self.end - timedelta(milliseconds=1)).date()
+
+    @property
+    def days(self) -> pl.Series:
+        """Every calendar day of the run, as a Date series named ``date``."""
+        return pl.date_range(self.first_day, self.last_day, "1d", eager=True).alias("date")
+
+
+def age_years_expression(birth_date: pl.Expr, on: pl.Expr) -> pl.Expr:
+    """Age in whole years on the date ``on``: the birthday counts from its own day."""
+    birthday_not_reached = (on.dt.month().cast(pl.Int32) * 100 + on.dt.day().cast(pl.Int32)) < (
+        birth_date.dt.month().cast(pl.Int32) * 100 + birth_date.dt.day().cast(pl.Int32)
+    )
+    return (
+        on.dt.year().cast(pl.Int32)
+        - birth_date.dt.year().cast(pl.Int32)
+        - birthday_not_reached.cast(pl.Int32)
+    )
+
+
+def age_band_expression(age_years: pl.Expr) -> pl.Expr:
+    """The label of ``AGE_BANDS`` (etj_sim.scenario) that an age in whole years falls in."""
+    band: pl.Expr = pl.lit(AGE_BANDS[0])
+    for lower, label in zip(_AGE_BAND_LOWER_YEARS[1:], AGE_BANDS[1:], strict=True):
+        band = pl.when(age_years >= lower).then(pl.lit(label)).otherwise(band)
+    return band.cast(AGE_BAND_DTYPE)
+
+
+def alert_status_expression(alert_sms: pl.Expr, alert_email: pl.Expr) -> pl.Expr:
+    """One of :data:`ALERT_STATUSES` from the two alert flags; a null flag counts as no alert."""
+    sms = alert_sms.fill_null(False)
+    email = alert_email.fill_null(False)
+    return (
+        pl.when(sms & email)
+        .then(pl.lit("both"))
+        .when(sms)
+        .then(pl.lit("sms"))
+        .when(email)
+        .then(pl.lit("email"))
+        .otherwise(pl.lit("none"))
+        .cast(ALERT_STATUS_DTYPE)
+    )
+
+
+def _check_columns(frame: pl.DataFrame, schema: pl.Schema, names: Iterable[str], what: str) -> None:
+    if not isinstance(frame, pl.DataFrame):
+        raise TypeError(f"{what}: expected a polars DataFrame, got {type(frame).__name__}")
+    for name in names:
+        if name not in frame.schema:
+            raise ValueError(f"{what}: missing column {name!r} (expected {schema[name]})")
+        if frame.schema[name] != schema[name]:
+            raise ValueError(
+                f"{what}: column {name!r} has type {frame.schema[name]}, expected {schema[name]}"
+            )
+
+
+def check_event_log(events: pl.DataFrame) -> None:
+    """Raise a ValueError naming the column if ``events`` does not follow ``EVENT_LOG_SCHEMA``."""
+    _check_columns(events, EVENT_LOG_SCHEMA, EVENT_LOG_SCHEMA.names(), "event log")
+
+
+_POPULATION_COLUMNS: Final = (
+    "person",
+    "birth_date",
+    "account_active",
+    "alert_sms",
+    "alert_email",
+    "settings_mobile_owner",
+    "settings_email_owner",
+)
+
+
+def check_population(population: pl.DataFrame, columns: Sequence[str] = _POPULATION_COLUMNS) -> None:
+    """Raise a ValueError naming the column if ``population`` lacks a column the metrics read."""
+    _check_columns(population, PEOPLE_SCHEMA, columns, "population")
+    if population["person"].null_count():
+        raise ValueError("population: column 'person' has nulls")
+
+
+def check_roster(roster: pl.DataFrame | None) -> pl.DataFrame | None:
+    """The roster with columns cast to ``ROSTER_SCHEMA``; a ValueError names what is missing."""
+    if roster is None:
+        return None
+    if not isinstance(roster, pl.DataFrame):
+        raise TypeError(f"roster: expected a polars DataFrame, got {type(roster).__name__}")
+    missing = [name for name in ROSTER_SCHEMA.names() if name not in roster.columns]
+    if missing:
+        raise ValueError(f"roster: missing column(s) {missing}; a roster has staff, clinic, role")
+    cast = roster.select(
+        pl.col(name).cast(dtype, strict=True) for name, dtype in ROSTER_SCHEMA.items()
+    )
+    duplicated = cast.filter(pl.col("staff").is_duplicated())["staff"].unique().sort()
+    if len(duplicated):
+        raise ValueError(f"roster: staff id(s) listed twice: {duplicated.to_list()[:10]}")
+    return cast

@@ -1,0 +1,140 @@
+"""Name, street and contact pools: Faker builds small pools once, numpy samples them per person.
+
+Pipeline position: ``synthesize_population`` -> (this module) -> the name, address, mobile and
+e-mail columns of the people frame. Faker ``sv_SE`` makes about 20,000 names a second here, so it
+never runs per person: a pool of a few thousand entries is built per Faker seed (cached, since the
+pool depends on nothing else) and every string column is a polars ``gather`` from a pool or a
+polars expression over integer draws.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+from faker import Faker
+
+__all__ = ["Pools", "build_pools", "email_addresses", "mobile_numbers", "pool_strings"]
+
+FIRST_NAMES_PER_SEX: Final = 3_000
+LAST_NAMES: Final = 3_000
+STREETS: Final = 2_000
+MOBILE_PREFIXES: Final = ("070", "072", "073", "076", "079")  # Swedish mobile series
+EMAIL_DOMAIN: Final = "example.se"  # reserved-style domain: no real mailbox is ever named
+EMAIL_NUMBER_SHARE: Final = 0.7  # assumption: addresses with a number after the name
+HOUSE_NUMBERS: Final = 150  # assumption: street numbers 1-150
+
+
+@dataclass(frozen=True, slots=True)
+class Pools:
+    """Strings to sample from. ``*_email`` hold the same names lower-cased in ASCII."""
+
+    female_first: pl.Series
+    male_first: pl.Series
+    last: pl.Series
+    streets: pl.Series
+    postcodes: pl.Series  # one per street, "NNN NN"
+    female_first_email: pl.Series
+    male_first_email: pl.Series
+    last_email: pl.Series
+
+
+def _email_safe(name: str) -> str:
+    """"Åsa Öberg-Lind" -> "asaoberg-lind": ASCII letters, digits and hyphens only."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return "".join(char for char in ascii_name.lower() if char.isalnum() or char == "-")
+
+
+@lru_cache(maxsize=4)
+def build_pools(faker_seed: int) -> Pools:
+    """Pools drawn by a Faker ``sv_SE`` seeded with ``faker_seed`` (same seed, same pools)."""
+    faker = Faker("sv_SE")
+    faker.seed_instance(faker_seed)
+    female = [faker.first_name_female() for _ in range(FIRST_NAMES_PER_SEX)]
+    male = [faker.first_name_male() for _ in range(FIRST_NAMES_PER_SEX)]
+    last = [faker.last_name() for _ in range(LAST_NAMES)]
+    streets = [faker.street_name() for _ in range(STREETS)]
+    postcodes = [faker.postcode() for _ in range(STREETS)]
+    return Pools(
+        female_first=pl.Series(female, dtype=pl.String),
+        male_first=pl.Series(male, dtype=pl.String),
+        last=pl.Series(last, dtype=pl.String),
+        streets=pl.Series(streets, dtype=pl.String),
+        # Faker gives "89825"; the Swedish postal form is "898 25".
+        postcodes=pl.Series([f"{code[:3]} {code[3:]}" for code in postcodes], dtype=pl.String),
+        female_first_email=pl.Series([_email_safe(name) for name in female], dtype=pl.String),
+        male_first_email=pl.Series([_email_safe(name) for name in male], dtype=pl.String),
+        last_email=pl.Series([_email_safe(name) for name in last], dtype=pl.String),
+    )
+
+
+def pool_strings(pool: pl.Series, index: npt.NDArray[np.int64]) -> pl.Series:
+    """``pool[index]`` as a new String series (one gather, no Python per row)."""
+    return pool.gather(pl.Series(index, dtype=pl.Int64))
+
+
+def mobile_numbers(has_mobile: npt.NDArray[np.bool_], rng: np.random.Generator) -> pl.Series:
+    """Distinct mobile numbers "07X-NNN NN NN" where ``has_mobile``, null elsewhere."""
+    holders = int(has_mobile.sum())
+    space = len(MOBILE_PREFIXES) * 10_000_000
+    numbers = rng.integers(0, space, size=holders)
+    # Redraw collisions until none is left: a handful of rounds even at 10 million people.
+    while True:
+        order = np.argsort(numbers, kind="stable")
+        repeated = np.flatnonzero(numbers[order][1:] == numbers[order][:-1]) + 1
+        if repeated.size == 0:
+            break
+        numbers[order[repeated]] = rng.integers(0, space, size=repeated.size)
+    full = np.full(has_mobile.size, -1, dtype=np.int64)
+    full[has_mobile] = numbers
+    prefix = pl.Series(MOBILE_PREFIXES, dtype=pl.String)
+    frame = pl.DataFrame({"number": full})
+    subscriber = pl.col("number") % 10_000_000
+    return (
+        frame.select(
+            pl.when(pl.col("number") >= 0).then(
+                pl.concat_str(
+                    pl.lit(prefix).gather(pl.col("number") // 10_000_000),
+                    pl.lit("-"),
+                    (subscriber // 10_000).cast(pl.String).str.zfill(3),
+                    pl.lit(" "),
+                    (subscriber // 100 % 100).cast(pl.String).str.zfill(2),
+                    pl.lit(" "),
+                    (subscriber % 100).cast(pl.String).str.zfill(2),
+                )
+            )
+        )
+        .to_series()
+        .alias("mobile")
+    )
+
+
+def email_addresses(
+    first_email: pl.Series,
+    last_email: pl.Series,
+    has_email: npt.NDArray[np.bool_],
+    rng: np.random.Generator,
+) -> pl.Series:
+    """ "fornamn.efternamn[NN]@example.se" where ``has_email``, null elsewhere."""
+    with_number = rng.random(has_email.size) < EMAIL_NUMBER_SHARE
+    number = rng.integers(1, 1_000, size=has_email.size)
+    frame = pl.DataFrame(
+        {
+            "first": first_email,
+            "last": last_email,
+            "number": np.where(with_number, number, -1),
+            "has": has_email,
+        }
+    )
+    suffix = pl.when(pl.col("number") >= 0).then(pl.col("number").cast(pl.String)).otherwise(
+        pl.lit("")
+    )
+    address = pl.concat_str(
+        pl.col("first"), pl.lit("."), pl.col("last"), suffix, pl.lit("@" + EMAIL_DOMAIN)
+    )
+    return frame.select(pl.when(pl.col("has")).then(address)).to_series().alias("email")

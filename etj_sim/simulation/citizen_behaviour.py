@@ -1,0 +1,302 @@
+"""How citizens (and guardians for children under 13) use the e-services: log in, read, act.
+
+Pipeline position: ``scenario -> population -> domain -> simulation (this module acts as the
+citizens) -> event log``. Every action goes through the domain's portal, so the rules hold: R1
+and R15 at login (the domain refuses and logs), R2 activation at first login, R9/R10/R12/D2 when a
+guardian acts for a child (the domain refuses protected families and children from 13 and logs
+``proxy_refused``), R4/R5/R13/R14 when settings change, F3/F4/F5/F8 when reading, submitting forms,
+starting and replying to cases.
+
+Reading (P1, F8). When a message is delivered, :meth:`CitizenBehaviour.message_delivered` decides
+once whether and when it will be read: never (``behaviour.never_read_share``: the holder never
+opens it, even when logged in for something else), at the reader's next login by cadence
+(exponential with the reader's ``logins_per_month``), or sooner after an alert
+(``behaviour.alert_login_share``, log-normal delay) when the settings approve alerts (R8). The read
+is a one-shot callback on a SimPy timeout, not a process. Idle logins of people with nothing to
+read are not simulated: cadence logins matter only when something waits, and because the
+exponential is memoryless, sampling the next cadence login at delivery is exact. One pending
+cadence login per account is kept, so a second message waiting for the same account is read at
+the same login rather than at an independent (too early) one. Any login reads every unread
+message the holder means to read, so ``next_read_minute`` is cleared at each login and later
+callbacks that find it changed do nothing.
+
+At each login: R14 (a young person from 13 prompted to review the settings edits them with
+``behaviour.settings_edit_after_13_share``, replacing guardians' contacts by their own where they
+have one and clearing them otherwise; else nothing changes and alerts keep reaching the guardians,
+D4) and the opt-in nudge (``behaviour.opt_in_nudge_share``: an account without alerts whose
+settings hold a contact turns alerts on for it).
+
+A need that cannot reach the e-services (no active account and no activation, or no e-ID, or a
+refused proxy) goes elsewhere, e.g. a telephone call: it is not a domain event, so nothing is
+logged; :attr:`CitizenBehaviour.needs_elsewhere` counts them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Final
+
+from etj_sim.domain import EID, Attachment, DomainError
+from etj_sim.events import Channel, Kind
+from etj_sim.scenario import Scenario
+from etj_sim.simulation.citizens import NO_EID, NO_PERSON, Citizens
+from etj_sim.simulation.ledger import CaseLedger, MessageLedger
+from etj_sim.simulation.random_streams import DrawBuffer, random_stream
+
+if TYPE_CHECKING:
+    import simpy
+
+    from etj_sim.domain import EServices, Session
+
+__all__ = ["CitizenBehaviour"]
+
+REPLY_DELAY_SIGMA: Final = 1.0
+"""Log-normal sigma of the citizen's reply delay in a dialogue (F4). # assumption"""
+
+_EIDS: Final = (EID.BANKID, EID.FREJA_PLUS)
+_CASE_KINDS: Final = tuple(Kind)
+_ATTACHMENT: Final = Attachment(name="bilaga.pdf", content_type="application/pdf", size_bytes=250_000)
+_FORM_ANSWERS: Final = {"svar": "ifyllt"}
+_MINUTES_PER_MONTH: Final = 30.0 * 1440.0
+
+
+class CitizenBehaviour:
+    """The citizens' side of the model: one instance per run, state in :class:`Citizens`."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        services: EServices,
+        citizens: Citizens,
+        scenario: Scenario,
+        seed: int,
+        *,
+        clinic_ids: list[int],
+        cases: CaseLedger,
+        messages: MessageLedger,
+        horizon_minutes: float,
+        wake_staff: Callable[[int], None],
+        close_unanswered: Callable[[int], None],
+    ) -> None:
+        self.env = env
+        self.services = services
+        self.portal = services.portal
+        self.citizens = citizens
+        self.cases = cases
+        self.messages = messages
+        self.clinic_ids = clinic_ids
+        self.horizon_minutes = horizon_minutes
+        self.wake_staff = wake_staff
+        self.close_unanswered = close_unanswered
+        behaviour = scenario.behaviour
+        self.never_read_share = behaviour.never_read_share
+        self.alert_login_share = behaviour.alert_login_share
+        self.alert_delay_minutes = scenario.alerts.delay_minutes
+        self.alert_read_mu = math.log(behaviour.alert_read_delay_hours_median * 60.0)
+        self.alert_read_sigma = behaviour.alert_read_delay_sigma
+        self.app_login_share = behaviour.app_login_share
+        self.opt_in_nudge_share = behaviour.opt_in_nudge_share
+        self.activation_at_need_share = behaviour.activation_at_need_share
+        self.form_completion_share = behaviour.form_completion_share
+        self.settings_edit_share = behaviour.settings_edit_after_13_share
+        self.reply_mu = math.log(behaviour.reply_delay_hours_median * 60.0)
+        self.local_eservice = (
+            scenario.clinics.local_eservices[0] if scenario.clinics.local_eservices else None
+        )
+        # One stream per purpose (design.md "Randomness"), so a scenario change to one purpose
+        # leaves the draws of the others untouched (common random numbers).
+        self._login_channel = DrawBuffer.uniform(random_stream(seed, "login_channel"))
+        self._activation = DrawBuffer.uniform(random_stream(seed, "activation_at_need"))
+        self._never_read = DrawBuffer.uniform(random_stream(seed, "never_read"))
+        self._alert_login = DrawBuffer.uniform(random_stream(seed, "alert_login"))
+        self._alert_read_delay = DrawBuffer.standard_normal(random_stream(seed, "alert_read_delay"))
+        self._cadence = DrawBuffer.standard_exponential(random_stream(seed, "login_cadence"))
+        self._settings = DrawBuffer.uniform(random_stream(seed, "settings_at_login"))
+        self._forms = DrawBuffer.uniform(random_stream(seed, "form_completion"))
+        self._reply_delay = DrawBuffer.standard_normal(random_stream(seed, "reply_delay"))
+        self.needs_elsewhere = 0
+
+    # -- logging in ---------------------------------------------------------------------------
+
+    def _login_own(self, person: int) -> Session | None:
+        """R1, R2, R15: the person logs in with their own e-ID (activating at first need)."""
+        citizens = self.citizens
+        eid = citizens.eid[person]
+        if not citizens.account_active[person]:
+            # Activation at first need needs an e-ID (R1); without one the need goes elsewhere.
+            if eid == NO_EID or self._activation.next() >= self.activation_at_need_share:
+                return None
+        channel = Channel.APP if self._login_channel.next() < self.app_login_share else Channel.WEB
+        try:
+            # A holder without an own e-ID still tries (BankID): the domain refuses and logs it
+            # (R1, R15: e.g. a young person from 13 whose account a guardian activated).
+            session = self.portal.login(person, _EIDS[eid] if eid != NO_EID else EID.BANKID, channel)
+        except DomainError:
+            return None
+        citizens.account_active[person] = 1
+        return session
+
+    def open_account(self, person: int, now: float) -> Session | None:
+        """A session acting on ``person``'s account: own login from 13, a guardian's proxy below.
+
+        Returns None when the account cannot be reached (no e-ID, no activation, refused proxy:
+        the domain has logged the refusal where a citizen met one).
+        """
+        citizens = self.citizens
+        if now >= citizens.thirteen_minute[person]:
+            return self._login_own(person)
+        guardian = citizens.first_guardian[person]
+        if guardian == NO_PERSON:
+            return None
+        guardian_session = self._login_own(guardian)
+        if guardian_session is None:
+            return None
+        try:
+            if citizens.account_active[person]:
+                return guardian_session.act_for(person)  # R10, R12, D2
+            proxy = guardian_session.activate_for(person)  # R9, D7
+        except DomainError:
+            return None
+        citizens.account_active[person] = 1
+        return proxy
+
+    def _after_login(self, session: Session, person: int) -> None:
+        """R14 review prompt, opt-in nudge, and reading everything the holder means to read."""
+        citizens = self.citizens
+        if session.settings_review_prompted:
+            self._review_settings(session, person)
+        if (
+            not citizens.alerts_on[person]
+            and citizens.settings_has_contact[person]
+            and self.opt_in_nudge_share > 0.0
+            and self._settings.next() < self.opt_in_nudge_share
+        ):
+            settings = session.settings()
+            if settings.mobile is not None:
+                session.update_settings(sms_alerts=True)
+            else:
+                session.update_settings(email_alerts=True)
+            citizens.alerts_on[person] = 1
+        citizens.next_read_minute[person] = math.inf
+        never_read = self.messages.never_read
+        kinds = self.messages.kind
+        for message in session.unread():
+            if never_read[message]:
+                continue
+            session.read(message)  # F8
+            if kinds[message] == Kind.FORM and self._forms.next() < self.form_completion_share:
+                session.submit_form(message, _FORM_ANSWERS)  # F3
+
+    def _review_settings(self, session: Session, person: int) -> None:
+        """R14: the young person edits the settings when prompted, or leaves them (D4)."""
+        if self._settings.next() >= self.settings_edit_share:
+            return
+        settings = session.settings()
+        register = self.services.register
+        own_mobile = register.mobile(person)
+        own_email = register.email(person)
+        mobile = settings.mobile if settings.mobile_owner == person else own_mobile
+        email = settings.email if settings.email_owner == person else own_email
+        sms_alerts = settings.sms_alerts and mobile is not None
+        email_alerts = settings.email_alerts and email is not None
+        session.update_settings(
+            mobile=mobile, email=email, sms_alerts=sms_alerts, email_alerts=email_alerts
+        )
+        citizens = self.citizens
+        citizens.alerts_on[person] = int(sms_alerts or email_alerts)
+        citizens.settings_has_contact[person] = int(mobile is not None or email is not None)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def message_delivered(self, person: int, message: int, kind: int, now: float) -> None:
+        """Decide whether and when the holder (or a guardian by proxy) reads ``message``."""
+        never = self._never_read.next() < self.never_read_share
+        self.messages.note(message, kind, never)
+        if never:
+            return
+        citizens = self.citizens
+        reader = person if now >= citizens.thirteen_minute[person] else citizens.first_guardian[person]
+        if reader == NO_PERSON:
+            return
+        read_minute = citizens.next_cadence_minute[person]
+        if read_minute <= now:
+            logins_per_month = citizens.logins_per_month[reader]
+            read_minute = (
+                now + self._cadence.next() * _MINUTES_PER_MONTH / logins_per_month
+                if logins_per_month > 0.0
+                else math.inf
+            )
+            citizens.next_cadence_minute[person] = read_minute
+        if citizens.alerts_on[person] and self._alert_login.next() < self.alert_login_share:
+            alert_read = (
+                now
+                + self.alert_delay_minutes
+                + math.exp(self.alert_read_mu + self.alert_read_sigma * self._alert_read_delay.next())
+            )
+            read_minute = min(read_minute, alert_read)
+        if read_minute < citizens.next_read_minute[person]:
+            citizens.next_read_minute[person] = read_minute
+            if read_minute < self.horizon_minutes:
+                self.env.timeout(read_minute - now).callbacks.append(
+                    partial(self._read_due, person, read_minute)
+                )
+
+    def _read_due(self, person: int, read_minute: float, _event: simpy.Event) -> None:
+        """The scheduled login to read: skipped if a later decision or a login superseded it."""
+        if self.citizens.next_read_minute[person] != read_minute:
+            return
+        self.read_inbox(person)
+
+    def read_inbox(self, person: int) -> None:
+        """Log in (or a guardian by proxy) and read the inbox (F8, F3)."""
+        now = self.env.now
+        self.services.advance_to(now)
+        session = self.open_account(person, now)
+        # An unreachable account keeps its messages unread; nothing is retried.
+        self.citizens.next_read_minute[person] = math.inf
+        if session is not None:
+            self._after_login(session, person)
+
+    # -- cases --------------------------------------------------------------------------------
+
+    def start_case(self, person: int, clinic: int, kind: int, with_attachment: bool) -> None:
+        """F1, F5: a need arises; the person (or a guardian by proxy, R10) starts a case."""
+        now = self.env.now
+        self.services.advance_to(now)
+        session = self.open_account(person, now)
+        if session is None:
+            self.needs_elsewhere += 1
+            return
+        self._after_login(session, person)
+        case_kind = _CASE_KINDS[kind]
+        case = session.start_case(
+            self.clinic_ids[clinic],
+            case_kind,
+            attachments=(_ATTACHMENT,) if with_attachment else (),
+            eservice=self.local_eservice if case_kind is Kind.LOCAL_ESERVICE else None,
+        )
+        self.cases.open(case, person, clinic, kind)
+        self.wake_staff(clinic)
+
+    def schedule_reply(self, case: int, now: float) -> None:
+        """F4: the case needs another round; the citizen replies after a log-normal delay."""
+        delay = math.exp(self.reply_mu + REPLY_DELAY_SIGMA * self._reply_delay.next())
+        if now + delay < self.horizon_minutes:
+            self.env.timeout(delay).callbacks.append(partial(self._reply_due, case))
+
+    def _reply_due(self, case: int, _event: simpy.Event) -> None:
+        now = self.env.now
+        self.services.advance_to(now)
+        person = self.cases.person[case]
+        session = self.open_account(person, now)
+        if session is None:
+            # The citizen cannot come back (e.g. turned 13 without an own e-ID): the clinic
+            # closes the case rather than leave it open for ever.
+            self.close_unanswered(case)
+            return
+        self._after_login(session, person)
+        session.reply(case)  # F4: the case returns to the clinic's queue
+        self.cases.round[case] += 1
+        self.wake_staff(self.cases.clinic[case])

@@ -1,0 +1,183 @@
+"""Staff on e-service duty: shifts, the clinic's case queue, answers and dialogue rounds.
+
+Pipeline position: ``scenario -> population -> domain -> simulation (this module acts as the
+staff in the staff tool, R17) -> event log``. One SimPy process per staff member (a long-lived
+actor) works the shifts; everything goes through ``EServices.staff_tool``.
+
+E-service duty (P4). Each open weekday a staff member spends ``clinics.eservice_share_of_shift``
+of the shift (``shift_start_hour`` to ``shift_end_hour``) on e-service duty, as one contiguous
+block; the rest of the shift is in-person care, outside the model. The blocks of a clinic's staff
+are staggered evenly across the shift (the first starts with the shift, the last ends with it) so
+the clinic's queue is watched through the day. ``shift_started`` and ``shift_ended`` bracket the
+duty block, so the logged on-duty time is e-service time and utilisation is busy / on-duty.
+
+Handling a case: take the oldest case from the clinic's queue (``next_case``, FIFO), draw a
+log-normal handling time (``clinics.handling_time`` by case kind; "reply" from the second round of
+a dialogue, F4), and hold it. A case is only taken when its handling time fits in what is left of
+the duty block; otherwise the staff member stops taking work until the block ends and the case
+waits for a colleague or the next shift. So busy time never exceeds on-duty time and no answer
+is logged after ``shift_ended``. After the answer (``answer_case`` with ``handling_minutes``) the
+case needs another round with ``clinics.dialogue_continue_share`` (the citizen replies later and
+the case returns to the queue); otherwise it is closed. All staff roles handle all case kinds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any, Final
+
+from etj_sim.events import Kind
+from etj_sim.scenario import CASE_KINDS, Scenario
+from etj_sim.simulation.citizens import MINUTES_PER_DAY
+from etj_sim.simulation.ledger import CaseLedger
+from etj_sim.simulation.random_streams import DrawBuffer, random_stream
+
+if TYPE_CHECKING:
+    import simpy
+
+    from etj_sim.domain import EServices
+    from etj_sim.simulation.citizen_behaviour import CitizenBehaviour
+
+__all__ = ["StaffWork", "duty_offsets_minutes"]
+
+_REPLY_KIND: Final = len(CASE_KINDS)
+"""Index of the "reply" handling time, after the case kinds (whose index is their Kind code)."""
+
+
+def duty_offsets_minutes(staff_count: int, shift_minutes: float, duty_minutes: float) -> list[float]:
+    """Start of each staff member's duty block after the shift start, spread evenly."""
+    if staff_count <= 1:
+        return [0.0] * staff_count
+    spare = shift_minutes - duty_minutes
+    return [spare * index / (staff_count - 1) for index in range(staff_count)]
+
+
+def _log_normal_parameters(mean: float, sd: float) -> tuple[float, float]:
+    """(mu, sigma) of the log-normal with this mean and standard deviation."""
+    sigma_squared = math.log1p((sd / mean) ** 2)
+    return math.log(mean) - sigma_squared / 2.0, math.sqrt(sigma_squared)
+
+
+class StaffWork:
+    """The staff side of the model: shifts and case handling for every clinic."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        services: EServices,
+        scenario: Scenario,
+        seed: int,
+        *,
+        clinic_ids: list[int],
+        staff_by_clinic: list[list[int]],
+        cases: CaseLedger,
+    ) -> None:
+        self.env = env
+        self.services = services
+        self.staff_tool = services.staff_tool
+        self.clinic_ids = clinic_ids
+        self.staff_by_clinic = staff_by_clinic
+        self.cases = cases
+        self.behaviour: CitizenBehaviour | None = None
+        clinics = scenario.clinics
+        self.days = scenario.duration_days
+        self.start_weekday = scenario.start_date.weekday()
+        self.open_weekdays = frozenset(clinics.open_weekdays)
+        self.shift_start_minutes = clinics.shift_start_hour * 60.0
+        self.shift_minutes = (clinics.shift_end_hour - clinics.shift_start_hour) * 60.0
+        self.duty_minutes = self.shift_minutes * clinics.eservice_share_of_shift
+        self.continue_share = clinics.dialogue_continue_share
+        parameters = [clinics.handling_time[name] for name in (*CASE_KINDS, "reply")]
+        self.handling = [_log_normal_parameters(p.mean_minutes, p.sd_minutes) for p in parameters]
+        self.idle: list[deque[simpy.Event]] = [deque() for _ in clinic_ids]
+        # Per clinic, so a clinic's handling times do not depend on the others' workload.
+        self._handling_draws = [
+            DrawBuffer.standard_normal(random_stream(seed, "handling_time", index))
+            for index in range(len(clinic_ids))
+        ]
+        self._continue_draws = [
+            DrawBuffer.uniform(random_stream(seed, "dialogue_continue", index))
+            for index in range(len(clinic_ids))
+        ]
+
+    def start(self) -> None:
+        """Start one shift process per staff member with e-service duty."""
+        if self.duty_minutes <= 0.0:
+            return
+        for clinic, staff_members in enumerate(self.staff_by_clinic):
+            offsets = duty_offsets_minutes(len(staff_members), self.shift_minutes, self.duty_minutes)
+            for staff, offset in zip(staff_members, offsets, strict=True):
+                self.env.process(self.work_shifts(staff, clinic, offset))
+
+    def wake_staff(self, clinic: int) -> None:
+        """A case entered the clinic's queue: wake one idle staff member on duty, if any."""
+        idle = self.idle[clinic]
+        if idle:
+            idle.popleft().succeed()
+
+    def close_unanswered(self, case: int) -> None:
+        """Close a case whose citizen cannot come back for the next round."""
+        self.services.advance_to(self.env.now)
+        self.staff_tool.close_case(self.cases.staff[case], case)
+
+    def work_shifts(self, staff: int, clinic: int, offset_minutes: float) -> Generator[Any, Any, None]:
+        """The staff member's e-service duty block on each open weekday of the run."""
+        env = self.env
+        for day in range(self.days):
+            if (self.start_weekday + day) % 7 not in self.open_weekdays:
+                continue
+            duty_start = day * MINUTES_PER_DAY + self.shift_start_minutes + offset_minutes
+            duty_end = duty_start + self.duty_minutes
+            yield env.timeout(duty_start - env.now)
+            self.services.advance_to(duty_start)
+            self.staff_tool.start_shift(staff)
+            yield from self.handle_cases(staff, clinic, duty_end)
+            if env.now < duty_end:
+                yield env.timeout(duty_end - env.now)
+            self.services.advance_to(duty_end)
+            self.staff_tool.end_shift(staff)
+
+    def handle_cases(self, staff: int, clinic: int, duty_end: float) -> Generator[Any, Any, None]:
+        """Take the oldest case, handle it, answer; repeat until the duty block is used up."""
+        env = self.env
+        services = self.services
+        staff_tool = self.staff_tool
+        cases = self.cases
+        clinic_id = self.clinic_ids[clinic]
+        handling_draws = self._handling_draws[clinic]
+        continue_draws = self._continue_draws[clinic]
+        behaviour = self.behaviour
+        assert behaviour is not None, "StaffWork.behaviour must be set before the run"
+        while True:
+            now = env.now
+            case = staff_tool.next_case(clinic_id)
+            if case is None:
+                if now >= duty_end:
+                    return
+                wake = env.event()
+                self.idle[clinic].append(wake)
+                yield wake | env.timeout(duty_end - now)
+                if not wake.triggered:
+                    self.idle[clinic].remove(wake)
+                continue
+            kind = _REPLY_KIND if cases.round[case] > 0 else cases.kind[case]
+            mu, sigma = self.handling[kind]
+            handling_minutes = min(
+                math.exp(mu + sigma * handling_draws.next()), self.duty_minutes
+            )
+            if now + handling_minutes > duty_end:
+                return
+            services.advance_to(now)
+            staff_tool.assign_case(staff, case)
+            yield env.timeout(handling_minutes)
+            now = env.now
+            services.advance_to(now)
+            message = staff_tool.answer_case(staff, case, handling_minutes=handling_minutes)
+            cases.staff[case] = staff
+            behaviour.message_delivered(cases.person[case], message, Kind.REPLY, now)
+            if continue_draws.next() < self.continue_share:
+                behaviour.schedule_reply(case, now)
+            else:
+                staff_tool.close_case(staff, case)
