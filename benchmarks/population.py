@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"seconds:           {elapsed_seconds:.2f}")
     print(f"persons/second:    {len(population) / elapsed_seconds:,.0f}")
     print(f"people frame MB:   {population.people.estimated_size('mb'):,.0f}")
-    print(f"peak RSS MB:       {peak_rss_megabytes():,.0f} (before synthesis {baseline_megabytes:,.0f})")
+    peak_megabytes = peak_rss_megabytes()
+    print(f"peak RSS MB:       {peak_megabytes:,.0f} (before synthesis {baseline_megabytes:,.0f})")
 
 
 if __name__ == "__main__":

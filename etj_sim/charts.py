@@ -102,7 +102,7 @@ def read_curve_chart(curve: pl.DataFrame) -> alt.Chart:
         ("alert_status", "days_since_delivery", "read_share", "messages_eligible"),
         "read_curve",
     )
-    return (
+    chart: alt.Chart = (
         alt.Chart(data, title=CHART_TITLES["read_curve"], width=WIDTH, height=HEIGHT)
         .mark_line(point=True)
         .encode(
@@ -122,6 +122,7 @@ def read_curve_chart(curve: pl.DataFrame) -> alt.Chart:
             ],
         )
     )
+    return chart
 
 
 def opt_in_by_age_band_chart(by_age_band: pl.DataFrame) -> alt.Chart:
@@ -133,7 +134,7 @@ def opt_in_by_age_band_chart(by_age_band: pl.DataFrame) -> alt.Chart:
         .replace_strict({status: index for index, status in enumerate(ALERT_STATUSES)})
         .alias("status_order")
     )
-    return (
+    chart: alt.Chart = (
         alt.Chart(data, title=CHART_TITLES["opt_in_by_age_band"], width=WIDTH, height=HEIGHT)
         .mark_bar()
         .encode(
@@ -154,6 +155,7 @@ def opt_in_by_age_band_chart(by_age_band: pl.DataFrame) -> alt.Chart:
             ],
         )
     )
+    return chart
 
 
 def utilisation_heatmap_chart(weekday_hour: pl.DataFrame) -> alt.Chart:
@@ -168,7 +170,7 @@ def utilisation_heatmap_chart(weekday_hour: pl.DataFrame) -> alt.Chart:
         .replace_strict(dict(enumerate(WEEKDAY_NAMES)), return_dtype=pl.String)
         .alias("weekday_name")
     )
-    return (
+    chart: alt.Chart = (
         alt.Chart(data, title=CHART_TITLES["utilisation_heatmap"], width=WIDTH, height=HEIGHT)
         .mark_rect()
         .encode(
@@ -189,6 +191,7 @@ def utilisation_heatmap_chart(weekday_hour: pl.DataFrame) -> alt.Chart:
             ],
         )
     )
+    return chart
 
 
 def backlog_chart(backlog: pl.DataFrame) -> alt.Chart:
@@ -196,7 +199,7 @@ def backlog_chart(backlog: pl.DataFrame) -> alt.Chart:
     data = _chart_data(backlog, ("period_start", "backlog", "queue"), "backlog").unpivot(
         index="period_start", on=["backlog", "queue"], variable_name="measure", value_name="cases"
     )
-    return (
+    chart: alt.Chart = (
         alt.Chart(data, title=CHART_TITLES["backlog"], width=WIDTH, height=HEIGHT)
         .mark_line()
         .encode(
@@ -214,6 +217,7 @@ def backlog_chart(backlog: pl.DataFrame) -> alt.Chart:
             ],
         )
     )
+    return chart
 
 
 def response_time_chart(distribution: pl.DataFrame) -> alt.Chart:
@@ -227,7 +231,7 @@ def response_time_chart(distribution: pl.DataFrame) -> alt.Chart:
     data = data.with_columns(
         pl.col("bin_end_hours").fill_null(pl.col("bin_start_hours") + width_hours)
     )
-    return (
+    chart: alt.Chart = (
         alt.Chart(data, title=CHART_TITLES["response_time"], width=WIDTH, height=HEIGHT)
         .mark_bar(color=OKABE_ITO[0])
         .encode(
@@ -242,12 +246,13 @@ def response_time_chart(distribution: pl.DataFrame) -> alt.Chart:
             ],
         )
     )
+    return chart
 
 
 def message_funnel_chart(funnel: pl.DataFrame) -> alt.Chart:
     """Horizontal bars of :func:`etj_sim.metrics.message_funnel`."""
     data = _chart_data(funnel, ("stage", "messages", "share"), "message_funnel")
-    return (
+    chart: alt.Chart = (
         alt.Chart(data, title=CHART_TITLES["message_funnel"], width=WIDTH, height=HEIGHT)
         .mark_bar(color=OKABE_ITO[0])
         .encode(
@@ -260,6 +265,7 @@ def message_funnel_chart(funnel: pl.DataFrame) -> alt.Chart:
             ],
         )
     )
+    return chart
 
 
 def scenario_comparison_chart(comparison: pl.DataFrame) -> alt.FacetChart:
@@ -287,15 +293,18 @@ def scenario_comparison_chart(comparison: pl.DataFrame) -> alt.FacetChart:
             alt.Tooltip("ci_high:Q", title="CI high", format=".4g"),
         ],
     )
-    return (
+    chart: alt.FacetChart = (
         alt.layer(interval, points, width=WIDTH, height=60)
         .facet(row=alt.Row("metric:N", title="Metric"))
         .resolve_scale(x="independent")
         .properties(title=CHART_TITLES["scenario_comparison"])
     )
+    return chart
 
 
-def charts_of(frames: RunFrames, comparison: pl.DataFrame | None = None) -> dict[str, alt.TopLevelMixin]:
+def charts_of(
+    frames: RunFrames, comparison: pl.DataFrame | None = None
+) -> dict[str, alt.TopLevelMixin]:
     """Every run chart from prepared frames (``etj_sim.metrics.prepare``), keyed by name.
 
     The keys are those of :data:`CHART_TITLES`; ``scenario_comparison`` only with ``comparison``.

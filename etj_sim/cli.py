@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+import etj_sim
 from etj_sim.scenario import Scenario, ScenarioError, ScenarioProblem
 
 __all__ = ["SHIPPED_SCENARIOS_DIR", "find_scenario", "format_summary", "main", "shipped_scenarios"]
@@ -138,7 +139,12 @@ def _write_run(result: Any, summary: Any, scenario: Scenario, seed: int, folder:
     _write_atomically(folder, "scenario.json", lambda path: _write_text(path, scenario_json))
     # The seed is not part of the scenario; without it the folder could not be reproduced.
     run_json = json.dumps(
-        {"scenario": scenario.name, "scenario_hash": scenario.content_hash, "seed": seed},
+        {
+            "scenario": scenario.name,
+            "scenario_hash": scenario.content_hash,
+            "seed": seed,
+            "etj_sim_version": etj_sim.__version__,
+        },
         indent=2,
     )
     _write_atomically(folder, "run.json", lambda path: _write_text(path, run_json + "\n"))
@@ -149,7 +155,11 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def _report_writer() -> Callable[[Any, Path], object] | None:
-    """``etj_sim.report.write_report`` if the report stage exists, else None."""
+    """The report stage's ``(result, out_dir)`` writer if there is one, else None.
+
+    ``etj_sim.report`` names it ``write_result_report`` (its ``write_report`` takes the frames
+    one by one); a plain ``write_report(result, out_dir)`` is the fallback.
+    """
     try:
         module = importlib.import_module("etj_sim.report")
     except ModuleNotFoundError as error:
@@ -157,7 +167,9 @@ def _report_writer() -> Callable[[Any, Path], object] | None:
         if error.name != "etj_sim.report":
             raise
         return None
-    writer: Callable[[Any, Path], object] | None = getattr(module, "write_report", None)
+    writer: Callable[[Any, Path], object] | None = getattr(
+        module, "write_result_report", getattr(module, "write_report", None)
+    )
     return writer
 
 
@@ -165,9 +177,10 @@ def _report_writer() -> Callable[[Any, Path], object] | None:
 
 
 def _expand(paths: Sequence[str]) -> Iterator[Path]:
+    """Files as given; a folder stands for its ``*.toml`` files (a folder without any stays)."""
     for reference in paths:
         path = Path(reference)
-        if path.is_dir():
+        if path.is_dir() and shipped_scenarios(path):
             yield from shipped_scenarios(path)
         else:
             yield path
@@ -177,6 +190,9 @@ def _validate(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     found_problems = False
     for path in _expand(arguments.files):
         try:
+            if path.is_dir():
+                problem = ScenarioProblem("", "a folder without scenario files (*.toml)")
+                raise ScenarioError(str(path), [problem])
             scenario = Scenario.load(path)
         except ScenarioError as error:
             found_problems = True

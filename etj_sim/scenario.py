@@ -10,7 +10,13 @@ named beside the value) and are marked ``# assumption`` where none does.
 Reading a file (:meth:`Scenario.load`) never stops at the first mistake: every problem (TOML
 syntax, unknown keys with a "did you mean" hint, wrong types, out-of-range values, inconsistent
 sections) becomes a :class:`ScenarioProblem` with the dotted path of the field, and all of them are
-raised together as one :class:`ScenarioError` that names the file in every line.
+raised together as one :class:`ScenarioError` that names the file in every line. (A check that
+compares two fields of a section, such as the shift hours, runs once those fields are valid
+themselves; the campaign days are checked against the run even when other sections are wrong.)
+
+Tables with fixed keys (age bands, staff roles, case kinds) must list every key, 0 where none,
+so that a key left out never silently means zero; share tables that must sum to 1
+(``alerts.channel_split``, ``population.family_types``) may leave out keys with no share.
 """
 
 from __future__ import annotations
@@ -561,7 +567,8 @@ class Scenario(_Section):
             data = json.loads(text)
         except json.JSONDecodeError as error:
             raise ScenarioError(
-                source, [ScenarioProblem("", error.msg, error.lineno, error.colno)]
+                source,
+                [ScenarioProblem("", f"JSON syntax error: {error.msg}", error.lineno, error.colno)],
             ) from None
         if not isinstance(data, dict):
             raise ScenarioError(source, [ScenarioProblem("", "expected a JSON object")])
@@ -639,7 +646,8 @@ def _check_campaign_days(
         if day >= duration_days:
             findings.add(
                 f"campaigns[{index}].day",
-                f"campaign '{name}' is on day {day}, outside the run of {duration_days} days "
+                f"{f'campaign {name!r}' if name else 'the campaign'} is on day {day}, "
+                f"outside the run of {duration_days} days "
                 f"(duration_days; days count from 0, so the last day is {duration_days - 1})",
             )
 
@@ -753,26 +761,40 @@ def _unknown_key_message(
 
     ``full_path`` spells the hint as a whole dotted key (overrides are dotted keys).
     """
+    # A key often lands in the wrong section ("opt_in_nudge_share" under [alerts]); the same
+    # name in another section is a better hint than a look-alike here.
+    elsewhere = {
+        path.rsplit(".", 1)[-1]: path
+        for path in reversed(_section_fields(Scenario, ""))
+        if (path.rsplit(".", 1)[0] if "." in path else "") != parent
+    }
+    if key in elsewhere:
+        return _belongs_elsewhere(elsewhere[key])
     matches = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
     if matches:
         prefix = f"{parent}." if full_path and parent else ""
         return f"unknown key; did you mean '{prefix}{matches[0]}'?"
-    # A key often lands in the wrong section ("opt_in_nudge_share" under [alerts]).
-    elsewhere = [path for path in _section_fields(Scenario, "") if path != parent]
-    leaves = {path.rsplit(".", 1)[-1]: path for path in reversed(elsewhere)}
-    match = difflib.get_close_matches(key, list(leaves), n=1, cutoff=0.8)
-    if match:
-        path = leaves[match[0]]
-        section = path.rsplit(".", 1)[0] if "." in path else "the top level"
-        where = f"the [{section}] section" if "." in path else section
-        return f"unknown key here; did you mean '{path}' (it belongs in {where})?"
+    matches = difflib.get_close_matches(key, list(elsewhere), n=1, cutoff=0.8)
+    if matches:
+        return _belongs_elsewhere(elsewhere[matches[0]])
     level = f"[{parent}]" if parent else "the top level"
     return f"unknown key; the keys of {level} are {', '.join(allowed)}"
 
 
+def _belongs_elsewhere(path: str) -> str:
+    section, _, _ = path.rpartition(".")
+    where = f"the [{section}] section" if section else "the top level"
+    return f"unknown key here; did you mean '{path}' (it belongs in {where})?"
+
+
 _PYDANTIC_MESSAGES: Final = {
     "missing": "required key is missing",
-    "date_type": "should be a date, written without quotes: start_date = 2026-01-05",
+    "date_type": "should be a date, written without quotes or time: start_date = 2026-01-05",
+    "date_from_datetime_inexact": "should be a date without a time: start_date = 2026-01-05",
+    "model_type": "should be a table: a [section] or { key = value, ... }",
+    "model_attributes_type": "should be a table: a [section] or { key = value, ... }",
+    "dict_type": "should be a table: [name] or { key = value, ... }",
+    "list_type": "should be a list: [value, value, ...]",
 }
 
 
@@ -806,10 +828,11 @@ def _problems_of(error: ValidationError, data: Mapping[str, Any]) -> list[Scenar
             )
         else:
             message = _PYDANTIC_MESSAGES.get(kind, detail["msg"])
-            message = message.removeprefix("Value error, ")
+            message = message.removeprefix("Value error, ").replace("Input should", "should", 1)
             given = detail.get("input")
             if kind != "missing" and not isinstance(given, dict | list):
-                message += f" (got {given!r})"
+                shown = given.isoformat() if isinstance(given, date) else repr(given)
+                message += f" (got {shown})"
             problems.append(ScenarioProblem(_dotted(loc), message))
     if not top_level_checked:
         # The scenario-wide check runs only when every section is valid; run it on the raw
@@ -821,13 +844,13 @@ def _problems_of(error: ValidationError, data: Mapping[str, Any]) -> list[Scenar
 def _raw_campaign_day_problems(data: Mapping[str, Any]) -> list[ScenarioProblem]:
     duration_days = data.get("duration_days", Scenario.model_fields["duration_days"].default)
     campaigns = data.get("campaigns", [])
-    if not isinstance(duration_days, int) or duration_days <= 0 or not isinstance(campaigns, list):
+    if type(duration_days) is not int or duration_days <= 0 or not isinstance(campaigns, list):
         return []
     findings = _Findings()
     _check_campaign_days(
         duration_days,
         [
-            (index, str(campaign.get("name", "?")), campaign["day"])
+            (index, str(campaign.get("name", "")), campaign["day"])
             for index, campaign in enumerate(campaigns)
             if isinstance(campaign, dict) and type(campaign.get("day")) is int
         ],

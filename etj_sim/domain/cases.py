@@ -193,7 +193,17 @@ class Cases:
             self.entries[case] = [(now, role, actor, text, attachments)]
         if self._log is not None:
             self._log.record(
-                now, Event.CASE_STARTED, person, actor, role, clinic, NONE, case, NONE, channel, kind
+                now,
+                Event.CASE_STARTED,
+                person,
+                actor,
+                role,
+                clinic,
+                NONE,
+                case,
+                NONE,
+                channel,
+                kind,
             )
             self.log_attachments(case, person, actor, role, NONE, attachments, channel)
         return case
@@ -325,5 +335,7 @@ def attachments_of(attachments: Sequence[Attachment]) -> tuple[Attachment, ...]:
     result = tuple(attachments)
     for attachment in result:
         if not isinstance(attachment, Attachment):
-            raise InvalidOperation(f"F5: attachments must be Attachment objects, got {attachment!r}")
+            raise InvalidOperation(
+                f"F5: attachments must be Attachment objects, got {attachment!r}"
+            )
     return result

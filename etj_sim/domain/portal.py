@@ -219,8 +219,8 @@ class Session:
     def update_settings(
         self,
         *,
-        mobile: str | None | Unset = UNSET,
-        email: str | None | Unset = UNSET,
+        mobile: str | Unset | None = UNSET,
+        email: str | Unset | None = UNSET,
         sms_alerts: bool | Unset = UNSET,
         email_alerts: bool | Unset = UNSET,
     ) -> None:
@@ -301,7 +301,9 @@ class Session:
                 self.channel,
                 cases.kind[case],
             )
-            cases.log_attachments(case, self.person, self.actor, self.role, NONE, files, self.channel)
+            cases.log_attachments(
+                case, self.person, self.actor, self.role, NONE, files, self.channel
+            )
 
     def submit_form(self, message: int, answers: Mapping[str, str]) -> None:
         """Fill in a form sent before or between visits (F3); once per form."""

@@ -17,7 +17,7 @@ so the 13th birthday of a 29 February child (always in a common year) is 1 March
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, Final, TypeAlias
 
@@ -89,7 +89,9 @@ class PopulationRegister:
         self._children_start = np.zeros(1, dtype=np.int64)
         self._children = np.empty(0, dtype=np.int32)
         self.generation = 0
-        """Bumped whenever persons are added (other columns grow to match, birthdays re-sort)."""
+        """Bumped whenever persons are added (birthday schedules re-sort when it changes)."""
+        self.growth_listeners: list[Callable[[int], None]] = []
+        """Called with the new size after persons are added (other columns grow to match)."""
 
     def __len__(self) -> int:
         return len(self._number)
@@ -139,8 +141,13 @@ class PopulationRegister:
             email,
         )
         self._added_numbers[key] = person
-        self.generation += 1
+        self._grown()
         return person
+
+    def _grown(self) -> None:
+        self.generation += 1
+        for listener in self.growth_listeners:
+            listener(len(self._number))
 
     def load(self, people: pl.DataFrame, guardianships: pl.DataFrame) -> None:
         """Bulk-load persons and guardianships (schemas of ``etj_sim.population.schema``).
@@ -178,6 +185,7 @@ class PopulationRegister:
                     f"people row {clash[0]}: personal number {numbers[clash[0]]} is already in "
                     "the register"
                 )
+        guardians, children = self._checked_guardianships(guardianships, offset + count)
         birth = people["birth_date"]
         years = birth.dt.year().to_numpy().astype(np.int64)
         months = birth.dt.month().to_numpy().astype(np.int64)
@@ -196,16 +204,19 @@ class PopulationRegister:
         merge_order = np.argsort(merged_numbers, kind="stable")
         self._sorted_numbers = merged_numbers[merge_order]
         self._sorted_persons = merged_persons[merge_order]
-        self.generation += 1
-        self._load_guardianships(guardianships)
+        self._guardian.extend(from_numpy("i", guardians))
+        self._child.extend(from_numpy("i", children))
+        self._index_dirty = True
+        self._grown()
 
-    def _load_guardianships(self, guardianships: pl.DataFrame) -> None:
+    def _checked_guardianships(
+        self, guardianships: pl.DataFrame, size: int
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
         _check_columns("guardianships", guardianships, {"guardian": pl.Int32, "child": pl.Int32})
         if guardianships.null_count().sum_horizontal().item():
             raise InvalidOperation("guardianships has null ids")
         guardians = guardianships["guardian"].to_numpy().astype(np.int32)
         children = guardianships["child"].to_numpy().astype(np.int32)
-        size = len(self._number)
         for name, ids in (("guardian", guardians), ("child", children)):
             bad = np.flatnonzero((ids < 0) | (ids >= size))
             if bad.size:
@@ -224,9 +235,7 @@ class PopulationRegister:
         )
         if np.unique(keys).size != keys.size:
             raise InvalidOperation("guardianships holds a (guardian, child) pair twice")
-        self._guardian.extend(from_numpy("i", guardians))
-        self._child.extend(from_numpy("i", children))
-        self._index_dirty = True
+        return guardians, children
 
     def add_guardianship(self, guardian: PersonRef, child: PersonRef) -> None:
         """Record that ``guardian`` is vårdnadshavare of ``child`` (R9, R10)."""
@@ -408,7 +417,8 @@ def _thirteenth_days(
     year_start = (years + 13 - 1970).astype("datetime64[Y]")
     month_start = year_start.astype("datetime64[M]") + (months - 1).astype("timedelta64[M]")
     day = month_start.astype("datetime64[D]") + (days - 1).astype("timedelta64[D]")
-    return day.astype(np.int64).astype(np.int32)
+    result: npt.NDArray[np.int32] = day.astype(np.int64).astype(np.int32)
+    return result
 
 
 def _check_columns(frame_name: str, frame: pl.DataFrame, required: dict[str, Any]) -> None:

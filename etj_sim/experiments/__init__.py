@@ -1,0 +1,66 @@
+"""Batch experiments: replications, sweeps, confidence intervals, local and Dask backends.
+
+Pipeline position: after the simulation. ``Experiment (base scenario, overrides, design,
+replications, master seed) -> runs (scenario, seed) -> backend -> simulate -> summary rows ->
+statistics``. The parts:
+
+- :mod:`~etj_sim.experiments.spec`: :class:`Experiment`, its designs, seeds and run ids;
+- :mod:`~etj_sim.experiments.runner`: :func:`run_experiment` on the local or Dask backend;
+- :mod:`~etj_sim.experiments.store`: the results folder (atomic Parquet files, manifest, resume);
+- :mod:`~etj_sim.experiments.statistics`: t intervals, paired differences, replications needed;
+- :mod:`~etj_sim.experiments.national`: Sweden sharded by region, and the national combiner;
+- :mod:`~etj_sim.experiments.command`: the ``etj-sim batch`` command.
+"""
+
+from etj_sim.experiments.national import combine_regions, national_experiment
+from etj_sim.experiments.runner import (
+    ExperimentResult,
+    RunFailureWarning,
+    run_experiment,
+    simulate_run,
+)
+from etj_sim.experiments.spec import (
+    DesignPoint,
+    Experiment,
+    GridDesign,
+    LatinHypercubeDesign,
+    NationalRegionsDesign,
+    Run,
+    ScenarioEntry,
+    ScenariosDesign,
+    replication_seed,
+    run_id_of,
+)
+from etj_sim.experiments.statistics import (
+    ConfidenceInterval,
+    confidence_interval,
+    paired_differences,
+    replications_needed,
+    summarise,
+)
+from etj_sim.experiments.store import ExperimentFolderError
+
+__all__ = [
+    "ConfidenceInterval",
+    "DesignPoint",
+    "Experiment",
+    "ExperimentFolderError",
+    "ExperimentResult",
+    "GridDesign",
+    "LatinHypercubeDesign",
+    "NationalRegionsDesign",
+    "Run",
+    "RunFailureWarning",
+    "ScenarioEntry",
+    "ScenariosDesign",
+    "combine_regions",
+    "confidence_interval",
+    "national_experiment",
+    "paired_differences",
+    "replication_seed",
+    "replications_needed",
+    "run_experiment",
+    "run_id_of",
+    "simulate_run",
+    "summarise",
+]

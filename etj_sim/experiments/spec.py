@@ -139,7 +139,7 @@ class LatinHypercubeDesign(_Spec):
     @classmethod
     def _check_ranges(cls, value: dict[str, list[Number]]) -> dict[str, list[Number]]:
         if not value:
-            raise ValueError("give at least one range: \"dotted.key\" = [low, high]")
+            raise ValueError('give at least one range: "dotted.key" = [low, high]')
         for key, bounds in value.items():
             if len(bounds) != 2:
                 raise ValueError(f"{key}: give a range as [low, high], got {bounds}")
@@ -277,6 +277,9 @@ class Experiment(_Spec):
     @field_validator("design", mode="before")
     @classmethod
     def _resolve_paths(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, Mapping) and "kind" not in value:
+            # A [design] table without a kind is a grid (its factors, or none: the base alone).
+            value = {"kind": "grid", **value}
         # Scenario files named in the design are relative to the experiment file.
         if isinstance(value, Mapping) and isinstance(value.get("scenarios"), list):
             entries = []
@@ -331,7 +334,9 @@ class Experiment(_Spec):
         except ValidationError as error:
             nested = _nested_file_error(error)
             if nested is not None:
-                raise nested from None
+                # The base file's own problems, each under "base" so both files are named.
+                problems = [ScenarioProblem("base", line) for line in str(nested).splitlines()]
+                raise ScenarioError(source, problems) from None
             raise ScenarioError(source, _problems_of(error)) from None
 
     # -- the runs ------------------------------------------------------------------------------
@@ -362,7 +367,13 @@ class Experiment(_Spec):
             for point in self._points:
                 seed = self.seed_of(replication, point)
                 runs.append(
-                    Run(run_id_of(point.scenario, seed), point.index, replication, seed, point.scenario)
+                    Run(
+                        run_id_of(point.scenario, seed),
+                        point.index,
+                        replication,
+                        seed,
+                        point.scenario,
+                    )
                 )
         return tuple(runs)
 
@@ -438,8 +449,8 @@ def _grid_points(
     # Each value alone first, so a bad key or value is reported once, at its place in the file.
     bad = False
     for key, values in design.factors.items():
-        for index, value in enumerate(values):
-            if _derive(base, {key: value}, f"design.factors[{index}]", problems) is None:
+        for value in values:
+            if _derive(base, {key: value}, "design.factors", problems) is None:
                 bad = True
     if bad:
         return []
@@ -554,11 +565,14 @@ def _model_at(loc: Sequence[int | str], design_kind: str | None) -> type[BaseMod
 
 def _problems_of(error: ValidationError) -> list[ScenarioProblem]:
     problems: list[ScenarioProblem] = []
-    for detail in error.errors():
+    details = error.errors()
+    # A table in the scenarios list fails both union branches; the "not a string" one is noise.
+    tables = {detail["loc"][:4] for detail in details if "ScenarioEntry" in detail["loc"]}
+    for detail in details:
         raw_loc = detail["loc"]
-        design_kind = next(
-            (str(part) for part in raw_loc[1:2] if raw_loc[0] == "design"), None
-        )
+        if raw_loc[-1:] == ("str",) and raw_loc[:4] in tables:
+            continue
+        design_kind = next((str(part) for part in raw_loc[1:2] if raw_loc[0] == "design"), None)
         loc = _clean_loc(raw_loc)
         cause = detail.get("ctx", {}).get("error")
         if isinstance(cause, ScenarioError):

@@ -22,7 +22,6 @@ from typing import Final
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 __all__ = [
     "DEFAULT_LOOK_AHEAD",
@@ -60,10 +59,16 @@ def _check_level(level: float) -> None:
 
 
 def _t_quantile(level: float, degrees_of_freedom: int) -> float:
+    # scipy.stats takes about a second to import: only where a quantile is needed, not in every
+    # worker process that imports the experiments package.
+    from scipy import stats
+
     return float(stats.t.ppf(0.5 + level / 2.0, degrees_of_freedom))
 
 
-def confidence_interval(values: Sequence[float] | np.ndarray, level: float = 0.95) -> ConfidenceInterval:
+def confidence_interval(
+    values: Sequence[float] | np.ndarray, level: float = 0.95
+) -> ConfidenceInterval:
     """The mean of ``values`` and its t confidence interval.
 
     Nulls/NaNs are dropped first. With fewer than two values the standard deviation and the
@@ -177,7 +182,11 @@ def paired_differences(
                 - paired.get_column(f"{metric}__reference").cast(pl.Float64)
             ).to_numpy()
             rows.append(
-                {**dict(zip(keys, group_key, strict=True)), "reference": reference, "metric": metric}
+                {
+                    **dict(zip(keys, group_key, strict=True)),
+                    "reference": reference,
+                    "metric": metric,
+                }
                 | _interval_row(difference, level)
             )
     key_schema = {key: runs.schema[key] for key in keys}
@@ -260,5 +269,5 @@ def _cumulative_half_widths(values: np.ndarray, level: float) -> np.ndarray:
     # most and a running sum of squares loses precision for large, nearly constant outputs.
     counts = np.arange(2, values.size + 1)
     deviations = np.array([values[:n].std(ddof=1) for n in counts], dtype=np.float64)
-    quantiles = stats.t.ppf(0.5 + level / 2.0, counts - 1)
+    quantiles = np.array([_t_quantile(level, int(count) - 1) for count in counts])
     return np.asarray(quantiles * deviations / np.sqrt(counts), dtype=np.float64)

@@ -26,7 +26,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Final
@@ -40,7 +40,10 @@ __all__ = [
     "ExperimentFolderError",
     "ResultFolder",
     "RunFailure",
+    "failures_frame",
     "package_version",
+    "runs_by_id",
+    "write_parquet_atomically",
 ]
 
 MANIFEST_NAME: Final = "manifest.json"
@@ -108,7 +111,8 @@ def _write_json(target: Path, value: object) -> None:
     _write_atomically(target, lambda path: path.write_text(text + "\n", encoding="utf-8"))
 
 
-def _write_parquet(target: Path, frame: pl.DataFrame) -> None:
+def write_parquet_atomically(target: Path, frame: pl.DataFrame) -> None:
+    """Write ``frame`` to ``target`` as Parquet: temporary file, fsync, rename."""
     _write_atomically(target, lambda path: frame.write_parquet(path))
 
 
@@ -205,11 +209,11 @@ class ResultFolder:
     def write_run(self, run_id: str, summary: pl.DataFrame, events: pl.DataFrame | None) -> None:
         """The event log first, the summary last: the summary file marks the run as finished."""
         if events is not None:
-            _write_parquet(self.events_path(run_id), events)
-        _write_parquet(self.summary_path(run_id), summary)
+            write_parquet_atomically(self.events_path(run_id), events)
+        write_parquet_atomically(self.summary_path(run_id), summary)
 
     def write_failures(self, failures: Sequence[RunFailure]) -> None:
-        _write_json(self.root / "failures.json", [failure.__dict__ for failure in failures])
+        _write_json(self.root / "failures.json", [asdict(failure) for failure in failures])
 
 
 def failures_frame(failures: Sequence[RunFailure]) -> pl.DataFrame:
@@ -223,7 +227,7 @@ def failures_frame(failures: Sequence[RunFailure]) -> pl.DataFrame:
         "message": pl.String,
         "traceback": pl.String,
     }
-    return pl.DataFrame([failure.__dict__ for failure in failures], schema=dict(schema), orient="row")
+    return pl.DataFrame([asdict(failure) for failure in failures], schema=dict(schema))
 
 
 def runs_by_id(runs: Sequence[Run]) -> dict[str, Run]:

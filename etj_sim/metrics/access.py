@@ -88,7 +88,9 @@ def proxy_case_share(responses: pl.DataFrame, population: pl.DataFrame) -> pl.Da
     return (
         bands.join(counts, on="age_band", how="left")
         .with_columns(pl.col("cases", "proxy_cases").fill_null(0))
-        .with_columns((pl.col("proxy_cases") / pl.col("cases").replace(0, None)).alias("proxy_share"))
+        .with_columns(
+            (pl.col("proxy_cases") / pl.col("cases").replace(0, None)).alias("proxy_share")
+        )
     )
 
 
@@ -109,7 +111,9 @@ def proxy_refusals(events: pl.DataFrame) -> pl.DataFrame:
         pl.DataFrame({"reason": pl.Series(REASONS, dtype=events.schema["reason"])})
         .join(counts, on="reason", how="left")
         .with_columns(pl.col("refusals").fill_null(0))
-        .with_columns((pl.col("refusals") / pl.col("refusals").sum().replace(0, None)).alias("share"))
+        .with_columns(
+            (pl.col("refusals") / pl.col("refusals").sum().replace(0, None)).alias("share")
+        )
     )
 
 
@@ -124,9 +128,10 @@ def notice_channels(events: pl.DataFrame, context: MetricContext) -> pl.DataFram
         events.lazy()
         .filter(pl.col("time") < pl.lit(context.end))
         .select(
-            (
-                (pl.col("event") == "message_sent") & (pl.col("kind") == "appointment_notice")
-            ).sum().cast(pl.Int64).alias("digital"),
+            ((pl.col("event") == "message_sent") & (pl.col("kind") == "appointment_notice"))
+            .sum()
+            .cast(pl.Int64)
+            .alias("digital"),
             (pl.col("event") == "paper_sent").sum().cast(pl.Int64).alias("paper"),
         )
         .collect()
@@ -164,13 +169,17 @@ def mass_mailing_reach(
         .unique()
         .sort("campaign_start")
     )
-    delivered = reads.lazy().filter(pl.col("kind") == "mass_mailing").select(
-        pl.col("sent_time").alias("time"),
-        pl.lit(1).alias("delivered"),
-        (pl.col("read_time") - pl.col("sent_time") <= pl.lit(window))
-        .fill_null(False)
-        .cast(pl.Int64)
-        .alias("read_within"),
+    delivered = (
+        reads.lazy()
+        .filter(pl.col("kind") == "mass_mailing")
+        .select(
+            pl.col("sent_time").alias("time"),
+            pl.lit(1).alias("delivered"),
+            (pl.col("read_time") - pl.col("sent_time") <= pl.lit(window))
+            .fill_null(False)
+            .cast(pl.Int64)
+            .alias("read_within"),
+        )
     )
     undeliverable = (
         events.lazy()
@@ -178,7 +187,9 @@ def mass_mailing_reach(
             (pl.col("event") == "message_undeliverable")
             & (pl.col("kind").is_null() | (pl.col("kind") == "mass_mailing"))
         )
-        .select("time", pl.lit(0).alias("delivered"), pl.lit(0, dtype=pl.Int64).alias("read_within"))
+        .select(
+            "time", pl.lit(0).alias("delivered"), pl.lit(0, dtype=pl.Int64).alias("read_within")
+        )
     )
     addressed = pl.concat([delivered, undeliverable]).sort("time")
     if starts.select(pl.len()).collect().item():
@@ -197,7 +208,9 @@ def mass_mailing_reach(
         )
         .with_columns(
             (pl.col("delivered") / pl.col("addressed")).alias("delivered_share"),
-            pl.when(censored).then(None).otherwise(pl.col("read_within") / pl.col("addressed"))
+            pl.when(censored)
+            .then(None)
+            .otherwise(pl.col("read_within") / pl.col("addressed"))
             .cast(pl.Float64)
             .alias("reach"),
         )

@@ -141,6 +141,7 @@ def final_account_states(
         .join(last, on="person", how="left")
         .with_columns(pl.col("last").fill_null(pl.col("status_start")).alias("status_end"))
         .drop("last")
+        .sort("person")
         .collect()
     )
 
@@ -175,9 +176,7 @@ def alert_opt_in_daily(
     daily_deltas = pl.concat(
         [
             deltas.select("date", pl.col("to_status").alias("status"), pl.lit(1).alias("delta")),
-            deltas.select(
-                "date", pl.col("from_status").alias("status"), pl.lit(-1).alias("delta")
-            ),
+            deltas.select("date", pl.col("from_status").alias("status"), pl.lit(-1).alias("delta")),
         ]
     )
     grid = pl.LazyFrame(context.days).join(
@@ -202,9 +201,10 @@ def alert_opt_in_daily(
         .with_columns(pl.col("accounts").sum().over("date").alias("active_accounts"))
         .select(
             "date",
-            pl.col("status").cast(pl.String).cast(pl.Enum(list(ALERT_STATUSES))).alias(
-                "alert_status"
-            ),
+            pl.col("status")
+            .cast(pl.String)
+            .cast(pl.Enum(list(ALERT_STATUSES)))
+            .alias("alert_status"),
             "accounts",
             _alert_shares(pl.col("accounts"), pl.col("active_accounts")),
         )
@@ -289,7 +289,9 @@ def guardian_contacts_in_child_settings(
         )
         .collect()
     )
-    bands = pl.DataFrame({"age_band": pl.Series(["0-12", "13-17"], dtype=children["age_band"].dtype)})
+    bands = pl.DataFrame(
+        {"age_band": pl.Series(["0-12", "13-17"], dtype=children["age_band"].dtype)}
+    )
     return (
         bands.join(children, on="age_band", how="left")
         .with_columns(pl.exclude("age_band").fill_null(0))
@@ -329,4 +331,3 @@ def post13_guardian_alerts(events: pl.DataFrame, population: pl.DataFrame) -> pl
         .sort("person")
         .collect()
     )
-

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACCOUNT_STATUSES",
-    "ALERT_STATUSES",
     "AGE_BAND_DTYPE",
+    "ALERT_STATUSES",
     "ALERT_STATUS_DTYPE",
     "ROSTER_SCHEMA",
     "MetricContext",
@@ -54,7 +54,6 @@ ROSTER_SCHEMA: Final = pl.Schema({"staff": pl.Int32, "clinic": pl.Int32, "role":
 """The optional staff roster: one row a staff member, with the clinic and role (nurse, ...)."""
 
 MILLISECONDS_PER_DAY: Final = 86_400_000
-MILLISECONDS_PER_HOUR: Final = 3_600_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +62,8 @@ class MetricContext:
 
     ``start`` is the first moment of the run and ``end`` the first moment after it (the run covers
     ``[start, end)``). Messages and cases near ``end`` have had less time to be read or answered;
-    the metrics use ``end`` to right-censor them (see ``etj_sim.metrics.reading``). The opening hours
-    give on-duty time for a roster when the log holds no shift rows.
+    the metrics use ``end`` to right-censor them (see ``etj_sim.metrics.reading``). The opening
+    hours give on-duty time for a roster when the log holds no shift rows.
     """
 
     start: datetime
@@ -75,11 +74,11 @@ class MetricContext:
 
     def __post_init__(self) -> None:
         if self.end <= self.start:
-            raise ValueError(
-                f"MetricContext: end ({self.end}) must be after start ({self.start})"
-            )
+            raise ValueError(f"MetricContext: end ({self.end}) must be after start ({self.start})")
         if self.start.tzinfo is not None or self.end.tzinfo is not None:
-            raise ValueError("MetricContext: start and end are naive wall-clock times, as in the log")
+            raise ValueError(
+                "MetricContext: start and end are naive wall-clock times, as in the log"
+            )
         if not self.open_weekdays or any(day not in range(7) for day in self.open_weekdays):
             raise ValueError(
                 f"MetricContext: open_weekdays {self.open_weekdays} must be weekdays 0-6 (Monday 0)"
@@ -92,7 +91,7 @@ class MetricContext:
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> MetricContext:
-        """The context of a run of ``scenario``: its start date at midnight, its duration, its hours."""
+        """The context of a run of ``scenario``: start date at midnight, duration, opening hours."""
         start = datetime.combine(scenario.start_date, time())
         return cls(
             start=start,
@@ -130,11 +129,11 @@ def age_years_expression(birth_date: pl.Expr, on: pl.Expr) -> pl.Expr:
 
 
 def age_band_expression(age_years: pl.Expr) -> pl.Expr:
-    """The label of ``AGE_BANDS`` (etj_sim.scenario) that an age in whole years falls in."""
+    """The ``AGE_BANDS`` label (etj_sim.scenario) of an age in whole years; null stays null."""
     band: pl.Expr = pl.lit(AGE_BANDS[0])
     for lower, label in zip(_AGE_BAND_LOWER_YEARS[1:], AGE_BANDS[1:], strict=True):
         band = pl.when(age_years >= lower).then(pl.lit(label)).otherwise(band)
-    return band.cast(AGE_BAND_DTYPE)
+    return pl.when(age_years.is_not_null()).then(band).cast(AGE_BAND_DTYPE)
 
 
 def alert_status_expression(alert_sms: pl.Expr, alert_email: pl.Expr) -> pl.Expr:
@@ -181,7 +180,9 @@ _POPULATION_COLUMNS: Final = (
 )
 
 
-def check_population(population: pl.DataFrame, columns: Sequence[str] = _POPULATION_COLUMNS) -> None:
+def check_population(
+    population: pl.DataFrame, columns: Sequence[str] = _POPULATION_COLUMNS
+) -> None:
     """Raise a ValueError naming the column if ``population`` lacks a column the metrics read."""
     _check_columns(population, PEOPLE_SCHEMA, columns, "population")
     if population["person"].null_count():

@@ -30,7 +30,6 @@ import polars as pl
 
 from etj_sim.metrics.context import (
     MILLISECONDS_PER_DAY,
-    MILLISECONDS_PER_HOUR,
     MetricContext,
     age_band_expression,
     age_years_expression,
@@ -110,10 +109,9 @@ def message_reads(
             .otherwise(pl.lit("holder"))
             .cast(READER_DTYPE)
             .alias("reader"),
-            (
-                (pl.col("read_time") - pl.col("sent_time")).dt.total_milliseconds()
-                / MILLISECONDS_PER_HOUR
-            ).alias("hours_to_read"),
+            (pl.col("read_time") - pl.col("sent_time"))
+            .dt.total_hours(fractional=True)
+            .alias("hours_to_read"),
         )
         .collect()
     )

@@ -14,7 +14,11 @@ from typing import Final, NamedTuple
 
 import polars as pl
 
-from etj_sim.metrics.access import active_account_share_by_age_band, notice_channels, proxy_case_share
+from etj_sim.metrics.access import (
+    active_account_share_by_age_band,
+    notice_channels,
+    proxy_case_share,
+)
 from etj_sim.metrics.alerts import (
     account_changes,
     alert_opt_in_daily,
@@ -137,10 +141,12 @@ def prepare(
     )
 
 
-def _share(numerator: float | None, denominator: float | None) -> float | None:
-    if numerator is None or not denominator:
+def _share(numerator: object, denominator: object) -> float | None:
+    """numerator / denominator as a float; None when either is missing or the denominator is 0."""
+    if numerator is None or denominator is None:
         return None
-    return numerator / denominator
+    bottom = float(str(denominator))
+    return float(str(numerator)) / bottom if bottom else None
 
 
 def summary_of(frames: RunFrames, *, within_hours: float = DEFAULT_WITHIN_HOURS) -> pl.DataFrame:
@@ -176,9 +182,7 @@ def summary_of(frames: RunFrames, *, within_hours: float = DEFAULT_WITHIN_HOURS)
         "proxy_case_share": _share(proxy["proxy_cases"].sum(), proxy["cases"].sum()),
         "median_response_hours": responses["response_hours_p50"][0],
         "staff_utilisation": staff["utilisation"][0],
-        "staff_minutes_per_case": _share(
-            staff["busy_minutes"][0], responses["cases_answered"][0]
-        ),
+        "staff_minutes_per_case": _share(staff["busy_minutes"][0], responses["cases_answered"][0]),
         "backlog_end": backlog.filter(pl.col("period_start") == pl.col("period_start").max())[
             "backlog"
         ].sum(),

@@ -30,7 +30,6 @@ from typing import Final
 import polars as pl
 
 from etj_sim.metrics.context import (
-    MILLISECONDS_PER_HOUR,
     MetricContext,
     check_event_log,
     check_roster,
@@ -202,9 +201,9 @@ def staff_time(
                 *_time_columns(hour),
             )
         )
-        minutes = pl.col("overlap").dt.total_milliseconds() / 60_000
+        minutes = pl.col("overlap").dt.total_minutes(fractional=True)
     else:
-        minutes = (pl.col("shift_end") - pl.col("shift_start")).dt.total_milliseconds() / 60_000
+        minutes = (pl.col("shift_end") - pl.col("shift_start")).dt.total_minutes(fractional=True)
     on_duty = duty.group_by(groups or pl.lit(0).alias("_all")).agg(
         minutes.sum().cast(pl.Float64).alias("on_duty_minutes")
     )
@@ -312,10 +311,9 @@ def case_responses(events: pl.DataFrame, context: MetricContext) -> pl.DataFrame
             "start_time",
             pl.col("answer").alias("first_answer_time"),
             pl.col("assigned").alias("first_assigned_time"),
-            (
-                (pl.col("answer") - pl.col("start_time")).dt.total_milliseconds()
-                / MILLISECONDS_PER_HOUR
-            ).alias("response_hours"),
+            (pl.col("answer") - pl.col("start_time"))
+            .dt.total_hours(fractional=True)
+            .alias("response_hours"),
         )
         .sort("start_time", "case")
         .collect()
@@ -343,7 +341,10 @@ def response_times(
     if within_hours < 0:
         raise ValueError(f"within_hours must be 0 or more, got {within_hours}")
     eligible = pl.col("start_time") <= pl.lit(context.end - timedelta(hours=within_hours))
-    within = (pl.col("response_hours") <= within_hours).fill_null(False)
+    # Compare durations, not float hours, so that exactly ``within_hours`` is inside.
+    within = (
+        pl.col("first_answer_time") - pl.col("start_time") <= pl.lit(timedelta(hours=within_hours))
+    ).fill_null(False)
     aggregations = [
         pl.len().cast(pl.Int64).alias("cases_started"),
         pl.col("response_hours").is_not_null().sum().cast(pl.Int64).alias("cases_answered"),
@@ -371,7 +372,7 @@ def response_times(
 def response_time_distribution(
     responses: pl.DataFrame, *, bin_hours: float = 4.0, max_hours: float = 168.0
 ) -> pl.DataFrame:
-    """Answered cases by response time in bins of ``bin_hours``; the last bin holds everything longer.
+    """Answered cases by response time in bins of ``bin_hours``; the last bin is open-ended.
 
     Columns: ``bin_start_hours``, ``bin_end_hours`` (null for the open last bin), ``cases``,
     ``share`` of answered cases. At most ``max_hours / bin_hours + 1`` rows, every bin present.
@@ -384,7 +385,14 @@ def response_time_distribution(
     counts = (
         responses.filter(pl.col("response_hours").is_not_null())
         .select(
-            (pl.col("response_hours") // bin_hours).clip(upper_bound=bins).cast(pl.Int64).alias("bin")
+            # Integer milliseconds, so a response of exactly a bin edge opens the next bin.
+            (
+                (pl.col("first_answer_time") - pl.col("start_time")).dt.total_milliseconds()
+                // round(bin_hours * 3_600_000)
+            )
+            .clip(upper_bound=bins)
+            .cast(pl.Int64)
+            .alias("bin")
         )
         .group_by("bin")
         .agg(pl.len().cast(pl.Int64).alias("cases"))
@@ -414,9 +422,9 @@ def backlog_over_time(
     """Backlog and queue at the end of each period of the run (P4).
 
     ``responses`` is :func:`case_responses`; ``every`` a polars duration (``"1d"``, ``"1h"``).
-    Columns: ``period_start``, (``clinic``), ``cases_started`` and ``cases_answered`` (first answers)
-    in the period, ``backlog`` (started and not answered at the period's end) and ``queue`` (of
-    those, not yet taken by anyone). Every period is present.
+    Columns: ``period_start``, (``clinic``), ``cases_started`` and ``cases_answered`` (first
+    answers) in the period, ``backlog`` (started and not answered at the period's end) and
+    ``queue`` (of those, not yet taken by anyone). Every period is present.
     """
     keys = ["clinic"] if by_clinic else []
     taken = pl.min_horizontal("first_answer_time", "first_assigned_time")

@@ -50,7 +50,8 @@ def _any_guardian(
 ) -> BoolArray:
     """For each person: does one of their guardians have ``flag``? (False without guardians.)"""
     padded = np.r_[flag, False]  # row -1 reads the padding: "no guardian"
-    return padded[first_guardian] | padded[second_guardian]
+    result: BoolArray = padded[first_guardian] | padded[second_guardian]
+    return result
 
 
 def draw_protection(
@@ -127,7 +128,9 @@ def _conditional_shares(
     """Per band, the share to draw among eligible people so the band reaches ``target``."""
     people = np.bincount(band, minlength=len(AGE_BANDS))
     eligible_people = np.bincount(band, weights=eligible, minlength=len(AGE_BANDS))
-    eligible_share = np.divide(eligible_people, people, out=np.ones(len(AGE_BANDS)), where=people > 0)
+    eligible_share = np.divide(
+        eligible_people, people, out=np.ones(len(AGE_BANDS)), where=people > 0
+    )
     return np.minimum(
         1.0, np.divide(target, eligible_share, out=np.zeros_like(target), where=eligible_share > 0)
     )
@@ -204,8 +207,12 @@ def draw_account_state(
     alert_rng = streams["alerts"]
     opted_in = account_active & (alert_rng.random(size) < alerts.opt_in_share)
     split = alerts.channel_split
-    channel_shares = np.array([split.get("sms", 0.0), split.get("email", 0.0), split.get("both", 0.0)])
-    channel = np.searchsorted(np.cumsum(channel_shares), alert_rng.random(size) * channel_shares.sum(), side="right")
+    channel_shares = np.array(
+        [split.get("sms", 0.0), split.get("email", 0.0), split.get("both", 0.0)]
+    )
+    channel = np.searchsorted(
+        np.cumsum(channel_shares), alert_rng.random(size) * channel_shares.sum(), side="right"
+    )
     channel = np.minimum(channel, 2)
     alert_sms = opted_in & (channel != 1) & (mobile_owner >= 0)
     alert_email = opted_in & (channel != 0) & (email_owner >= 0)

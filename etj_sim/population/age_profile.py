@@ -54,7 +54,8 @@ def _age_weights(profile: str) -> npt.NDArray[np.float64]:
     for band, percent in enumerate(oldest[:-1]):
         weights[80 + band * 5 : 85 + band * 5] = percent / 5
     weights[100:] = oldest[-1] / (OLDEST_AGE - 99)
-    return weights / weights.sum()
+    normalised: npt.NDArray[np.float64] = weights / weights.sum()
+    return normalised
 
 
 def age_shares(profile: str) -> npt.NDArray[np.float64]:

@@ -51,7 +51,9 @@ PARENT_AGE_AT_BIRTH_MEAN_YEARS: Final = 31.0  # assumption: a guardian's age at 
 PARENT_AGE_AT_BIRTH_SD_YEARS: Final = 5.0  # assumption
 PARTNER_AGE_GAP_SD_YEARS: Final = 3.5  # assumption: spread of the second guardian's age
 SIBLING_AGE_NOISE_YEARS: Final = 3.0  # assumption: how far apart siblings' ages spread
-COUPLE_SHARE: Final = 0.55  # assumption: adults without children in the household living as a couple
+COUPLE_SHARE: Final = (
+    0.55  # assumption: adults without children in the household living as a couple
+)
 _MATCHING_ROUNDS: Final = 24
 _NEAR_TARGET_ROUNDS: Final = 8  # first retries stay near the target age; later ones go anywhere
 
@@ -87,6 +89,15 @@ def _group_starts(sorted_keys: IntArray) -> tuple[IntArray, IntArray]:
     return starts.astype(np.int64), sizes.astype(np.int64)
 
 
+def _shuffled_order(keys: IntArray, rng: np.random.Generator) -> IntArray:
+    """Order by ``keys`` (small non-negative ints), random within equal keys.
+
+    One argsort of a packed int64 key: several times faster than ``np.lexsort``.
+    """
+    packed = (keys.astype(np.int64) << 32) | rng.integers(0, 2**32, size=keys.size)
+    return np.argsort(packed).astype(np.int64)
+
+
 def _family_sizes(child_count: int, rng: np.random.Generator) -> IntArray:
     shares = np.asarray(CHILDREN_PER_FAMILY_SHARES)
     mean_size = float(np.dot(np.arange(1, shares.size + 1), shares))
@@ -111,7 +122,7 @@ def _fill_guardian_slots(
     """Adult (index into ``ages``) for each slot, -1 where none fits; no adult is used twice."""
     adults = np.flatnonzero(ages >= ADULT_AGE)
     adult_ages = ages[adults].astype(np.int64)
-    adults = adults[np.lexsort((rng.random(adults.size), adult_ages))]
+    adults = adults[_shuffled_order(adult_ages, rng)]
     supply = np.bincount(adult_ages, minlength=OLDEST_AGE + 2)
     first_of_age = np.cumsum(supply) - supply
     used = np.zeros_like(supply)
@@ -121,12 +132,13 @@ def _fill_guardian_slots(
     for round_number in range(_MATCHING_ROUNDS):
         if pending.size == 0:
             break
-        by_target = np.lexsort((rng.random(pending.size), target))
+        by_target = _shuffled_order(target, rng)
         pending, target = pending[by_target], target[by_target]
         starts, sizes = _group_starts(target)
         rank = np.arange(pending.size) - np.repeat(starts, sizes)
         fits = rank < supply[target] - used[target]
-        assigned[pending[fits]] = adults[first_of_age[target] + used[target] + rank][fits]
+        position = first_of_age[target[fits]] + used[target[fits]] + rank[fits]
+        assigned[pending[fits]] = adults[position]
         used += np.bincount(target[fits], minlength=used.size)
         pending, target = pending[~fits], target[~fits]
         low, high = lowest[pending], np.minimum(highest[pending], OLDEST_AGE)
@@ -146,7 +158,7 @@ def build_households(
     size = ages.size
     children = np.flatnonzero(ages < ADULT_AGE)
     noisy_age = ages[children] + rng.normal(0.0, SIBLING_AGE_NOISE_YEARS, size=children.size)
-    children = children[np.argsort(noisy_age, kind="stable")]
+    children = children[np.argsort(noisy_age)]
     family_sizes = _family_sizes(children.size, rng)
     family_count = family_sizes.size
     family_starts = np.cumsum(family_sizes) - family_sizes
@@ -158,7 +170,9 @@ def build_households(
         youngest = oldest = np.zeros(0, dtype=np.int64)
     lowest = oldest + MIN_GUARDIAN_AGE_GAP_YEARS
     highest = youngest + MAX_GUARDIAN_AGE_GAP_YEARS
-    at_birth = rng.normal(PARENT_AGE_AT_BIRTH_MEAN_YEARS, PARENT_AGE_AT_BIRTH_SD_YEARS, family_count)
+    at_birth = rng.normal(
+        PARENT_AGE_AT_BIRTH_MEAN_YEARS, PARENT_AGE_AT_BIRTH_SD_YEARS, family_count
+    )
     first_target = np.clip(np.rint(youngest + at_birth).astype(np.int64), lowest, highest)
     partner_gap = rng.normal(0.0, PARTNER_AGE_GAP_SD_YEARS, family_count)
     second_target = np.clip(np.rint(first_target + partner_gap).astype(np.int64), lowest, highest)
@@ -200,7 +214,7 @@ def build_households(
 
     others = np.flatnonzero(household < 0)
     noisy_age = ages[others] + rng.normal(0.0, SIBLING_AGE_NOISE_YEARS, size=others.size)
-    others = others[np.argsort(noisy_age, kind="stable")]
+    others = others[np.argsort(noisy_age)]
     pair = np.arange(others.size) // 2
     pair_count = (others.size + 1) // 2
     is_couple = rng.random(pair_count) < COUPLE_SHARE
@@ -214,7 +228,8 @@ def build_households(
     household_count = next_household + int(ids_per_pair.sum())
 
     shuffled = rng.permutation(household_count)[household]
-    order = np.lexsort((rank_in_household, shuffled))
+    # rank_in_household < 2 + ADULT_AGE, so 5 bits hold it below the household id.
+    order = np.argsort((shuffled << 5) | rank_in_household)
     row_of = np.empty(size, dtype=np.int64)
     row_of[order] = np.arange(size)
 
@@ -228,7 +243,7 @@ def build_households(
     second_guardian[child_rows[has_two]] = row_of[child_second[has_two]]
     pair_guardian = np.r_[row_of[child_first], row_of[child_second[has_two]]]
     pair_child = np.r_[child_rows, child_rows[has_two]]
-    by_pair = np.lexsort((pair_guardian, pair_child))
+    by_pair = np.argsort((pair_child.astype(np.int64) << 32) | pair_guardian)
     return Households(
         order=order.astype(np.int64),
         ages=ages[order],

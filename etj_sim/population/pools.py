@@ -45,7 +45,7 @@ class Pools:
 
 
 def _email_safe(name: str) -> str:
-    """"Åsa Öberg-Lind" -> "asaoberg-lind": ASCII letters, digits and hyphens only."""
+    """ "Åsa Öberg-Lind" -> "asaoberg-lind": ASCII letters, digits and hyphens only."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return "".join(char for char in ascii_name.lower() if char.isalnum() or char == "-")
 
@@ -78,18 +78,39 @@ def pool_strings(pool: pl.Series, index: npt.NDArray[np.int64]) -> pl.Series:
     return pool.gather(pl.Series(index, dtype=pl.Int64))
 
 
+def _distinct_integers(count: int, space: int, rng: np.random.Generator) -> npt.NDArray[np.int64]:
+    """``count`` distinct random integers in 0..space-1, in random order.
+
+    Draw with replacement, then redraw the later copies of any repeated value; only the few
+    redrawn values are checked again, against a sorted copy of all the values.
+    """
+    if count > space // 2:
+        raise ValueError(f"cannot draw {count:,} distinct numbers from {space:,}")
+    numbers = rng.integers(0, space, size=count)
+    # A stable sort keeps the first drawn copy of a value first; later copies are redrawn.
+    order = np.argsort((numbers << 25) | np.arange(count)) if count < 2**25 else np.argsort(
+        numbers, kind="stable"
+    )
+    sorted_numbers = numbers[order]
+    redraw = order[1:][sorted_numbers[1:] == sorted_numbers[:-1]]
+    taken = np.unique(sorted_numbers)
+    while redraw.size:
+        fresh = rng.integers(0, space, size=redraw.size)
+        fresh_unique, first_copy = np.unique(fresh, return_index=True)
+        position = np.minimum(np.searchsorted(taken, fresh_unique), taken.size - 1)
+        free = taken[position] != fresh_unique
+        accepted = first_copy[free]
+        numbers[redraw[accepted]] = fresh[accepted]
+        taken = np.union1d(taken, fresh[accepted])
+        redraw = np.delete(redraw, accepted)
+    return numbers
+
+
 def mobile_numbers(has_mobile: npt.NDArray[np.bool_], rng: np.random.Generator) -> pl.Series:
     """Distinct mobile numbers "07X-NNN NN NN" where ``has_mobile``, null elsewhere."""
     holders = int(has_mobile.sum())
     space = len(MOBILE_PREFIXES) * 10_000_000
-    numbers = rng.integers(0, space, size=holders)
-    # Redraw collisions until none is left: a handful of rounds even at 10 million people.
-    while True:
-        order = np.argsort(numbers, kind="stable")
-        repeated = np.flatnonzero(numbers[order][1:] == numbers[order][:-1]) + 1
-        if repeated.size == 0:
-            break
-        numbers[order[repeated]] = rng.integers(0, space, size=repeated.size)
+    numbers = _distinct_integers(holders, space, rng)
     full = np.full(has_mobile.size, -1, dtype=np.int64)
     full[has_mobile] = numbers
     prefix = pl.Series(MOBILE_PREFIXES, dtype=pl.String)
@@ -131,8 +152,8 @@ def email_addresses(
             "has": has_email,
         }
     )
-    suffix = pl.when(pl.col("number") >= 0).then(pl.col("number").cast(pl.String)).otherwise(
-        pl.lit("")
+    suffix = (
+        pl.when(pl.col("number") >= 0).then(pl.col("number").cast(pl.String)).otherwise(pl.lit(""))
     )
     address = pl.concat_str(
         pl.col("first"), pl.lit("."), pl.col("last"), suffix, pl.lit("@" + EMAIL_DOMAIN)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 from typing import Final
 
 import numpy as np
@@ -41,7 +42,7 @@ from etj_sim.population.pools import (
 from etj_sim.population.schema import GUARDIANSHIP_SCHEMA, PEOPLE_SCHEMA
 from etj_sim.scenario import AGE_BANDS, Scenario
 
-__all__ = ["STREAMS", "Population", "synthesize_population"]
+__all__ = ["STREAMS", "Population", "ages_on", "synthesize_population"]
 
 STREAMS: Final = (
     "ages",
@@ -81,6 +82,16 @@ class Population:
         return self.people.height
 
 
+def ages_on(people: pl.DataFrame, day: date) -> pl.Series:
+    """Whole years of age of each person on ``day``, from ``birth_date`` (Int16 series "age")."""
+    birth = pl.col("birth_date")
+    before_birthday = (birth.dt.month() > day.month) | (
+        (birth.dt.month() == day.month) & (birth.dt.day() > day.day)
+    )
+    age = pl.lit(day.year) - birth.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
+    return people.select(age.cast(pl.Int16).alias("age")).to_series()
+
+
 def _scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
 
@@ -99,7 +110,9 @@ def _validated(scenario: object, seed: object) -> Scenario:
 
 def _streams(seed: int) -> dict[str, np.random.Generator]:
     children = np.random.SeedSequence(seed).spawn(len(STREAMS))
-    return {name: np.random.default_rng(child) for name, child in zip(STREAMS, children, strict=True)}
+    return {
+        name: np.random.default_rng(child) for name, child in zip(STREAMS, children, strict=True)
+    }
 
 
 def _draw_coordination(
@@ -118,7 +131,10 @@ def _logins_per_month(
 ) -> npt.NDArray[np.float32]:
     """Log-normal engagement whose mean in each age band is the configured band mean."""
     mean = np.array([means[name] for name in AGE_BANDS])[band]
-    return rng.lognormal(np.log(mean) - sigma**2 / 2, sigma).astype(np.float32)
+    logins: npt.NDArray[np.float32] = rng.lognormal(np.log(mean) - sigma**2 / 2, sigma).astype(
+        np.float32
+    )
+    return logins
 
 
 def synthesize_population(scenario: Scenario, seed: int) -> Population:
@@ -141,7 +157,9 @@ def synthesize_population(scenario: Scenario, seed: int) -> Population:
 
     birth_days = birth_dates_for_ages(ages, scenario.start_date, streams["birth_dates"])
     male = streams["sex"].random(size) >= section.female_share
-    coordination = _draw_coordination(ages, section.samordningsnummer_share, streams["number_kinds"])
+    coordination = _draw_coordination(
+        ages, section.samordningsnummer_share, streams["number_kinds"]
+    )
     serials = draw_serials(birth_days, male, coordination, streams["serials"])
     number_ints = personal_number_ints(birth_days, serials, coordination)
 

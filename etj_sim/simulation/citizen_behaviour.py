@@ -38,6 +38,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Final
 
+import numpy as np
+
 from etj_sim.domain import EID, Attachment, DomainError
 from etj_sim.events import Channel, Kind
 from etj_sim.scenario import Scenario
@@ -57,9 +59,24 @@ REPLY_DELAY_SIGMA: Final = 1.0
 
 _EIDS: Final = (EID.BANKID, EID.FREJA_PLUS)
 _CASE_KINDS: Final = tuple(Kind)
-_ATTACHMENT: Final = Attachment(name="bilaga.pdf", content_type="application/pdf", size_bytes=250_000)
+_ATTACHMENT: Final = Attachment(
+    name="bilaga.pdf", content_type="application/pdf", size_bytes=250_000
+)
+_REPLY_TEXT: Final = "Tack. Här kommer svaren på era frågor."
 _FORM_ANSWERS: Final = {"svar": "ifyllt"}
 _MINUTES_PER_MONTH: Final = 30.0 * 1440.0
+
+
+def _uniform(generator: np.random.Generator, size: int) -> np.ndarray:
+    return generator.random(size)
+
+
+def _standard_exponential(generator: np.random.Generator, size: int) -> np.ndarray:
+    return generator.standard_exponential(size)
+
+
+def _standard_normal(generator: np.random.Generator, size: int) -> np.ndarray:
+    return generator.standard_normal(size)
 
 
 class CitizenBehaviour:
@@ -78,6 +95,7 @@ class CitizenBehaviour:
         messages: MessageLedger,
         horizon_minutes: float,
         wake_staff: Callable[[int], None],
+        return_case: Callable[[int], None],
         close_unanswered: Callable[[int], None],
     ) -> None:
         self.env = env
@@ -89,6 +107,7 @@ class CitizenBehaviour:
         self.clinic_ids = clinic_ids
         self.horizon_minutes = horizon_minutes
         self.wake_staff = wake_staff
+        self.return_case = return_case
         self.close_unanswered = close_unanswered
         behaviour = scenario.behaviour
         self.never_read_share = behaviour.never_read_share
@@ -109,10 +128,13 @@ class CitizenBehaviour:
         # leaves the draws of the others untouched (common random numbers).
         self._login_channel = DrawBuffer.uniform(random_stream(seed, "login_channel"))
         self._activation = DrawBuffer.uniform(random_stream(seed, "activation_at_need"))
-        self._never_read = DrawBuffer.uniform(random_stream(seed, "never_read"))
-        self._alert_login = DrawBuffer.uniform(random_stream(seed, "alert_login"))
-        self._alert_read_delay = DrawBuffer.standard_normal(random_stream(seed, "alert_read_delay"))
-        self._cadence = DrawBuffer.standard_exponential(random_stream(seed, "login_cadence"))
+        self._reading = DrawBuffer.rows(
+            random_stream(seed, "reading"),
+            _uniform,
+            _uniform,
+            _standard_exponential,
+            _standard_normal,
+        )
         self._settings = DrawBuffer.uniform(random_stream(seed, "settings_at_login"))
         self._forms = DrawBuffer.uniform(random_stream(seed, "form_completion"))
         self._reply_delay = DrawBuffer.standard_normal(random_stream(seed, "reply_delay"))
@@ -124,15 +146,18 @@ class CitizenBehaviour:
         """R1, R2, R15: the person logs in with their own e-ID (activating at first need)."""
         citizens = self.citizens
         eid = citizens.eid[person]
-        if not citizens.account_active[person]:
-            # Activation at first need needs an e-ID (R1); without one the need goes elsewhere.
-            if eid == NO_EID or self._activation.next() >= self.activation_at_need_share:
-                return None
+        # Activation at first need needs an e-ID (R1); without one the need goes elsewhere.
+        if not citizens.account_active[person] and (
+            eid == NO_EID or self._activation.next() >= self.activation_at_need_share
+        ):
+            return None
         channel = Channel.APP if self._login_channel.next() < self.app_login_share else Channel.WEB
         try:
             # A holder without an own e-ID still tries (BankID): the domain refuses and logs it
             # (R1, R15: e.g. a young person from 13 whose account a guardian activated).
-            session = self.portal.login(person, _EIDS[eid] if eid != NO_EID else EID.BANKID, channel)
+            session = self.portal.login(
+                person, _EIDS[eid] if eid != NO_EID else EID.BANKID, channel
+            )
         except DomainError:
             return None
         citizens.account_active[person] = 1
@@ -212,30 +237,39 @@ class CitizenBehaviour:
 
     def message_delivered(self, person: int, message: int, kind: int, now: float) -> None:
         """Decide whether and when the holder (or a guardian by proxy) reads ``message``."""
-        never = self._never_read.next() < self.never_read_share
-        self.messages.note(message, kind, never)
-        if never:
+        # One row of four numbers per message, used or not, keeps the reading stream aligned
+        # across scenarios (common random numbers): never-read, alert login, cadence, delay.
+        never_draw, alert_draw, cadence_draw, delay_draw = self._reading.next()
+        messages = self.messages
+        if message >= len(messages.kind):
+            messages.note(message, kind, False)
+        messages.kind[message] = kind
+        if never_draw < self.never_read_share:
+            messages.never_read[message] = 1
             return
         citizens = self.citizens
-        reader = person if now >= citizens.thirteen_minute[person] else citizens.first_guardian[person]
+        reader = (
+            person if now >= citizens.thirteen_minute[person] else citizens.first_guardian[person]
+        )
         if reader == NO_PERSON:
             return
         read_minute = citizens.next_cadence_minute[person]
         if read_minute <= now:
             logins_per_month = citizens.logins_per_month[reader]
             read_minute = (
-                now + self._cadence.next() * _MINUTES_PER_MONTH / logins_per_month
+                now + cadence_draw * _MINUTES_PER_MONTH / logins_per_month
                 if logins_per_month > 0.0
                 else math.inf
             )
             citizens.next_cadence_minute[person] = read_minute
-        if citizens.alerts_on[person] and self._alert_login.next() < self.alert_login_share:
+        if citizens.alerts_on[person] and alert_draw < self.alert_login_share:
             alert_read = (
                 now
                 + self.alert_delay_minutes
-                + math.exp(self.alert_read_mu + self.alert_read_sigma * self._alert_read_delay.next())
+                + math.exp(self.alert_read_mu + self.alert_read_sigma * delay_draw)
             )
-            read_minute = min(read_minute, alert_read)
+            if alert_read < read_minute:
+                read_minute = alert_read
         if read_minute < citizens.next_read_minute[person]:
             citizens.next_read_minute[person] = read_minute
             if read_minute < self.horizon_minutes:
@@ -297,6 +331,6 @@ class CitizenBehaviour:
             self.close_unanswered(case)
             return
         self._after_login(session, person)
-        session.reply(case)  # F4: the case returns to the clinic's queue
+        session.reply(case, text=_REPLY_TEXT)  # F4
         self.cases.round[case] += 1
-        self.wake_staff(self.cases.clinic[case])
+        self.return_case(case)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
-from typing import Any
 from datetime import date
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -53,7 +53,7 @@ class Citizens:
     clinic: np.ndarray
     """The clinic each person is listed at (population index 0..clinics.count-1)."""
     thirteen_minute: array[float]
-    """Minute (since the epoch) of the 13th birthday: proxy ends, own login starts (R10, R15, D2)."""
+    """Minute since the epoch of the 13th birthday: proxy ends, own login starts (R10, R15, D2)."""
     eid: array[int]
     """The e-ID a person logs in with: 0 BankID, 1 Freja+ (R1), -1 none (D5)."""
     has_own_mobile: array[int]
@@ -110,7 +110,9 @@ class Citizens:
             birth_days=birth_days,
             start_age=frame["start_age"].to_numpy().astype(np.int16),
             clinic=frame["clinic"].to_numpy().astype(np.int32),
-            thirteen_minute=_column("d", _thirteenth_birthday_days(birth_days, start) * MINUTES_PER_DAY),
+            thirteen_minute=_column(
+                "d", _thirteenth_birthday_days(birth_days, start) * MINUTES_PER_DAY
+            ),
             eid=_column("b", eid),
             has_own_mobile=_column("b", frame["has_own_mobile"].to_numpy()),
             has_own_email=_column("b", frame["has_own_email"].to_numpy()),
@@ -150,7 +152,8 @@ def _month_day(days: np.ndarray) -> np.ndarray:
     months = days.astype("datetime64[M]")
     month_number = months.astype(np.int64) % 12 + 1
     day_of_month = (days - months.astype("datetime64[D]")).astype(np.int64) + 1
-    return month_number * 100 + day_of_month
+    result: np.ndarray = month_number * 100 + day_of_month
+    return result
 
 
 def _thirteenth_birthday_days(birth_days: np.ndarray, start: date) -> np.ndarray:
@@ -165,11 +168,14 @@ def _thirteenth_birthday_days(birth_days: np.ndarray, start: date) -> np.ndarray
         (years + np.timedelta64(13, "Y")).astype("datetime64[M]")
         + month_index.astype("timedelta64[M]")
     ).astype("datetime64[D]") + day_index.astype("timedelta64[D]")
-    return (thirteenth - np.datetime64(start, "D")).astype(np.int64).astype(np.float64)
+    days: np.ndarray = (thirteenth - np.datetime64(start, "D")).astype(np.int64).astype(np.float64)
+    return days
 
 
 def _whole_years(birth_date: pl.Expr, on: date) -> pl.Expr:
-    before_birthday = (birth_date.dt.month() * 100 + birth_date.dt.day()) > (on.month * 100 + on.day)
+    before_birthday = (
+        birth_date.dt.month().cast(pl.Int32) * 100 + birth_date.dt.day().cast(pl.Int32)
+    ) > (on.month * 100 + on.day)
     return (pl.lit(on.year) - birth_date.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int16)
 
 
@@ -188,4 +194,3 @@ def _first_guardians(guardianships: pl.DataFrame, eid: np.ndarray, count: int) -
     leading[1:] = children[1:] != children[:-1]
     first[children[leading]] = guardians[leading]
     return first
-

@@ -58,13 +58,16 @@ class ClinicRoll:
 
     def clinic_weights(self) -> np.ndarray:
         """Total weight per clinic."""
-        return self.cumulative[self.starts[1:]] - self.cumulative[self.starts[:-1]]
+        weights: np.ndarray = self.cumulative[self.starts[1:]] - self.cumulative[self.starts[:-1]]
+        return weights
 
     def draw(self, clinics: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
         """One person per entry of ``clinics``, by weight within that clinic."""
         low = self.cumulative[self.starts[clinics]]
         high = self.cumulative[self.starts[clinics + 1]]
-        positions = np.searchsorted(self.cumulative, low + uniforms * (high - low), side="right") - 1
+        positions = (
+            np.searchsorted(self.cumulative, low + uniforms * (high - low), side="right") - 1
+        )
         positions = np.clip(positions, self.starts[clinics], self.starts[clinics + 1] - 1)
         result: np.ndarray = self.persons[positions]
         return result

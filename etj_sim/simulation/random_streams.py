@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from typing import Final
+from typing import Final, Generic, TypeVar
 
 import numpy as np
 
 __all__ = ["BLOCK_SIZE", "DrawBuffer", "random_stream", "stable_code"]
+
+T = TypeVar("T")
 
 BLOCK_SIZE: Final = 16_384
 """Numbers drawn per refill of a :class:`DrawBuffer`: large enough to amortise numpy's call cost."""
@@ -40,39 +42,54 @@ def random_stream(seed: int, purpose: str, *ids: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
 
 
-class DrawBuffer:
-    """Single draws of one distribution, served from blocks drawn by numpy in one call.
+class DrawBuffer(Generic[T]):
+    """Single draws (a number, or a tuple of numbers for one decision), served from blocks
+    drawn by numpy in one call.
 
-    Values are kept as a Python list so that taking one is a list index, not a numpy scalar.
+    Values are kept as a Python list, so taking one is a list index, not a numpy scalar access.
+    A decision that needs several numbers takes them as one tuple, so it consumes the same
+    amount of its stream whichever way it goes: the next decision then gets the same numbers in
+    any scenario (common random numbers stay aligned).
     """
 
     __slots__ = ("_draw_block", "_index", "_values")
 
-    def __init__(self, draw_block: Callable[[int], np.ndarray]) -> None:
+    def __init__(self, draw_block: Callable[[int], list[T]]) -> None:
         self._draw_block = draw_block
-        self._values: list[float] = []
+        self._values: list[T] = []
         self._index = 0
 
-    @classmethod
-    def uniform(cls, generator: np.random.Generator) -> DrawBuffer:
+    @staticmethod
+    def uniform(generator: np.random.Generator) -> DrawBuffer[float]:
         """Uniform numbers on [0, 1)."""
-        return cls(lambda size: generator.random(size))
+        return DrawBuffer(lambda size: generator.random(size).tolist())
 
-    @classmethod
-    def standard_normal(cls, generator: np.random.Generator) -> DrawBuffer:
+    @staticmethod
+    def standard_normal(generator: np.random.Generator) -> DrawBuffer[float]:
         """Standard normal numbers (log-normal delays are ``exp(mu + sigma * z)``)."""
-        return cls(lambda size: generator.standard_normal(size))
+        return DrawBuffer(lambda size: generator.standard_normal(size).tolist())
 
-    @classmethod
-    def standard_exponential(cls, generator: np.random.Generator) -> DrawBuffer:
+    @staticmethod
+    def standard_exponential(generator: np.random.Generator) -> DrawBuffer[float]:
         """Exponential numbers with mean 1 (divide by a rate for waiting times)."""
-        return cls(lambda size: generator.standard_exponential(size))
+        return DrawBuffer(lambda size: generator.standard_exponential(size).tolist())
 
-    def next(self) -> float:
-        """The next number of the stream."""
+    @staticmethod
+    def rows(
+        generator: np.random.Generator, *columns: Callable[[np.random.Generator, int], np.ndarray]
+    ) -> DrawBuffer[tuple[float, ...]]:
+        """Tuples with one number per column, each column drawn by ``column(generator, size)``."""
+
+        def draw_block(size: int) -> list[tuple[float, ...]]:
+            return list(zip(*(column(generator, size).tolist() for column in columns), strict=True))
+
+        return DrawBuffer(draw_block)
+
+    def next(self) -> T:
+        """The next draw of the stream."""
         index = self._index
         if index == len(self._values):
-            self._values = self._draw_block(BLOCK_SIZE).tolist()
+            self._values = self._draw_block(BLOCK_SIZE)
             index = 0
         self._index = index + 1
         return self._values[index]

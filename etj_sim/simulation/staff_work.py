@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Generator
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 from etj_sim.events import Kind
@@ -46,7 +47,9 @@ _REPLY_KIND: Final = len(CASE_KINDS)
 """Index of the "reply" handling time, after the case kinds (whose index is their Kind code)."""
 
 
-def duty_offsets_minutes(staff_count: int, shift_minutes: float, duty_minutes: float) -> list[float]:
+def duty_offsets_minutes(
+    staff_count: int, shift_minutes: float, duty_minutes: float
+) -> list[float]:
     """Start of each staff member's duty block after the shift start, spread evenly."""
     if staff_count <= 1:
         return [0.0] * staff_count
@@ -91,7 +94,13 @@ class StaffWork:
         self.continue_share = clinics.dialogue_continue_share
         parameters = [clinics.handling_time[name] for name in (*CASE_KINDS, "reply")]
         self.handling = [_log_normal_parameters(p.mean_minutes, p.sd_minutes) for p in parameters]
-        self.idle: list[deque[simpy.Event]] = [deque() for _ in clinic_ids]
+        # Idle staff on duty, per clinic in the order they fell idle, and their wake-up events.
+        self.idle: list[deque[int]] = [deque() for _ in clinic_ids]
+        self.waiting: dict[int, simpy.Event] = {}
+        # Cases a citizen replied to, waiting for the staff member they are assigned to (F4).
+        self.returned: dict[int, deque[int]] = {
+            staff: deque() for members in staff_by_clinic for staff in members
+        }
         # Per clinic, so a clinic's handling times do not depend on the others' workload.
         self._handling_draws = [
             DrawBuffer.standard_normal(random_stream(seed, "handling_time", index))
@@ -107,7 +116,9 @@ class StaffWork:
         if self.duty_minutes <= 0.0:
             return
         for clinic, staff_members in enumerate(self.staff_by_clinic):
-            offsets = duty_offsets_minutes(len(staff_members), self.shift_minutes, self.duty_minutes)
+            offsets = duty_offsets_minutes(
+                len(staff_members), self.shift_minutes, self.duty_minutes
+            )
             for staff, offset in zip(staff_members, offsets, strict=True):
                 self.env.process(self.work_shifts(staff, clinic, offset))
 
@@ -115,14 +126,32 @@ class StaffWork:
         """A case entered the clinic's queue: wake one idle staff member on duty, if any."""
         idle = self.idle[clinic]
         if idle:
-            idle.popleft().succeed()
+            self.waiting.pop(idle.popleft()).succeed()
+
+    def case_returned(self, case: int) -> None:
+        """F4: the citizen replied; the case waits for the staff member who has it."""
+        staff = self.cases.staff[case]
+        self.returned[staff].append(case)
+        wake = self.waiting.pop(staff, None)
+        if wake is not None:
+            self.idle[self.cases.clinic[case]].remove(staff)
+            wake.succeed()
 
     def close_unanswered(self, case: int) -> None:
         """Close a case whose citizen cannot come back for the next round."""
         self.services.advance_to(self.env.now)
         self.staff_tool.close_case(self.cases.staff[case], case)
 
-    def work_shifts(self, staff: int, clinic: int, offset_minutes: float) -> Generator[Any, Any, None]:
+    def _duty_over(self, staff: int, clinic: int, _event: simpy.Event) -> None:
+        """The duty block ended: an idle staff member stops waiting for cases."""
+        wake = self.waiting.pop(staff, None)
+        if wake is not None:
+            self.idle[clinic].remove(staff)
+            wake.succeed()
+
+    def work_shifts(
+        self, staff: int, clinic: int, offset_minutes: float
+    ) -> Generator[Any, Any, None]:
         """The staff member's e-service duty block on each open weekday of the run."""
         env = self.env
         for day in range(self.days):
@@ -133,6 +162,9 @@ class StaffWork:
             yield env.timeout(duty_start - env.now)
             self.services.advance_to(duty_start)
             self.staff_tool.start_shift(staff)
+            # One callback per block ends an idle wait at the block's end (cheaper than a
+            # condition of "woken or timed out" per idle spell).
+            env.timeout(self.duty_minutes).callbacks.append(partial(self._duty_over, staff, clinic))
             yield from self.handle_cases(staff, clinic, duty_end)
             if env.now < duty_end:
                 yield env.timeout(duty_end - env.now)
@@ -148,29 +180,30 @@ class StaffWork:
         clinic_id = self.clinic_ids[clinic]
         handling_draws = self._handling_draws[clinic]
         continue_draws = self._continue_draws[clinic]
+        returned = self.returned[staff]
         behaviour = self.behaviour
         assert behaviour is not None, "StaffWork.behaviour must be set before the run"
         while True:
             now = env.now
-            case = staff_tool.next_case(clinic_id)
+            case = returned[0] if returned else staff_tool.next_case(clinic_id)
             if case is None:
                 if now >= duty_end:
                     return
                 wake = env.event()
-                self.idle[clinic].append(wake)
-                yield wake | env.timeout(duty_end - now)
-                if not wake.triggered:
-                    self.idle[clinic].remove(wake)
+                self.idle[clinic].append(staff)
+                self.waiting[staff] = wake
+                yield wake
                 continue
             kind = _REPLY_KIND if cases.round[case] > 0 else cases.kind[case]
             mu, sigma = self.handling[kind]
-            handling_minutes = min(
-                math.exp(mu + sigma * handling_draws.next()), self.duty_minutes
-            )
+            handling_minutes = min(math.exp(mu + sigma * handling_draws.next()), self.duty_minutes)
             if now + handling_minutes > duty_end:
                 return
             services.advance_to(now)
-            staff_tool.assign_case(staff, case)
+            if returned:
+                returned.popleft()
+            else:
+                staff_tool.assign_case(staff, case)
             yield env.timeout(handling_minutes)
             now = env.now
             services.advance_to(now)

@@ -140,7 +140,9 @@ def population(
     columns: dict[str, object] = {
         "person": people,
         "personal_number": [f"{day:%Y%m%d}-{index:03d}0" for index, day in enumerate(birth_dates)],
-        "personal_number_int": [int(f"{day:%Y%m%d}{index:03d}0") for index, day in enumerate(birth_dates)],
+        "personal_number_int": [
+            int(f"{day:%Y%m%d}{index:03d}0") for index, day in enumerate(birth_dates)
+        ],
         "number_kind": ["personnummer"] * count,
         "birth_date": birth_dates,
         "sex": ["female"] * count,

@@ -1,0 +1,111 @@
+"""Benchmark of ``simulate``: the model's domain events per second against bare SimPy.
+
+Pipeline position: measures the simulation stage (``Scenario -> simulate -> event log``),
+population synthesis included in the wall time and reported apart.
+Targets (issue 4): ``baseline`` (50,000 people, 90 days) in at most 5 s; ``region-stockholm``
+(2.4 million people, 365 days) in at most 5 minutes and 4 GB peak RSS on one core; the model's
+events per second at least 0.15 x bare SimPy timeouts per second, measured in the same process.
+
+Run: ``.venv/bin/python -m benchmarks.simulate [--scenario PATH_OR_NAME] [--size N] [--days D]
+[--seed N] [--profile]`` (``--profile`` prints a pyinstrument profile of the run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+import simpy
+
+from etj_sim.scenario import Scenario
+from etj_sim.simulation import simulate
+
+SCENARIO_FOLDER = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def peak_rss_megabytes() -> float:
+    """Peak resident set size of this process (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+
+
+def bare_simpy_timeouts_per_second(count: int = 1_000_000) -> float:
+    """Timeouts per second of one SimPy process that only yields timeouts."""
+    env = simpy.Environment()
+
+    def tick() -> simpy.events.ProcessGenerator:
+        for _ in range(count):
+            yield env.timeout(1.0)
+
+    env.process(tick())
+    started = time.perf_counter()
+    env.run()
+    return count / (time.perf_counter() - started)
+
+
+def load_scenario(name_or_path: str) -> Scenario:
+    """A scenario file by path, or a shipped scenario by name (``baseline``)."""
+    path = Path(name_or_path)
+    if not path.exists():
+        path = SCENARIO_FOLDER / f"{name_or_path}.toml"
+    return Scenario.load(path)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--scenario", default="baseline", help="path or shipped name")
+    parser.add_argument("--size", type=int, help="override population.size")
+    parser.add_argument("--days", type=int, help="override duration_days")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile")
+    arguments = parser.parse_args(argv)
+
+    scenario = load_scenario(arguments.scenario)
+    overrides: dict[str, object] = {}
+    if arguments.size is not None:
+        overrides["population.size"] = arguments.size
+    if arguments.days is not None:
+        overrides["duration_days"] = arguments.days
+        overrides["campaigns"] = [
+            c.model_dump() for c in scenario.campaigns if c.day < arguments.days
+        ]
+    if overrides:
+        scenario = scenario.with_overrides(overrides)
+
+    bare = bare_simpy_timeouts_per_second()
+    profiler = None
+    if arguments.profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler()
+        profiler.start()
+    started = time.perf_counter()
+    result = simulate(scenario, arguments.seed)
+    wall = time.perf_counter() - started
+    if profiler is not None:
+        profiler.stop()
+        print(profiler.output_text(unicode=True, color=False))
+
+    events = result.events.height
+    run_seconds = result.timings["run"]
+    model_rate = events / run_seconds
+    print(
+        f"scenario            {scenario.name} ({scenario.population.size:,} people, "
+        f"{scenario.duration_days} days, {scenario.clinics.count} clinics, seed {arguments.seed})"
+    )
+    print(f"bare SimPy          {bare:,.0f} timeouts/s")
+    print(
+        f"model               {model_rate:,.0f} domain events/s ({events:,} events in the "
+        f"SimPy run of {run_seconds:.2f} s)"
+    )
+    print(f"ratio               {model_rate / bare:.3f} (target >= 0.15)")
+    stages = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in result.timings.items())
+    print(f"wall time           {wall:.2f} s ({stages})")
+    print(f"peak RSS            {peak_rss_megabytes():,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,248 @@
+"""EServices: one whole in-memory 1177 (register, portal, staff tool, records, alerts, clock).
+
+Pipeline position: ``population -> EServices.from_population (this module) -> simulation /
+notebooks``. The simulation sets the time through :meth:`EServices.advance_to`, which first
+carries out what falls due: alerts (R8, D6), each at its own due time, and turned_13 events
+(R14, D2) for 13th birthdays crossed, in time order. No SimPy, no randomness, no I/O here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+import numpy as np
+import polars as pl
+
+from etj_sim.domain.accounts import NO_CONTACT, Accounts
+from etj_sim.domain.alerts import AlertGateway
+from etj_sim.domain.cases import Cases, Clinics
+from etj_sim.domain.clock import Clock
+from etj_sim.domain.errors import InvalidOperation
+from etj_sim.domain.inbox import Inboxes
+from etj_sim.domain.portal import Portal
+from etj_sim.domain.records import RecordSystem
+from etj_sim.domain.register import PopulationRegister
+from etj_sim.domain.staff_tool import StaffTool
+from etj_sim.events import NONE, ActorRole, Event, EventLog
+
+__all__ = ["EServices", "PopulationFrames"]
+
+_ACCOUNT_COLUMNS = {
+    "account_active": pl.Boolean,
+    "alert_sms": pl.Boolean,
+    "alert_email": pl.Boolean,
+    "settings_mobile_owner": pl.Int32,
+    "settings_email_owner": pl.Int32,
+}
+
+
+class PopulationFrames(Protocol):
+    """What :meth:`EServices.from_population` needs: ``etj_sim.population.Population``."""
+
+    @property
+    def people(self) -> pl.DataFrame: ...
+
+    @property
+    def guardianships(self) -> pl.DataFrame: ...
+
+
+class EServices:
+    """One in-memory 1177: the facade the simulation and notebooks use."""
+
+    def __init__(
+        self,
+        epoch: datetime,
+        *,
+        event_log: EventLog | None = None,
+        alert_delay_minutes: float = 1.0,
+    ) -> None:
+        self.clock = Clock(epoch)
+        self.event_log = event_log
+        self.register = PopulationRegister(self.clock)
+        self.accounts = Accounts(self.register, self.clock, event_log)
+        """Account and settings columns (read them; change them only through the portal)."""
+        self.alerts = AlertGateway(self.accounts, self.clock, event_log, alert_delay_minutes)
+        self.inboxes = Inboxes(self.accounts, self.alerts, self.clock, event_log)
+        """Message columns and inboxes (read them; change them through portal / staff tool)."""
+        self.clinics = Clinics()
+        self.cases = Cases(self.clinics, self.clock, event_log)
+        self.portal = Portal(
+            self.register,
+            self.accounts,
+            self.inboxes,
+            self.cases,
+            self.clinics,
+            self.clock,
+            event_log,
+        )
+        self.staff_tool = StaffTool(
+            self.register,
+            self.accounts,
+            self.inboxes,
+            self.cases,
+            self.clinics,
+            self.clock,
+            event_log,
+        )
+        self.records = RecordSystem(self.register)
+        self._birthday_generation = -1
+        self._birthday_days = np.empty(0, dtype=np.int32)
+        self._birthday_persons = np.empty(0, dtype=np.int32)
+        self._birthday_next = 0
+        self.register.growth_listeners.append(self._grow)
+
+    def _grow(self, persons: int) -> None:
+        self.accounts.grow()
+        self.inboxes.grow(persons)
+
+    @classmethod
+    def from_population(
+        cls,
+        population: PopulationFrames,
+        epoch: datetime,
+        *,
+        event_log: EventLog | None = None,
+        alert_delay_minutes: float = 1.0,
+    ) -> EServices:
+        """Load the register, guardianships and initial account state in bulk (vectorised).
+
+        Account columns of the people frame: ``account_active``, ``alert_sms``, ``alert_email``,
+        ``settings_mobile_owner``, ``settings_email_owner`` (null owner: empty slot). A child
+        under 13 with an active account, and a minor whose settings hold someone else's
+        contact, start with guardian-era settings (R14 prompt at the first own login).
+        """
+        services = cls(epoch, event_log=event_log, alert_delay_minutes=alert_delay_minutes)
+        people = population.people
+        for name, dtype in _ACCOUNT_COLUMNS.items():
+            if name not in people.columns:
+                raise InvalidOperation(f"people frame lacks the column {name!r}")
+            if people.schema[name] != dtype:
+                raise InvalidOperation(f"people.{name} has type {people.schema[name]}, not {dtype}")
+        for name in ("account_active", "alert_sms", "alert_email"):
+            if people[name].null_count():
+                row = int(people[name].is_null().arg_true()[0])
+                raise InvalidOperation(f"people.{name} is null in row {row}")
+        services.register.load(people, population.guardianships)
+        active = people["account_active"].to_numpy()
+        mobile_owner = people["settings_mobile_owner"].fill_null(NO_CONTACT).to_numpy()
+        email_owner = people["settings_email_owner"].fill_null(NO_CONTACT).to_numpy()
+        for name, owners, contacts in (
+            ("settings_mobile_owner", mobile_owner, "mobile"),
+            ("settings_email_owner", email_owner, "email"),
+        ):
+            has_owner = owners >= 0
+            missing = people[contacts].is_null().to_numpy()
+            bad = np.flatnonzero(has_owner & missing[np.where(has_owner, owners, 0)])
+            if bad.size:
+                raise InvalidOperation(
+                    f"people.{name} in row {bad[0]} names person {owners[bad[0]]}, who has no "
+                    f"registered {contacts}"
+                )
+        persons = np.arange(people.height, dtype=np.int32)
+        thirteenth = services.register.thirteenth_days()
+        today = services.clock.day_number
+        under_13 = today < thirteenth
+        under_18 = services._under_18(thirteenth, today)
+        foreign_contact = ((mobile_owner >= 0) & (mobile_owner != persons)) | (
+            (email_owner >= 0) & (email_owner != persons)
+        )
+        review_pending = active & (under_13 | (under_18 & foreign_contact))
+        services.accounts.load(
+            0,
+            active,
+            people["alert_sms"].to_numpy(),
+            people["alert_email"].to_numpy(),
+            mobile_owner.astype(np.int32),
+            email_owner.astype(np.int32),
+            review_pending,
+        )
+        return services
+
+    @staticmethod
+    def _under_18(thirteenth: np.ndarray[Any, Any], today: int) -> np.ndarray[Any, Any]:
+        # 18th birthday = 13th birthday + 5 years, in datetime64 month arithmetic (29 Feb -> 1 Mar
+        # is already folded into the 13th birthday, which never falls on 29 February).
+        days = thirteenth.astype("datetime64[D]")
+        months = days.astype("datetime64[M]")
+        eighteenth = (months + np.timedelta64(60, "M")).astype("datetime64[D]") + (days - months)
+        result: np.ndarray[Any, Any] = today < eighteenth.astype(np.int64)
+        return result
+
+    def __len__(self) -> int:
+        return len(self.register)
+
+    def advance_to(self, minutes: float) -> None:
+        """Move the clock forward to ``minutes`` since epoch.
+
+        First dispatches every pending alert due up to then, each logged at its own due time
+        to the channels approved at that time (D6), and writes turned_13 (R14, D2) at midnight
+        of every 13th birthday crossed, all in time order; then sets the clock.
+        """
+        clock = self.clock
+        if minutes < clock.minutes:
+            raise InvalidOperation(
+                f"the clock cannot move backwards (now {clock.minutes} min, asked {minutes} min)"
+            )
+        if self._birthday_generation != self.register.generation:
+            self._sort_birthdays()
+        alerts = self.alerts
+        message_person = self.inboxes.person
+        last_day = clock.day_of(minutes)
+        days = self._birthday_days
+        persons = self._birthday_persons
+        log = self.event_log
+        next_birthday = self._birthday_next
+        birthday_count = len(days)
+        while True:
+            if next_birthday < birthday_count and days[next_birthday] <= last_day:
+                birthday_minutes = clock.start_of_day(int(days[next_birthday]))
+            else:
+                birthday_minutes = float("inf")
+            due = alerts.next_due_minutes()
+            if due <= minutes and due <= birthday_minutes:
+                alerts.dispatch_next(message_person)
+            elif birthday_minutes <= minutes:
+                if log is not None:
+                    log.record(
+                        birthday_minutes,
+                        Event.TURNED_13,
+                        int(persons[next_birthday]),
+                        NONE,
+                        ActorRole.SYSTEM,
+                    )
+                next_birthday += 1
+            else:
+                break
+        self._birthday_next = next_birthday
+        clock.minutes = float(minutes)
+
+    def _sort_birthdays(self) -> None:
+        thirteenth = self.register.thirteenth_days()
+        order = np.argsort(thirteenth, kind="stable").astype(np.int32)
+        self._birthday_days = thirteenth[order]
+        self._birthday_persons = order
+        # Birthdays up to today have passed (or happen today, before now): not logged again.
+        self._birthday_next = int(
+            np.searchsorted(self._birthday_days, self.clock.day_number, side="right")
+        )
+        self._birthday_generation = self.register.generation
+
+    def snapshot(self) -> tuple[Any, ...]:
+        """An immutable copy of the whole domain state, without the event log.
+
+        For tests and debugging: two equal snapshots mean nothing changed (refused operations
+        must leave the state exactly as it was).
+        """
+        return (
+            self.clock.minutes,
+            self.register.snapshot(),
+            self.accounts.snapshot(),
+            self.inboxes.snapshot(),
+            self.alerts.snapshot(),
+            self.cases.snapshot(),
+            tuple(self.clinics.names),
+            tuple(tuple(local) for local in self.clinics.local_eservices),
+            bytes(self.clinics.staff_clinic),
+            tuple(sorted(self.clinics.on_shift)),
+        )

@@ -1,0 +1,356 @@
+"""The staff tool (Personalverktyget): clinics, cases, messages, notices, mass mailings.
+
+Pipeline position: ``simulation (staff processes) / notebooks -> staff tool (this module) ->
+cases, inboxes, alert gateway -> event log``. Enforced here: R17 (clinics are activated before
+they handle e-services), R18 (local e-services), R19 (staff start communication: messages,
+questions, F2 information, F3 forms, F7 appointment notices), R20 (send case shows the alert
+choice), R5 (staff never edit settings), F4 (answers), F6 (mass mailing with per-recipient
+outcome), F7 (notices to persons without an active account go on paper, P4), F8 (read status).
+R16: nothing here looks at protected personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, NoReturn
+
+from etj_sim.domain.accounts import ALERT_EMAIL, ALERT_SMS, Accounts
+from etj_sim.domain.cases import CASE_KINDS, Cases, Clinics, attachments_of
+from etj_sim.domain.clock import Clock
+from etj_sim.domain.errors import AccountNotActive, InvalidOperation, SettingsNotEditable
+from etj_sim.domain.identity import PersonalNumber
+from etj_sim.domain.inbox import Inboxes
+from etj_sim.domain.register import PersonRef, PopulationRegister
+from etj_sim.domain.views import AlertChoices, Attachment, CaseView, MassMailingResult, ReadStatus
+from etj_sim.events import NONE, ActorRole, Channel, Event, EventLog, Kind, Reason
+
+__all__ = ["SendCaseDraft", "StaffTool"]
+
+
+class StaffTool:
+    """Personalverktyget: what clinic staff see and do (R17-R20, F1-F8)."""
+
+    def __init__(
+        self,
+        register: PopulationRegister,
+        accounts: Accounts,
+        inboxes: Inboxes,
+        cases: Cases,
+        clinics: Clinics,
+        clock: Clock,
+        log: EventLog | None,
+    ) -> None:
+        self._register = register
+        self._accounts = accounts
+        self._inboxes = inboxes
+        self._cases = cases
+        self._clinics = clinics
+        self._clock = clock
+        self._log = log
+
+    # -- clinics, e-services, staff (R17, R18) -----------------------------------------------
+
+    def activate_clinic(self, name: str) -> int:
+        """R17: activate a clinic in the staff tool; returns its id (0, 1, ... in order)."""
+        return self._clinics.activate(name)
+
+    def add_staff(self, clinic: int, role: str, name: str = "") -> int:
+        """Add a staff member to an activated clinic; returns the staff id."""
+        return self._clinics.add_staff(clinic, role, name)
+
+    def create_local_eservice(self, clinic: int, name: str) -> None:
+        """R18: the clinic offers a local e-service of its own beside the standard ones."""
+        self._clinics.add_local_eservice(clinic, name)
+
+    def eservices(self, clinic: int) -> tuple[str, ...]:
+        """The clinic's e-services: the standard ones (F1), then its local ones (R18)."""
+        return self._clinics.eservices(clinic)
+
+    def start_shift(self, staff: int) -> None:
+        """Log the start of a staff member's shift (workload denominators, P4)."""
+        clinic = self._clinics.clinic_of(staff)
+        if staff in self._clinics.on_shift:
+            raise InvalidOperation(f"staff member {staff} is already on shift")
+        self._clinics.on_shift.add(staff)
+        self._record(Event.SHIFT_STARTED, NONE, clinic, staff)
+
+    def end_shift(self, staff: int) -> None:
+        """Log the end of a staff member's shift (P4)."""
+        clinic = self._clinics.clinic_of(staff)
+        if staff not in self._clinics.on_shift:
+            raise InvalidOperation(f"staff member {staff} is not on shift")
+        self._clinics.on_shift.remove(staff)
+        self._record(Event.SHIFT_ENDED, NONE, clinic, staff)
+
+    # -- cases ("Mottagningens ärenden", "Mina ärenden") -------------------------------------
+
+    def clinic_cases(self, clinic: int) -> list[int]:
+        """The clinic's open cases, oldest first ("Mottagningens ärenden")."""
+        clinic = self._clinics.require(clinic)
+        cases = self._cases
+        return list(cases.open_by_clinic[clinic]) if clinic < len(cases.open_by_clinic) else []
+
+    def my_cases(self, staff: int) -> list[int]:
+        """The staff member's open assigned cases, in order of assignment ("Mina ärenden")."""
+        self._clinics.clinic_of(staff)
+        return list(self._cases.open_by_staff.get(staff, ()))
+
+    def next_case(self, clinic: int) -> int | None:
+        """The oldest open unassigned case of the clinic (FIFO), or None."""
+        return self._cases.next_unassigned(self._clinics.require(clinic))
+
+    def _staff_case(self, staff: int, case: int) -> tuple[int, int]:
+        """R17: staff handle only their own clinic's open cases."""
+        clinic = self._clinics.clinic_of(staff)
+        case = self._cases.require_open(case)
+        if self._cases.clinic[case] != clinic:
+            raise InvalidOperation(
+                f"R17: case {case} belongs to clinic {self._cases.clinic[case]}, staff member "
+                f"{staff} works at clinic {clinic}"
+            )
+        return clinic, case
+
+    def assign_case(self, staff: int, case: int) -> None:
+        """Take a case (from the queue or from a colleague); logs case_assigned."""
+        _, case = self._staff_case(staff, case)
+        cases = self._cases
+        previous = cases.assigned_staff[case]
+        if previous == staff:
+            return
+        if previous != NONE:
+            del cases.open_by_staff[previous][case]
+        cases.assign(staff, case)
+
+    def case_view(self, case: int) -> CaseView:
+        """The case with its dialogue; R11: started by the child or a guardian by proxy."""
+        return self._cases.view(case)
+
+    def answer_case(
+        self,
+        staff: int,
+        case: int,
+        *,
+        text: str = "",
+        handling_minutes: float = 0.0,
+        attachments: Sequence[Attachment] = (),
+    ) -> int:
+        """Answer a case (F4, F5): a reply message lands in the inbox; returns its id.
+
+        An unassigned case is assigned to the answering staff member first; a case assigned
+        to a colleague is refused. Logs case_answered with ``handling_minutes``.
+        """
+        clinic, case = self._staff_case(staff, case)
+        cases = self._cases
+        assigned = cases.assigned_staff[case]
+        if assigned not in (NONE, staff):
+            raise InvalidOperation(f"case {case} is assigned to staff member {assigned}")
+        if not handling_minutes >= 0.0:
+            raise InvalidOperation(f"handling_minutes must be >= 0, got {handling_minutes}")
+        files = attachments_of(attachments)
+        person = cases.person[case]
+        self._accounts.require_active(person)
+        if assigned == NONE:
+            cases.assign(staff, case)
+        cases.add_entry(case, ActorRole.STAFF, staff, text, files)
+        if self._log is not None:
+            self._log.record(
+                self._clock.minutes,
+                Event.CASE_ANSWERED,
+                person,
+                NONE,
+                ActorRole.STAFF,
+                clinic,
+                staff,
+                case,
+                NONE,
+                NONE,
+                cases.kind[case],
+                duration_minutes=handling_minutes,
+            )
+        message = self._inboxes.deliver(person, Kind.REPLY, clinic, staff, case, text, "")
+        cases.log_attachments(case, person, NONE, ActorRole.STAFF, staff, files, NONE)
+        return message
+
+    def close_case(self, staff: int, case: int) -> None:
+        """Close an open case of the staff member's clinic; logs case_closed."""
+        _, case = self._staff_case(staff, case)
+        self._cases.close(staff, case)
+
+    # -- messages (R19, R20, F2, F3, F6, F7, F8) ---------------------------------------------
+
+    def alert_choices(self, who: PersonRef) -> AlertChoices:
+        """R20 (D1): the citizen's chosen alert channels, as the staff tool shows them."""
+        person = self._register.person_id(who)
+        alerts = self._accounts.alerts[person]
+        return AlertChoices(
+            person=person,
+            account_active=self._accounts.is_active(person),
+            sms_alerts=bool(alerts & ALERT_SMS),
+            email_alerts=bool(alerts & ALERT_EMAIL),
+        )
+
+    def send_case(self, staff: int, template: str) -> SendCaseDraft:
+        """R20 "Skicka ärende", step one: choose a message template; returns the draft."""
+        self._clinics.clinic_of(staff)
+        if not isinstance(template, str) or not template:
+            raise InvalidOperation(
+                f"R20: send case starts from a message template, got {template!r}"
+            )
+        return SendCaseDraft(self, staff, template)
+
+    def send_message(
+        self,
+        staff: int,
+        to: PersonRef,
+        kind: Kind | str,
+        *,
+        text: str = "",
+        template: str = "",
+        case: int | None = None,
+    ) -> int | None:
+        """R19: send a message to a citizen's inbox; returns its id (the alert follows, R8, D6).
+
+        Kinds: question (R19), pre_visit_information (F2), form (F3), appointment_notice (F7),
+        reply, mass_mailing. Without an active account an appointment notice goes on paper
+        (paper_sent, returns None); other kinds raise ``AccountNotActive`` (R2).
+        """
+        clinic = self._clinics.clinic_of(staff)
+        person = self._register.person_id(to)
+        message_kind = _message_kind(kind)
+        case_id = NONE
+        if case is not None:
+            case_id = self._cases.require(case)
+            if self._cases.person[case_id] != person or self._cases.clinic[case_id] != clinic:
+                raise InvalidOperation(
+                    f"case {case_id} is not a case of person {person} at clinic {clinic}"
+                )
+        if not self._accounts.active[person]:
+            if message_kind is Kind.APPOINTMENT_NOTICE:
+                # F7, P4: the notice still reaches the person, by post.
+                self._record(
+                    Event.PAPER_SENT,
+                    person,
+                    clinic,
+                    staff,
+                    case=case_id,
+                    channel=Channel.PAPER,
+                    kind=message_kind,
+                    reason=Reason.NO_ACTIVE_ACCOUNT,
+                )
+                return None
+            raise AccountNotActive(
+                f"R2: person {person} has no active account; the message cannot be delivered"
+            )
+        return self._inboxes.deliver(person, message_kind, clinic, staff, case_id, text, template)
+
+    def mass_mailing(
+        self, staff: int, template: str, recipients: Iterable[PersonRef]
+    ) -> MassMailingResult:
+        """F6: one message per recipient; per-recipient outcome delivered / no_active_account.
+
+        All recipients are resolved before anything is sent (an unknown one refuses the whole
+        mailing); a recipient named twice gets one message.
+        """
+        clinic = self._clinics.clinic_of(staff)
+        persons = list(dict.fromkeys(self._register.person_id(who) for who in recipients))
+        self._record(Event.MASS_MAILING_STARTED, NONE, clinic, staff, kind=Kind.MASS_MAILING)
+        delivered: dict[int, int] = {}
+        undeliverable: list[int] = []
+        active = self._accounts.active
+        deliver = self._inboxes.deliver
+        for person in persons:
+            if active[person]:
+                delivered[person] = deliver(
+                    person, Kind.MASS_MAILING, clinic, staff, NONE, "", template
+                )
+            else:
+                undeliverable.append(person)
+                self._record(
+                    Event.MESSAGE_UNDELIVERABLE,
+                    person,
+                    clinic,
+                    staff,
+                    kind=Kind.MASS_MAILING,
+                    reason=Reason.NO_ACTIVE_ACCOUNT,
+                )
+        return MassMailingResult(delivered, tuple(undeliverable))
+
+    def read_status(self, message: int) -> ReadStatus:
+        """F8: whether the citizen has read a message, when, and who (holder or guardian)."""
+        return self._inboxes.read_status(message)
+
+    def update_settings(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """R5: always refused. Only the citizen edits their settings; staff can neither."""
+        raise SettingsNotEditable("R5: staff cannot edit a citizen's settings")
+
+    def _record(
+        self,
+        event: int,
+        person: int,
+        clinic: int,
+        staff: int,
+        *,
+        case: int = NONE,
+        channel: int = NONE,
+        kind: int = NONE,
+        reason: int = NONE,
+    ) -> None:
+        if self._log is not None:
+            self._log.record(
+                self._clock.minutes,
+                event,
+                person,
+                NONE,
+                ActorRole.STAFF,
+                clinic,
+                staff,
+                case,
+                NONE,
+                channel,
+                kind,
+                reason,
+            )
+
+
+class SendCaseDraft:
+    """R20 "Skicka ärende": template chosen; next the personal number, which shows the alert
+    choice (:meth:`enter_personal_number`), then :meth:`send`."""
+
+    __slots__ = ("_sent", "_tool", "person", "staff", "template")
+
+    def __init__(self, tool: StaffTool, staff: int, template: str) -> None:
+        self._tool = tool
+        self.staff = staff
+        self.template = template
+        self.person: int | None = None
+        self._sent = False
+
+    def enter_personal_number(self, personal_number: PersonalNumber | str) -> AlertChoices:
+        """R20: the citizen's personal number; shows the settings the citizen has chosen."""
+        person = self._tool._register.person_id(personal_number)
+        choices = self._tool.alert_choices(person)
+        self.person = person
+        return choices
+
+    def send(self, text: str = "") -> int:
+        """Send the templated message (a question, R19) to the citizen; returns its id."""
+        if self.person is None:
+            raise InvalidOperation("R20: enter the citizen's personal number before sending")
+        if self._sent:
+            raise InvalidOperation("R20: this draft was already sent")
+        message = self._tool.send_message(
+            self.staff, self.person, Kind.QUESTION, text=text, template=self.template
+        )
+        assert message is not None  # questions never fall back to paper
+        self._sent = True
+        return message
+
+
+def _message_kind(kind: Kind | str) -> Kind:
+    try:
+        message_kind = Kind[kind.upper()] if isinstance(kind, str) else Kind(kind)
+    except (KeyError, ValueError):
+        raise InvalidOperation(f"R19: {kind!r} is not a message kind") from None
+    if message_kind in CASE_KINDS:
+        raise InvalidOperation(f"R19: {message_kind.name.lower()} is a case kind, not a message")
+    return message_kind

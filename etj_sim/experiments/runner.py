@@ -1,0 +1,392 @@
+"""Running an experiment: every (scenario, seed) run on a backend, results in one table.
+
+Pipeline position: ``Experiment -> runs -> backend (local processes or Dask) -> simulate ->
+summary row per run -> ExperimentResult`` (and, with ``out``, the results folder of
+:mod:`etj_sim.experiments.store`).
+
+One executor interface, two backends:
+
+- ``local``: a ``concurrent.futures.ProcessPoolExecutor`` with the "spawn" start method (each
+  worker is a fresh interpreter: safe from Jupyter, on macOS and Windows, and with polars, which
+  must not be forked once its thread pool runs). ``workers=1`` runs in the calling process,
+  which is the sequential reference and easy to debug.
+- ``dask``: ``dask.distributed`` futures on a ``Client`` to ``address`` (any deployment: a
+  scheduler started by hand, dask-jobqueue on SLURM, Kubernetes), or on a ``LocalCluster`` made
+  for the call and closed after it.
+
+The work unit is :func:`execute_run`, a module-level function (importable by name in a worker
+process); it catches a run's exception and returns it as a failure, so one bad run never stops
+the others. A run's result depends only on its (scenario, seed), and the table is sorted by
+design point and replication, so the table is identical whatever the backend and the number of
+workers. The results come back to the calling process, which alone writes the results folder:
+workers need no shared file system.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+import uuid
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import polars as pl
+from tqdm.auto import tqdm
+
+from etj_sim.experiments.spec import Experiment, Run
+from etj_sim.experiments.statistics import paired_differences, summarise
+from etj_sim.experiments.store import ResultFolder, RunFailure, failures_frame, runs_by_id
+from etj_sim.scenario import Scenario
+
+__all__ = [
+    "ExperimentResult",
+    "RunFailureWarning",
+    "RunFunction",
+    "RunOutput",
+    "RunTask",
+    "execute_run",
+    "run_experiment",
+    "simulate_run",
+]
+
+
+class RunOutput(Protocol):
+    """What a run function returns: ``etj_sim.simulation.SimulationResult`` fits."""
+
+    @property
+    def events(self) -> pl.DataFrame: ...
+
+    def summary(self) -> pl.DataFrame: ...
+
+
+RunFunction = Callable[[Scenario, int], RunOutput]
+"""``run(scenario, seed)``; must be picklable (a module-level function) for process backends."""
+
+
+class RunFailureWarning(UserWarning):
+    """Some runs of an experiment raised; the others finished (see ``ExperimentResult.failures``)."""
+
+
+def simulate_run(scenario: Scenario, seed: int) -> RunOutput:
+    """The default run function: :func:`etj_sim.simulation.simulate` without its progress bar."""
+    # Imported here so that the experiment machinery loads without the simulation's SimPy.
+    from etj_sim.simulation import simulate
+
+    result: RunOutput = simulate(scenario, seed, progress=False)
+    return result
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """What a worker needs for one run (picklable)."""
+
+    run_id: str
+    scenario: Scenario
+    seed: int
+    run: RunFunction
+    save_events: bool
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a worker sends back: the summary row (and events), or the error it raised."""
+
+    run_id: str
+    summary: pl.DataFrame | None = None
+    events: pl.DataFrame | None = None
+    error_type: str = ""
+    message: str = ""
+    traceback: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.summary is None
+
+
+def execute_run(task: RunTask) -> RunOutcome:
+    """Run one (scenario, seed) and return its one-row summary, or its error as a failure.
+
+    Only ``Exception`` is caught: an interrupt (``KeyboardInterrupt``) or ``SystemExit`` stops
+    the batch, and the finished runs stay on disk for a resume.
+    """
+    try:
+        output = task.run(task.scenario, task.seed)
+        summary = output.summary()
+        if not isinstance(summary, pl.DataFrame) or summary.height != 1:
+            shape = summary.shape if isinstance(summary, pl.DataFrame) else type(summary).__name__
+            raise TypeError(f"the run's summary() must be a one-row polars DataFrame, got {shape}")
+        events = output.events if task.save_events else None
+        return RunOutcome(task.run_id, summary=summary, events=events)
+    except Exception as error:
+        return RunOutcome(
+            task.run_id,
+            error_type=type(error).__qualname__,
+            message=str(error),
+            traceback=traceback.format_exc(),
+        )
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    """The runs of an experiment: one row per finished run, plus the runs that failed.
+
+    ``runs`` columns: ``design_point``, ``design_label``, one column per dotted key the design
+    varies, ``replication``, ``seed``, ``run_id``, then the summary's headline columns; sorted by
+    design point and replication. ``failures``: ``run_id``, ``design_point``, ``replication``,
+    ``seed``, ``error_type``, ``message``, ``traceback``.
+    """
+
+    experiment: Experiment
+    runs: pl.DataFrame
+    failures: pl.DataFrame
+    out: Path | None = None
+    executed: int = 0
+    """Runs carried out by this call (the rest were read back from ``out``)."""
+    metrics: list[str] = field(default_factory=list)
+    """The summary columns (the outcome columns of ``runs``)."""
+
+    def summarise(self, metrics: Sequence[str] | None = None, level: float = 0.95) -> pl.DataFrame:
+        """Mean, standard deviation and t interval per design point and metric."""
+        return summarise(self.runs, metrics or self.metrics, level)
+
+    def paired_differences(
+        self, reference: int = 0, metrics: Sequence[str] | None = None, level: float = 0.95
+    ) -> pl.DataFrame:
+        """Each design point minus ``reference``, paired by replication (common random numbers)."""
+        return paired_differences(self.runs, reference, metrics or self.metrics, level)
+
+
+Backend = Literal["local", "dask"]
+
+
+def run_experiment(
+    experiment: Experiment,
+    backend: Backend = "local",
+    workers: int | None = None,
+    out: str | Path | None = None,
+    address: str | None = None,
+    save_events: bool = False,
+    progress: bool = True,
+    run: RunFunction | None = None,
+) -> ExperimentResult:
+    """Run every (design point, replication) of ``experiment`` and gather the summaries.
+
+    ``backend``: ``"local"`` (processes on this machine; ``workers`` defaults to the number of
+    cores, 1 runs in this process) or ``"dask"`` (a ``Client`` to ``address``, or a
+    ``LocalCluster`` of ``workers`` (default 2) single-threaded worker processes made and closed
+    here). ``out``: a results folder to write each run to, atomically, and to resume from
+    (finished runs are read, not repeated); a folder of another experiment is refused.
+    ``save_events`` also writes each run's event log there. ``run``: the run function (default
+    :func:`simulate_run`); any picklable ``run(scenario, seed)`` returning an object with
+    ``summary()`` and ``events``.
+
+    A run that raises is recorded and the others go on; the failures are in the result's
+    ``failures`` (and ``OUT/failures.json``) and announced with a :class:`RunFailureWarning`.
+    """
+    if backend not in ("local", "dask"):
+        raise ValueError(f"backend must be 'local' or 'dask', got {backend!r}")
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if address is not None and backend != "dask":
+        raise ValueError("address is for the 'dask' backend; pass backend='dask' with it")
+    if save_events and out is None:
+        raise ValueError("save_events needs a results folder: pass out=...")
+    run_function: RunFunction = run if run is not None else simulate_run
+    folder = ResultFolder(Path(out), experiment) if out is not None else None
+    all_runs = experiment.runs()
+    unique = runs_by_id(all_runs)
+
+    summaries: dict[str, pl.DataFrame] = {}
+    pending: list[Run] = []
+    for run_id, item in unique.items():
+        if folder is not None and folder.finished(run_id, with_events=save_events):
+            summaries[run_id] = folder.read_summary(run_id)
+        else:
+            pending.append(item)
+
+    failures: list[RunFailure] = []
+    tasks = [
+        RunTask(item.run_id, item.scenario, item.seed, run_function, save_events)
+        for item in pending
+    ]
+    by_id = {item.run_id: item for item in pending}
+    bar = tqdm(
+        total=len(unique),
+        initial=len(summaries),
+        desc=experiment.name,
+        unit="run",
+        disable=not progress,
+    )
+    with bar:
+        for outcome in _outcomes(tasks, backend, workers, address):
+            if outcome.failed:
+                item = by_id[outcome.run_id]
+                failures.append(
+                    RunFailure(
+                        outcome.run_id,
+                        item.design_point,
+                        item.replication,
+                        item.seed,
+                        outcome.error_type,
+                        outcome.message,
+                        outcome.traceback,
+                    )
+                )
+                if folder is not None:
+                    folder.write_failures(failures)
+                bar.set_postfix(failures=len(failures))
+            else:
+                assert outcome.summary is not None
+                if folder is not None:
+                    folder.write_run(outcome.run_id, outcome.summary, outcome.events)
+                summaries[outcome.run_id] = outcome.summary
+            bar.update(1)
+    if folder is not None:
+        folder.write_failures(failures)
+    failures.sort(key=lambda failure: (failure.design_point, failure.replication))
+    if failures:
+        warnings.warn(
+            f"{len(failures)} of {len(unique)} runs of '{experiment.name}' failed "
+            f"(first: {failures[0].error_type}: {failures[0].message}); "
+            "see ExperimentResult.failures"
+            + (f" and {folder.root}/failures.json" if folder else ""),
+            RunFailureWarning,
+            stacklevel=2,
+        )
+    runs_table, metrics = _runs_table(experiment, all_runs, summaries)
+    return ExperimentResult(
+        experiment,
+        runs_table,
+        failures_frame(failures),
+        Path(out) if out is not None else None,
+        executed=len(tasks),
+        metrics=metrics,
+    )
+
+
+def _runs_table(
+    experiment: Experiment, runs: Sequence[Run], summaries: dict[str, pl.DataFrame]
+) -> tuple[pl.DataFrame, list[str]]:
+    points = experiment.design_points()
+    design_columns = experiment.design_columns()
+    finished = sorted(
+        (item for item in runs if item.run_id in summaries),
+        key=lambda item: (item.design_point, item.replication),
+    )
+    keys = []
+    for item in finished:
+        point = points[item.design_point]
+        keys.append(
+            {
+                "design_point": item.design_point,
+                "design_label": point.label,
+                **{column: point.values.get(column) for column in design_columns},
+                "replication": item.replication,
+                "seed": item.seed,
+                "run_id": item.run_id,
+            }
+        )
+    key_schema: dict[str, Any] = {
+        "design_point": pl.Int64,
+        "design_label": pl.String,
+        **{column: _column_dtype(points, column) for column in design_columns},
+        "replication": pl.Int64,
+        "seed": pl.Int64,
+        "run_id": pl.String,
+    }
+    key_frame = pl.DataFrame(keys, schema=key_schema)
+    if not finished:
+        return key_frame, []
+    outcome = pl.concat([summaries[item.run_id] for item in finished], how="diagonal_relaxed")
+    return pl.concat([key_frame, outcome], how="horizontal"), list(outcome.columns)
+
+
+def _column_dtype(points: Sequence[Any], column: str) -> Any:
+    values = [point.values[column] for point in points if column in point.values]
+    series = pl.Series(values, strict=False)
+    return series.dtype
+
+
+# -- backends -----------------------------------------------------------------------------------
+
+
+def _outcomes(
+    tasks: Sequence[RunTask], backend: Backend, workers: int | None, address: str | None
+) -> Iterator[RunOutcome]:
+    """Run ``tasks`` and yield their outcomes as they finish (any order)."""
+    if not tasks:
+        return
+    if backend == "dask":
+        yield from _dask_outcomes(tasks, workers, address)
+        return
+    count = min(workers or os.cpu_count() or 1, len(tasks))
+    if count == 1:
+        for task in tasks:
+            yield execute_run(task)
+        return
+    executor = ProcessPoolExecutor(max_workers=count, mp_context=get_context("spawn"))
+    futures: list[Future[RunOutcome]] = []
+    try:
+        futures = [executor.submit(execute_run, task) for task in tasks]
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        # On an interrupt, drop the queued runs; the finished ones are already written.
+        for future in futures:
+            future.cancel()
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask_outcomes(
+    tasks: Sequence[RunTask], workers: int | None, address: str | None
+) -> Iterator[RunOutcome]:
+    try:
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as dask_as_completed
+    except ImportError as error:  # pragma: no cover - dask is an optional dependency
+        raise ImportError(
+            "the 'dask' backend needs dask.distributed: pip install 'etj_sim[dask]'"
+        ) from error
+    with ExitStack() as stack:
+        if address is None:
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=workers or 2,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                )
+            )
+            client = stack.enter_context(Client(cluster))
+        else:
+            client = stack.enter_context(Client(address))
+        # A fresh token per call: a long-lived cluster must not hand back another call's futures.
+        token = uuid.uuid4().hex[:8]
+        futures = [
+            client.submit(execute_run, task, key=f"etj-sim-run-{task.run_id}-{token}", pure=False)
+            for task in tasks
+        ]
+        started = time.monotonic()
+        try:
+            for future in dask_as_completed(futures):
+                try:
+                    outcome: RunOutcome = future.result()
+                except Exception as error:
+                    # The worker itself died (KilledWorker, lost connection): a failed run too.
+                    run_id = str(future.key).split("-")[3]
+                    outcome = RunOutcome(
+                        run_id,
+                        error_type=type(error).__qualname__,
+                        message=f"{error} (after {time.monotonic() - started:.0f} s)",
+                        traceback=traceback.format_exc(),
+                    )
+                yield outcome
+        finally:
+            client.cancel(futures)

@@ -1,0 +1,213 @@
+"""``simulate(scenario, seed)``: one run of a population through the in-memory 1177.
+
+Pipeline position: ``Scenario -> synthesize_population -> EServices.from_population -> (this
+module wires the SimPy processes) -> EventLog frame -> SimulationResult -> metrics``.
+
+SimPy time is minutes since the epoch, midnight of ``scenario.start_date``. Every process calls
+``EServices.advance_to(env.now)`` before a domain action, which dispatches the alerts due by then
+(R8, D6) and logs birthdays crossed (R14, D2); the run ends with ``advance_to`` the end, so every
+alert of a message delivered in the run is in the log.
+
+Processes and callbacks (long-lived actors are processes, one-shot delays are callbacks,
+design.md "Performance principles"): ``start_cases`` per clinic (demand), ``work_shifts`` /
+``handle_cases`` per staff member, ``send_notices`` per clinic, ``send_mass_mailing`` once, and
+``read_inbox`` / reply callbacks scheduled on timeouts by the citizen side.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+import simpy
+
+from etj_sim.domain import EServices
+from etj_sim.events import EventLog
+from etj_sim.population import Population, synthesize_population
+from etj_sim.scenario import STAFF_ROLES, Scenario
+from etj_sim.simulation.citizen_behaviour import CitizenBehaviour
+from etj_sim.simulation.citizens import MINUTES_PER_DAY, Citizens
+from etj_sim.simulation.demand import DemandPlanner
+from etj_sim.simulation.ledger import CaseLedger, MessageLedger
+from etj_sim.simulation.outreach import OutreachPlanner
+from etj_sim.simulation.staff_work import StaffWork
+
+__all__ = ["STAFF_ROSTER_SCHEMA", "SimulationResult", "simulate"]
+
+STAFF_ROSTER_SCHEMA = pl.Schema({"staff": pl.Int32, "clinic": pl.Int32, "role": pl.String})
+"""The staff roster: one row a staff member with the clinic (event-log id) and role."""
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationResult:
+    """The outcome of one run: the event log and the frames needed to measure it again."""
+
+    scenario: Scenario
+    seed: int
+    events: pl.DataFrame
+    """The event log (``etj_sim.events.EVENT_LOG_SCHEMA``), in the order events happened."""
+    population: pl.DataFrame
+    """The people frame the run started from (``etj_sim.population.schema.PEOPLE_SCHEMA``)."""
+    guardianships: pl.DataFrame
+    staff: pl.DataFrame
+    """The staff roster (:data:`STAFF_ROSTER_SCHEMA`)."""
+    needs_elsewhere: int = 0
+    """Citizen needs that could not reach the e-services (no account and no activation, no
+    e-ID, refused proxy) and went elsewhere; not a domain event, so not in the log."""
+    timings: Mapping[str, float] = field(default_factory=dict, compare=False)
+    """Wall seconds by stage: population, setup (domain and processes), run (SimPy), frame."""
+
+    def summary(self) -> pl.DataFrame:
+        """The headline metrics as one row (``etj_sim.metrics.summary``)."""
+        from etj_sim.metrics import MetricContext, summary
+
+        context = MetricContext.from_scenario(self.scenario)
+        return summary(self.events, self.population, context, self.staff)
+
+
+def simulate(scenario: Scenario, seed: int, *, progress: bool = False) -> SimulationResult:
+    """Run ``scenario`` with ``seed``: the same pair always gives the identical event log."""
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"scenario: expected an etj_sim.Scenario, got {type(scenario).__name__}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed: expected a non-negative int, got {seed!r}")
+    marks = [time.perf_counter()]
+    population = synthesize_population(scenario, seed)
+    marks.append(time.perf_counter())
+    run = _Run(scenario, seed, population)
+    marks.append(time.perf_counter())
+    run.execute(progress=progress)
+    marks.append(time.perf_counter())
+    events = run.event_log.to_frame()
+    marks.append(time.perf_counter())
+    stages = ("population", "setup", "run", "frame")
+    return SimulationResult(
+        scenario=scenario,
+        seed=seed,
+        events=events,
+        population=population.people,
+        guardianships=population.guardianships,
+        staff=run.roster(),
+        needs_elsewhere=run.behaviour.needs_elsewhere,
+        timings={stage: marks[i + 1] - marks[i] for i, stage in enumerate(stages)},
+    )
+
+
+class _Run:
+    """The wiring of one run: domain, citizens, staff, planners and their processes."""
+
+    def __init__(self, scenario: Scenario, seed: int, population: Population) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.epoch = datetime.combine(scenario.start_date, datetime.min.time())
+        self.horizon_minutes = scenario.duration_days * MINUTES_PER_DAY
+        self.event_log = EventLog(self.epoch)
+        self.services = EServices.from_population(
+            population,
+            self.epoch,
+            event_log=self.event_log,
+            alert_delay_minutes=scenario.alerts.delay_minutes,
+        )
+        self.env = simpy.Environment()
+        self.citizens = Citizens.from_population(
+            population.people, population.guardianships, scenario
+        )
+        self.clinic_ids, self.staff_by_clinic, self._roster = self._open_clinics()
+        self.cases = CaseLedger()
+        self.messages = MessageLedger()
+        self.staff_work = StaffWork(
+            self.env,
+            self.services,
+            scenario,
+            seed,
+            clinic_ids=self.clinic_ids,
+            staff_by_clinic=self.staff_by_clinic,
+            cases=self.cases,
+        )
+        self.behaviour = CitizenBehaviour(
+            self.env,
+            self.services,
+            self.citizens,
+            scenario,
+            seed,
+            clinic_ids=self.clinic_ids,
+            cases=self.cases,
+            messages=self.messages,
+            horizon_minutes=self.horizon_minutes,
+            wake_staff=self.staff_work.wake_staff,
+            return_case=self.staff_work.case_returned,
+            close_unanswered=self.staff_work.close_unanswered,
+        )
+        self.staff_work.behaviour = self.behaviour
+        self.demand = DemandPlanner(scenario, self.citizens, seed)
+        self.outreach = OutreachPlanner(
+            scenario,
+            self.citizens,
+            seed,
+            services=self.services,
+            clinic_ids=self.clinic_ids,
+            staff_by_clinic=self.staff_by_clinic,
+        )
+
+    def _open_clinics(self) -> tuple[list[int], list[list[int]], list[tuple[int, int, str]]]:
+        """R17, R18: activate each clinic with its local e-services and add its staff."""
+        staff_tool = self.services.staff_tool
+        clinics = self.scenario.clinics
+        clinic_ids: list[int] = []
+        staff_by_clinic: list[list[int]] = []
+        roster: list[tuple[int, int, str]] = []
+        for index in range(clinics.count):
+            clinic = staff_tool.activate_clinic(f"Vårdcentral {index + 1}")
+            for name in clinics.local_eservices:
+                staff_tool.create_local_eservice(clinic, name)
+            members: list[int] = []
+            # Roles in their declared order, never dict-of-str hash order.
+            for role in STAFF_ROLES:
+                for number in range(clinics.staff_per_clinic.get(role, 0)):
+                    staff = staff_tool.add_staff(clinic, role, f"{role} {number + 1}")
+                    members.append(staff)
+                    roster.append((staff, clinic, role))
+            clinic_ids.append(clinic)
+            staff_by_clinic.append(members)
+        return clinic_ids, staff_by_clinic, roster
+
+    def roster(self) -> pl.DataFrame:
+        staff, clinic, role = zip(*self._roster, strict=True) if self._roster else ((), (), ())
+        return pl.DataFrame(
+            {"staff": list(staff), "clinic": list(clinic), "role": list(role)},
+            schema=STAFF_ROSTER_SCHEMA,
+        )
+
+    def execute(self, *, progress: bool) -> None:
+        env = self.env
+        days = self.scenario.duration_days
+        for clinic in range(len(self.clinic_ids)):
+            env.process(self.demand.start_cases(env, clinic, days, self.behaviour))
+            env.process(self.outreach.send_notices(env, clinic, self.behaviour))
+        self.staff_work.start()
+        if self.scenario.campaigns:
+            env.process(self.outreach.send_mass_mailing(env, self.behaviour))
+        if not progress:
+            env.run(until=self.horizon_minutes)
+            self.services.advance_to(self.horizon_minutes)
+            return
+        from tqdm.auto import tqdm
+
+        with tqdm(total=days, unit="day", desc=self.scenario.name) as bar:
+            env.process(self._report_progress(bar))
+            env.run(until=self.horizon_minutes)
+            self.services.advance_to(self.horizon_minutes)
+            bar.update(days - bar.n)
+
+    def _report_progress(self, bar: Any) -> Generator[Any, Any, None]:
+        """Tick the bar once a simulated day, with domain events per second."""
+        started = time.perf_counter()
+        for _ in range(self.scenario.duration_days - 1):
+            yield self.env.timeout(MINUTES_PER_DAY)
+            elapsed = max(time.perf_counter() - started, 1e-9)
+            bar.set_postfix(events_per_s=f"{len(self.event_log) / elapsed:,.0f}", refresh=False)
+            bar.update(1)

@@ -1,0 +1,254 @@
+"""Staff outreach: appointment notices (F7), pre-visit information (F2), forms (F3), questions
+(R19) and mass mailings (F6).
+
+Pipeline position: ``scenario (outreach, campaigns) + population -> (daily send plans) ->
+send_notices / send_mass_mailing processes -> domain staff tool -> event log``.
+
+Notices: each clinic sends ``outreach.appointment_notices_per_person_per_year`` per listed person
+and ``questions_per_person_per_year`` questions, on open weekdays only (the yearly rate is spread
+over them), at uniform times within shift hours, each by a staff member of the clinic drawn at
+random. A notice goes digitally when the person's account is active and a draw falls under
+``outreach.digital_notice_share`` (the clinic's digital routine covers that share of notices);
+otherwise it goes on paper. A notice sent to an account that is not active falls back to paper in
+the domain itself. A notice is followed, in the same sitting, by pre-visit information with
+``pre_visit_information_share`` and by a form with ``form_share``, to active accounts only (the
+staff tool shows whether the account is active, R20); questions also go to active accounts only.
+
+Each day's sends of all clinics are drawn in one vectorised block from the stream
+``("outreach", day)``. The digital draw is taken per notice from that block, so with common random
+numbers a higher ``digital_notice_share`` turns exactly the notices under the new share digital.
+
+Mass mailings (F6): on a campaign's day, one hour after the shift start, one call of
+``staff_tool.mass_mailing`` to everyone whose age that day lies in the campaign's range (selected
+vectorised from birth dates), sent by the first staff member of the first clinic (the region's
+communications function); recipients without an active account are the domain's
+``message_undeliverable`` outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from etj_sim.events import NONE, ActorRole, Channel, Event, Kind
+from etj_sim.scenario import Scenario
+from etj_sim.simulation.citizens import MINUTES_PER_DAY, Citizens
+from etj_sim.simulation.random_streams import random_stream
+
+if TYPE_CHECKING:
+    import simpy
+
+    from etj_sim.domain import EServices
+    from etj_sim.simulation.citizen_behaviour import CitizenBehaviour
+
+__all__ = ["DaySends", "OutreachPlanner"]
+
+_NOTICE = 0
+_QUESTION = 1
+
+
+@dataclass(frozen=True, eq=False)
+class DaySends:
+    """One day's staff-initiated sends of all clinics, sorted by clinic and time."""
+
+    bounds: list[int]
+    minutes: list[float]
+    persons: list[int]
+    what: list[int]
+    """0 an appointment notice (with its follow-ups), 1 a question (R19)."""
+    staff_choice: list[float]
+    digital_draw: list[float]
+    pre_visit_draw: list[float]
+    form_draw: list[float]
+
+
+class OutreachPlanner:
+    """Draws each day's notices and questions for all clinics at once, and sends them."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        citizens: Citizens,
+        seed: int,
+        *,
+        services: EServices,
+        clinic_ids: list[int],
+        staff_by_clinic: list[list[int]],
+    ) -> None:
+        outreach = scenario.outreach
+        clinics = scenario.clinics
+        self.scenario = scenario
+        self.citizens = citizens
+        self.seed = seed
+        self.services = services
+        self.staff_tool = services.staff_tool
+        self.clinic_ids = clinic_ids
+        self.staff_by_clinic = staff_by_clinic
+        self.clinic_count = clinics.count
+        self.start_weekday = scenario.start_date.weekday()
+        self.open_weekdays = frozenset(clinics.open_weekdays)
+        self.shift_start_minutes = clinics.shift_start_hour * 60.0
+        self.shift_minutes = (clinics.shift_end_hour - clinics.shift_start_hour) * 60.0
+        listed = np.bincount(citizens.clinic, minlength=self.clinic_count).astype(np.float64)
+        self.clinic_persons = np.argsort(citizens.clinic, kind="stable")
+        self.clinic_starts = np.concatenate([[0], np.cumsum(listed.astype(np.int64))])
+        # Yearly rates spread over the open weekdays of a year.
+        open_days_per_year = 365.0 * len(self.open_weekdays) / 7.0
+        self.notices_per_day = (
+            listed * outreach.appointment_notices_per_person_per_year / open_days_per_year
+        )
+        self.questions_per_day = (
+            listed * outreach.questions_per_person_per_year / open_days_per_year
+        )
+        self.digital_share = outreach.digital_notice_share
+        self.pre_visit_share = outreach.pre_visit_information_share
+        self.form_share = outreach.form_share
+        self._cached: tuple[int, DaySends] | None = None
+
+    def sends(self, day: int) -> DaySends:
+        """The sends of ``day`` (drawn once, shared by the clinics' processes)."""
+        if self._cached is not None and self._cached[0] == day:
+            return self._cached[1]
+        plan = self._draw(day)
+        self._cached = (day, plan)
+        return plan
+
+    def _draw(self, day: int) -> DaySends:
+        generator = random_stream(self.seed, "outreach", day)
+        notice_counts = generator.poisson(self.notices_per_day)
+        question_counts = generator.poisson(self.questions_per_day)
+        counts = notice_counts + question_counts
+        total = int(counts.sum())
+        clinics = np.repeat(np.arange(self.clinic_count), counts)
+        what = (
+            np.concatenate(
+                [
+                    np.repeat([_NOTICE, _QUESTION], [notice, question])
+                    for notice, question in zip(
+                        notice_counts.tolist(), question_counts.tolist(), strict=True
+                    )
+                ]
+            )
+            if total
+            else np.empty(0, dtype=np.int64)
+        )
+        sizes = (self.clinic_starts[clinics + 1] - self.clinic_starts[clinics]).astype(np.float64)
+        offsets = np.minimum(
+            (generator.random(total) * sizes).astype(np.int64),
+            np.maximum(sizes - 1, 0).astype(np.int64),
+        )
+        persons = self.clinic_persons[self.clinic_starts[clinics] + offsets]
+        minutes = (
+            day * MINUTES_PER_DAY
+            + self.shift_start_minutes
+            + generator.random(total) * self.shift_minutes
+        )
+        draws = generator.random((4, total))
+        order = np.lexsort((minutes, clinics))
+        return DaySends(
+            bounds=np.concatenate([[0], np.cumsum(counts)]).tolist(),
+            minutes=minutes[order].tolist(),
+            persons=persons[order].tolist(),
+            what=what[order].tolist(),
+            staff_choice=draws[0][order].tolist(),
+            digital_draw=draws[1][order].tolist(),
+            pre_visit_draw=draws[2][order].tolist(),
+            form_draw=draws[3][order].tolist(),
+        )
+
+    def send_notices(
+        self, env: simpy.Environment, clinic: int, behaviour: CitizenBehaviour
+    ) -> Generator[Any, Any, None]:
+        """The clinic's outreach: notices with their follow-ups, and questions (F2, F3, F7, R19)."""
+        staff_members = self.staff_by_clinic[clinic]
+        if not staff_members:
+            return
+        account_active = self.citizens.account_active
+        send_message = self.staff_tool.send_message
+        advance_to = self.services.advance_to
+        for day in range(self.scenario.duration_days):
+            if (self.start_weekday + day) % 7 in self.open_weekdays:
+                plan = self.sends(day)
+                for index in range(plan.bounds[clinic], plan.bounds[clinic + 1]):
+                    yield env.timeout(plan.minutes[index] - env.now)
+                    now = env.now
+                    advance_to(now)
+                    person = plan.persons[index]
+                    staff = staff_members[int(plan.staff_choice[index] * len(staff_members))]
+                    active = account_active[person]
+                    if plan.what[index] == _QUESTION:
+                        if active:
+                            message = send_message(staff, person, Kind.QUESTION)
+                            if message is not None:
+                                behaviour.message_delivered(person, message, Kind.QUESTION, now)
+                        continue
+                    if active and plan.digital_draw[index] < self.digital_share:
+                        message = send_message(staff, person, Kind.APPOINTMENT_NOTICE)
+                        if message is not None:
+                            behaviour.message_delivered(
+                                person, message, Kind.APPOINTMENT_NOTICE, now
+                            )
+                    else:
+                        self.send_paper_notice(staff, clinic, person)
+                    if not active:
+                        continue
+                    if plan.pre_visit_draw[index] < self.pre_visit_share:
+                        message = send_message(staff, person, Kind.PRE_VISIT_INFORMATION)
+                        if message is not None:
+                            behaviour.message_delivered(
+                                person, message, Kind.PRE_VISIT_INFORMATION, now
+                            )
+                    if plan.form_draw[index] < self.form_share:
+                        message = send_message(staff, person, Kind.FORM)
+                        if message is not None:
+                            behaviour.message_delivered(person, message, Kind.FORM, now)
+            yield env.timeout((day + 1) * MINUTES_PER_DAY - env.now)
+
+    def send_paper_notice(self, staff: int, clinic: int, person: int) -> None:
+        """F7 on paper: the notice goes by post (counted, P4).
+
+        Adapter: the staff tool sends paper only for accounts that are not active (its own
+        fallback, reason no_active_account). A clinic whose routine sends a notice on paper to an
+        active account is not an e-service operation, so no rule is involved; the row is written
+        to the event log in the staff tool's own layout for paper_sent, with no reason.
+        """
+        if not self.citizens.account_active[person]:
+            self.staff_tool.send_message(staff, person, Kind.APPOINTMENT_NOTICE)
+            return
+        log = self.services.event_log
+        if log is not None:
+            log.record(
+                self.services.clock.minutes,
+                Event.PAPER_SENT,
+                person,
+                NONE,
+                ActorRole.STAFF,
+                self.clinic_ids[clinic],
+                staff,
+                NONE,
+                NONE,
+                Channel.PAPER,
+                Kind.APPOINTMENT_NOTICE,
+            )
+
+    def send_mass_mailing(
+        self, env: simpy.Environment, behaviour: CitizenBehaviour
+    ) -> Generator[Any, Any, None]:
+        """F6: each campaign on its day, to everyone in its age range."""
+        sender_clinic = next((c for c, staff in enumerate(self.staff_by_clinic) if staff), None)
+        if sender_clinic is None:
+            return
+        sender = self.staff_by_clinic[sender_clinic][0]
+        for campaign in sorted(self.scenario.campaigns, key=lambda c: (c.day, c.name)):
+            minute = campaign.day * MINUTES_PER_DAY + self.shift_start_minutes + 60.0
+            yield env.timeout(max(minute - env.now, 0.0))
+            now = env.now
+            self.services.advance_to(now)
+            ages = self.citizens.ages_on_day(campaign.day, self.scenario.start_date)
+            recipients = np.flatnonzero((ages >= campaign.min_age) & (ages <= campaign.max_age))
+            result = self.staff_tool.mass_mailing(sender, campaign.template, recipients.tolist())
+            for person, message in result.delivered.items():
+                behaviour.message_delivered(person, message, Kind.MASS_MAILING, now)

@@ -1,0 +1,260 @@
+"""Domain invariants under random sequences of operations (hypothesis state machine).
+
+Pipeline position: tests of ``etj_sim.domain`` as a whole: logins, proxy attempts, settings
+edits, clock advances across a 13th birthday, sends, reads, cases and mass mailings on the small
+test world (two families, a protected parent, a protected child, a child about to turn 13).
+After every step: no message lost or duplicated; no read before delivery; every alert matches
+the settings approved at its time and holds no case content (R8, D6); no proxy act for a
+protected person or anyone 13 or older (R10, R12, D2); staff never changed a setting (R5);
+refused operations changed nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+from domain_world import World, build_world
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from etj_sim.domain import (
+    EID,
+    UNSET,
+    AlertGateway,
+    DomainError,
+    ProxySession,
+    Session,
+    SettingsNotEditable,
+)
+from etj_sim.events import Kind
+
+MESSAGE_KINDS = (Kind.QUESTION, Kind.PRE_VISIT_INFORMATION, Kind.FORM, Kind.APPOINTMENT_NOTICE)
+CASE_KINDS = ("prescription_renewal", "health_declaration", "contact_form")
+CONTACT_CHOICES = ("keep", "clear", "own", "guardian", "typed", "invalid")
+
+
+class DomainMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.world: World = build_world()
+        self.services = self.world.services
+        self.persons = list(range(len(self.services.register)))
+        self.sessions: list[Session] = []
+        self.sent: dict[int, int] = {}  # message -> recipient, as the staff tool reported it
+        self.alerts_checked = 0
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def attempt(self, operation: Callable[[], Any]) -> Any:
+        """Run an operation; if the domain refuses it, the state must be exactly unchanged."""
+        before = self.services.snapshot()
+        try:
+            return operation()
+        except DomainError:
+            assert self.services.snapshot() == before
+            return None
+
+    # -- rules --------------------------------------------------------------------------
+
+    @rule(person=st.integers(0, 11), eid=st.sampled_from(EID))
+    def login(self, person: int, eid: EID) -> None:
+        session = self.attempt(lambda: self.services.portal.login(person, eid))
+        if session is not None:
+            assert self.services.register.has_eid(person, eid)
+            self.sessions.append(session)
+
+    @rule(data=st.data(), activate=st.booleans())
+    def act_as_proxy(self, data: st.DataObject, activate: bool) -> None:
+        own = [s for s in self.sessions if type(s) is Session]
+        if not own:
+            return
+        session = data.draw(st.sampled_from(own))
+        child = data.draw(st.sampled_from(self.persons))
+        opener = session.activate_for if activate else session.act_for
+        proxy = self.attempt(lambda: opener(child))
+        if proxy is not None:
+            register = self.services.register
+            assert register.is_guardian_of(session.actor, child)
+            assert not register.is_protected(child) and not register.is_protected(session.actor)
+            assert register.age(child) < 13
+            self.sessions.append(proxy)
+
+    @rule(data=st.data())
+    def read_something(self, data: st.DataObject) -> None:
+        if not self.sessions:
+            return
+        session = data.draw(st.sampled_from(self.sessions))
+        candidates = [*self.sent] or [0]
+        message = data.draw(st.sampled_from(candidates))
+        self.attempt(lambda: session.read(message))
+
+    @rule(data=st.data())
+    def read_all_unread(self, data: st.DataObject) -> None:
+        if not self.sessions:
+            return
+        session = data.draw(st.sampled_from(self.sessions))
+        unread = self.attempt(session.unread)
+        for message in unread or ():
+            self.attempt(lambda message=message: session.read(message))
+
+    @rule(
+        data=st.data(),
+        mobile=st.sampled_from(CONTACT_CHOICES),
+        email=st.sampled_from(CONTACT_CHOICES),
+        sms_alerts=st.sampled_from([UNSET, True, False]),
+        email_alerts=st.sampled_from([UNSET, True, False]),
+    )
+    def edit_settings(
+        self, data: st.DataObject, mobile: str, email: str, sms_alerts: Any, email_alerts: Any
+    ) -> None:
+        if not self.sessions:
+            return
+        session = data.draw(st.sampled_from(self.sessions))
+        register = self.services.register
+        guardians = register.guardians_of(session.person) or (session.actor,)
+
+        def contact(choice: str, registered: Callable[[int], str | None], typed: str) -> Any:
+            return {
+                "keep": UNSET,
+                "clear": None,
+                "own": registered(session.person),
+                "guardian": registered(guardians[0]),
+                "typed": typed,
+                "invalid": "x",
+            }[choice]
+
+        self.attempt(
+            lambda: session.update_settings(
+                mobile=contact(mobile, register.mobile, "0709999999"),
+                email=contact(email, register.email, "typed@example.org"),
+                sms_alerts=sms_alerts,
+                email_alerts=email_alerts,
+            )
+        )
+
+    @rule(minutes=st.sampled_from([0.0, 0.5, 1.0, 30.0, 600.0, 1440.0, 2000.0]))
+    def advance(self, minutes: float) -> None:
+        services = self.services
+        accounts = services.accounts
+        # Settings cannot change during advance_to: the ones now are the ones at dispatch.
+        approved = {
+            person: (accounts.alerts[person], accounts.mobile[person], accounts.email[person])
+            for person in self.persons
+        }
+        already = len(services.alerts)
+        target = services.clock.minutes + minutes
+        services.advance_to(target)
+        new = services.alerts.sent().slice(already)
+        delay = services.alerts.delay_minutes
+        for row in new.iter_rows(named=True):
+            alerts, mobile, email = approved[row["person"]]
+            slot = mobile if row["channel"] == "sms" else email
+            assert alerts & (1 if row["channel"] == "sms" else 2)
+            assert row["recipient"] == (slot if slot >= 0 else None)
+            assert row["text"] in (AlertGateway.SMS_TEXT, AlertGateway.EMAIL_TEXT)
+            sent_minutes = services.inboxes.sent_minutes[row["message"]]
+            expected = services.clock.moment(sent_minutes + delay)
+            assert abs((row["time"] - expected).total_seconds()) < 0.001
+        assert services.alerts.next_due_minutes() > target
+
+    @rule(person=st.integers(0, 11), kind=st.sampled_from(MESSAGE_KINDS))
+    def staff_sends(self, person: int, kind: Kind) -> None:
+        tool = self.services.staff_tool
+        message = self.attempt(lambda: tool.send_message(self.world.nurse, person, kind))
+        if message is not None:
+            self.sent[message] = person
+
+    @rule(recipients=st.lists(st.integers(0, 11), max_size=6))
+    def mass_mailing(self, recipients: list[int]) -> None:
+        tool = self.services.staff_tool
+        result = self.attempt(lambda: tool.mass_mailing(self.world.nurse, "Vaccin", recipients))
+        assert result is not None
+        assert set(result.delivered) | set(result.undeliverable) == set(recipients)
+        for person, message in result.delivered.items():
+            self.sent[message] = person
+
+    @rule(data=st.data(), kind=st.sampled_from(CASE_KINDS))
+    def start_and_answer_case(self, data: st.DataObject, kind: str) -> None:
+        if not self.sessions:
+            return
+        session = data.draw(st.sampled_from(self.sessions))
+        case = self.attempt(lambda: session.start_case(self.world.clinic, kind, text="Hej"))
+        tool = self.services.staff_tool
+        oldest = tool.next_case(self.world.clinic)
+        if oldest is not None and data.draw(st.booleans()):
+            message = self.attempt(
+                lambda: tool.answer_case(self.world.nurse, oldest, text="Svar")
+            )
+            if message is not None:
+                self.sent[message] = tool.case_view(oldest).person
+        if case is not None:
+            assert tool.case_view(case).started_by == session.actor
+
+    @rule(person=st.integers(0, 11))
+    def staff_try_to_edit_settings(self, person: int) -> None:
+        before = self.services.snapshot()
+        try:
+            self.services.staff_tool.update_settings(person, sms_alerts=True)
+        except SettingsNotEditable:
+            pass
+        assert self.services.snapshot() == before
+
+    # -- invariants -------------------------------------------------------------------------
+
+    @invariant()
+    def no_message_lost_or_duplicated(self) -> None:
+        inboxes = self.services.inboxes
+        seen: dict[int, int] = {}
+        for person in self.persons:
+            for message in inboxes.messages_of(person):
+                assert message not in seen
+                seen[message] = person
+        assert seen == self.sent
+        for person, unread in inboxes.unread.items():
+            assert unread and all(seen[message] == person for message in unread)
+
+    @invariant()
+    def no_read_before_delivery(self) -> None:
+        inboxes = self.services.inboxes
+        for message in self.sent:
+            read = inboxes.read_minutes[message]
+            if read == read:
+                assert inboxes.sent_minutes[message] <= read <= self.services.clock.minutes
+
+    @invariant()
+    def proxy_and_settings_rules_held_in_the_log(self) -> None:
+        events = copy.deepcopy(self.world.log).to_frame()
+        register = self.services.register
+        proxy_acts = events.filter(
+            (pl.col("actor_role") == "guardian_proxy") & (pl.col("event") != "proxy_refused")
+        )
+        clock = self.services.clock
+        for row in proxy_acts.iter_rows(named=True):
+            child, guardian = row["person"], row["actor"]
+            assert not register.is_protected(child) and not register.is_protected(guardian)
+            assert register.is_guardian_of(guardian, child)
+            day = clock.day_of((row["time"] - clock.epoch).total_seconds() / 60.0)
+            assert register.is_under_13(child, day)
+        changes = events.filter(event="settings_changed")
+        assert set(changes["actor_role"].to_list()) <= {"citizen", "guardian_proxy"}
+        for row in changes.iter_rows(named=True):
+            assert row["actor"] == row["person"] or register.is_guardian_of(
+                row["actor"], row["person"]
+            )
+        alerts = events.filter(event="alert_sent")
+        assert alerts.height == len(self.services.alerts)
+
+
+DomainMachine.TestCase.settings = settings(
+    max_examples=60,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+TestDomainInvariants = DomainMachine.TestCase
+
+_ = ProxySession

@@ -1,0 +1,87 @@
+"""Determinism (design.md "Randomness"): the same scenario and seed give the identical run."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from etj_sim.events import EVENT_LOG_SCHEMA
+from etj_sim.simulation import STAFF_ROSTER_SCHEMA, simulate
+from simulation_runs import run_small, small_scenario
+
+HEADLINE_COLUMNS = [
+    "population",
+    "active_account_share",
+    "alert_opt_in_share",
+    "alert_sms_share",
+    "alert_email_share",
+    "messages_sent",
+    "read_share_7d",
+    "median_hours_to_read",
+    "cases_started",
+    "proxy_case_share",
+    "median_response_hours",
+    "staff_utilisation",
+    "staff_minutes_per_case",
+    "backlog_end",
+    "digital_notice_share",
+    "post13_guardian_alerts",
+]
+
+
+def test_same_scenario_and_seed_give_the_identical_event_log() -> None:
+    scenario = small_scenario(duration_days=10)
+    first = simulate(scenario, 11)
+    second = simulate(scenario, 11)
+    assert first.events.height > 500
+    assert first.events.equals(second.events)
+    assert first.population.equals(second.population)
+    assert first.staff.equals(second.staff)
+
+
+def test_another_seed_gives_another_event_log() -> None:
+    scenario = small_scenario(duration_days=10)
+    assert not simulate(scenario, 11).events.equals(simulate(scenario, 12).events)
+
+
+def test_progress_bar_does_not_change_the_run(capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = small_scenario(duration_days=5)
+    quiet = simulate(scenario, 3)
+    shown = simulate(scenario, 3, progress=True)
+    assert quiet.events.equals(shown.events)
+    assert "5/5" in capsys.readouterr().err
+
+
+def test_result_frames_have_their_declared_schemas() -> None:
+    result = run_small()
+    assert result.events.schema == EVENT_LOG_SCHEMA
+    assert result.staff.schema == STAFF_ROSTER_SCHEMA
+    assert result.seed == 1
+    assert result.population.height == result.scenario.population.size
+    scenario = result.scenario
+    assert result.staff.height == scenario.clinics.count * sum(
+        scenario.clinics.staff_per_clinic.values()
+    )
+    # Every staff member in the log is on the roster, with the clinic the log names.
+    logged = result.events.filter(pl.col("staff").is_not_null()).select("staff", "clinic").unique()
+    joined = logged.join(result.staff, on="staff", how="left", suffix="_roster")
+    assert joined["clinic_roster"].null_count() == 0
+    assert (joined["clinic"] == joined["clinic_roster"]).all()
+
+
+def test_summary_is_one_row_with_the_headline_columns() -> None:
+    summary = run_small().summary()
+    assert summary.height == 1
+    assert summary.columns[: len(HEADLINE_COLUMNS)] == HEADLINE_COLUMNS or set(
+        HEADLINE_COLUMNS
+    ) <= set(summary.columns)
+    assert summary["population"][0] == run_small().scenario.population.size
+    assert (
+        summary["cases_started"][0]
+        == run_small().events.filter(pl.col("event") == "case_started").height
+    )
+
+
+def test_a_bad_seed_is_refused_with_a_clear_message() -> None:
+    with pytest.raises(ValueError, match="seed: expected a non-negative int"):
+        simulate(small_scenario(duration_days=5), -1)
