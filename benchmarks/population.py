@@ -10,6 +10,7 @@ Run: ``.venv/bin/python -m benchmarks.population [--size N] [--profile NAME] [--
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -35,11 +36,15 @@ def main(argv: list[str] | None = None) -> None:
     )
     baseline_megabytes = peak_rss_megabytes()
     started = time.perf_counter()
+    cpu_started = time.process_time()
     population = synthesize_population(scenario, arguments.seed)
     elapsed_seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     print(f"people:            {len(population):,}")
     print(f"guardianships:     {population.guardianships.height:,}")
     print(f"seconds:           {elapsed_seconds:.2f}")
+    # CPU seconds (all threads) tell a slow machine from a slow program when others share it.
+    print(f"CPU seconds:       {cpu_seconds:.2f} (load average {os.getloadavg()[0]:.1f})")
     print(f"persons/second:    {len(population) / elapsed_seconds:,.0f}")
     print(f"people frame MB:   {population.people.estimated_size('mb'):,.0f}")
     peak_megabytes = peak_rss_megabytes()

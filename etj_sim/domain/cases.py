@@ -35,6 +35,8 @@ CASE_KINDS: Final = frozenset(
     {Kind.PRESCRIPTION_RENEWAL, Kind.HEALTH_DECLARATION, Kind.CONTACT_FORM, Kind.LOCAL_ESERVICE}
 )
 
+_KIND_NAMES: Final = {kind: kind.name.lower() for kind in Kind}
+
 
 class Clinics:
     """Activated clinics, their local e-services and their staff (R17, R18)."""
@@ -100,6 +102,10 @@ class Clinics:
     def case_kind(self, clinic: int, kind: Kind | str, eservice: str | None) -> tuple[Kind, str]:
         """F1, R18: the case kind and e-service name a citizen may start at the clinic."""
         clinic = self.require(clinic)
+        if type(kind) is Kind and kind is not Kind.LOCAL_ESERVICE and kind in CASE_KINDS:
+            if eservice is not None and eservice != _KIND_NAMES[kind]:
+                raise InvalidOperation(f"F1: e-service {eservice!r} does not match kind {kind}")
+            return kind, _KIND_NAMES[kind]
         try:
             case_kind = Kind[kind.upper()] if isinstance(kind, str) else Kind(kind)
         except (KeyError, ValueError):

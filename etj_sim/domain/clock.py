@@ -67,7 +67,7 @@ class Clock:
 
     def set_minutes(self, minutes: float) -> None:
         """Set the clock to ``minutes`` since epoch; it cannot move backwards."""
-        if minutes < self.minutes:
+        if not minutes >= self.minutes:  # also refuses NaN
             raise InvalidOperation(
                 f"the clock cannot move backwards (now {self.minutes} min, asked {minutes} min)"
             )

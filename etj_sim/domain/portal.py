@@ -83,7 +83,7 @@ class Portal:
                 f"R15, D2: person {person} is under 13 and has no own login; a guardian acts "
                 "by proxy (R10)",
             )
-        if not register.has_eid(person, eid):
+        if not register.holds_eid(person, eid):
             if register.age(person) < 18:
                 self._refuse_login(
                     person,
@@ -142,10 +142,10 @@ class Portal:
         register = self.register
         if not register.is_guardian_of(guardian, child):
             reason, text = Reason.NOT_GUARDIAN, f"R3, R10: person {guardian} is not a guardian"
-        elif register.is_protected(child):
+        elif register.is_protected_id(child):
             reason = Reason.PROTECTED_CHILD
             text = "R12: a guardian cannot act as proxy for a child with protected personal data"
-        elif register.is_protected(guardian):
+        elif register.is_protected_id(guardian):
             reason = Reason.PROTECTED_GUARDIAN
             text = "R12: a guardian with protected personal data cannot act as proxy"
         elif not register.is_under_13(child, self.clock.day_number):

@@ -29,6 +29,12 @@ from etj_sim.domain.clock import UNIX_EPOCH_ORDINAL, Clock
 from etj_sim.domain.columns import as_numpy, from_numpy
 from etj_sim.domain.errors import InvalidOperation, UnknownPerson
 from etj_sim.domain.identity import EID, PersonalNumber
+from etj_sim.domain.register_columns import (
+    check_columns,
+    pair_keys,
+    starts,
+    thirteenth_birthday_days,
+)
 
 __all__ = ["PersonRef", "PopulationRegister", "thirteenth_birthday"]
 
@@ -84,9 +90,9 @@ class PopulationRegister:
         self._guardian = array("i")
         self._child = array("i")
         self._index_dirty = False
-        self._guardians_start = np.zeros(1, dtype=np.int64)
+        self._guardians_start = np.zeros(1, dtype=np.int32)
         self._guardians = np.empty(0, dtype=np.int32)
-        self._children_start = np.zeros(1, dtype=np.int64)
+        self._children_start = np.zeros(1, dtype=np.int32)
         self._children = np.empty(0, dtype=np.int32)
         self.generation = 0
         """Bumped whenever persons are added (birthday schedules re-sort when it changes)."""
@@ -156,7 +162,7 @@ class PopulationRegister:
         ``len(self) ..``; guardianship ids must name registered persons.
         """
         offset = len(self._number)
-        _check_columns("people", people, _REQUIRED_PEOPLE)
+        check_columns("people", people, _REQUIRED_PEOPLE)
         count = people.height
         persons = people["person"].to_numpy()
         if count and not np.array_equal(persons, np.arange(offset, offset + count)):
@@ -197,7 +203,7 @@ class PopulationRegister:
         self._eids.extend(from_numpy("b", eid_bits))
         self._birth_year.extend(from_numpy("h", years))
         self._birth_month_day.extend(from_numpy("h", months * 100 + days))
-        self._thirteenth_day.extend(from_numpy("i", _thirteenth_days(years, months, days)))
+        self._thirteenth_day.extend(from_numpy("i", thirteenth_birthday_days(years, months, days)))
         self._frames.append((offset, {name: people[name] for name in _TEXT_COLUMNS}))
         merged_numbers = np.concatenate([self._sorted_numbers, sorted_numbers])
         merged_persons = np.concatenate([self._sorted_persons, (order + offset).astype(np.int32)])
@@ -212,7 +218,7 @@ class PopulationRegister:
     def _checked_guardianships(
         self, guardianships: pl.DataFrame, size: int
     ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
-        _check_columns("guardianships", guardianships, {"guardian": pl.Int32, "child": pl.Int32})
+        check_columns("guardianships", guardianships, {"guardian": pl.Int32, "child": pl.Int32})
         if guardianships.null_count().sum_horizontal().item():
             raise InvalidOperation("guardianships has null ids")
         guardians = guardianships["guardian"].to_numpy().astype(np.int32)
@@ -229,8 +235,8 @@ class PopulationRegister:
             raise InvalidOperation(f"guardianships row {selfcare[0]}: a person is own guardian")
         keys = np.concatenate(
             [
-                _pair_keys(as_numpy(self._guardian), as_numpy(self._child)),
-                _pair_keys(guardians, children),
+                pair_keys(as_numpy(self._guardian), as_numpy(self._child)),
+                pair_keys(guardians, children),
             ]
         )
         if np.unique(keys).size != keys.size:
@@ -335,6 +341,14 @@ class PopulationRegister:
         month_day = self._birth_month_day[person]
         return date(self._birth_year[person], month_day // 100, month_day % 100)
 
+    def holds_eid(self, person: int, eid: EID) -> bool:
+        """Hot path (checked ids only): :meth:`has_eid` without resolving the person."""
+        return bool(self._eids[person] >> eid & 1)
+
+    def is_protected_id(self, person: int) -> bool:
+        """Hot path (checked ids only): :meth:`is_protected` without resolving the person."""
+        return self._protected[person] == 1
+
     def is_under_13(self, person: int, day_number: int) -> bool:
         """Hot path (ids only): before the 13th birthday on that day number (R10, D2)."""
         return day_number < self._thirteenth_day[person]
@@ -370,10 +384,10 @@ class PopulationRegister:
         size = len(self._number)
         by_child = np.argsort(children, kind="stable")
         self._guardians = guardians[by_child]
-        self._guardians_start = _starts(children, size)
+        self._guardians_start = starts(children, size)
         by_guardian = np.argsort(guardians, kind="stable")
         self._children = children[by_guardian]
-        self._children_start = _starts(guardians, size)
+        self._children_start = starts(guardians, size)
         self._index_dirty = False
 
     def thirteenth_days(self) -> npt.NDArray[np.int32]:
@@ -394,38 +408,3 @@ class PopulationRegister:
             bytes(self._child),
             tuple(sorted(self._added_text.items())),
         )
-
-
-def _pair_keys(
-    guardians: npt.NDArray[np.int32], children: npt.NDArray[np.int32]
-) -> npt.NDArray[np.int64]:
-    return guardians.astype(np.int64) << 32 | children.astype(np.int64)
-
-
-def _starts(keys: npt.NDArray[np.int32], size: int) -> npt.NDArray[np.int64]:
-    counts = np.bincount(keys, minlength=size)
-    starts = np.zeros(size + 1, dtype=np.int64)
-    np.cumsum(counts, out=starts[1:])
-    return starts
-
-
-def _thirteenth_days(
-    years: npt.NDArray[np.int64], months: npt.NDArray[np.int64], days: npt.NDArray[np.int64]
-) -> npt.NDArray[np.int32]:
-    # Month arithmetic in datetime64: day 29 of February in a common year rolls over to 1 March,
-    # the decision documented in the module docstring.
-    year_start = (years + 13 - 1970).astype("datetime64[Y]")
-    month_start = year_start.astype("datetime64[M]") + (months - 1).astype("timedelta64[M]")
-    day = month_start.astype("datetime64[D]") + (days - 1).astype("timedelta64[D]")
-    result: npt.NDArray[np.int32] = day.astype(np.int64).astype(np.int32)
-    return result
-
-
-def _check_columns(frame_name: str, frame: pl.DataFrame, required: dict[str, Any]) -> None:
-    for name, dtype in required.items():
-        if name not in frame.columns:
-            raise InvalidOperation(f"{frame_name} frame lacks the column {name!r}")
-        if frame.schema[name] != dtype:
-            raise InvalidOperation(
-                f"{frame_name}.{name} has type {frame.schema[name]}, expected {dtype}"
-            )

@@ -90,6 +90,7 @@ class EServices:
         self._birthday_days = np.empty(0, dtype=np.int32)
         self._birthday_persons = np.empty(0, dtype=np.int32)
         self._birthday_next = 0
+        self._next_birthday_minutes = float("inf")
         self.register.growth_listeners.append(self._grow)
 
     def _grow(self, persons: int) -> None:
@@ -180,13 +181,16 @@ class EServices:
         of every 13th birthday crossed, all in time order; then sets the clock.
         """
         clock = self.clock
-        if minutes < clock.minutes:
+        if not minutes >= clock.minutes:  # also refuses NaN
             raise InvalidOperation(
                 f"the clock cannot move backwards (now {clock.minutes} min, asked {minutes} min)"
             )
         if self._birthday_generation != self.register.generation:
             self._sort_birthdays()
         alerts = self.alerts
+        if alerts.next_due_minutes() > minutes and self._next_birthday_minutes > minutes:
+            clock.minutes = float(minutes)  # the common case: nothing falls due
+            return
         message_person = self.inboxes.person
         last_day = clock.day_of(minutes)
         days = self._birthday_days
@@ -215,18 +219,28 @@ class EServices:
             else:
                 break
         self._birthday_next = next_birthday
+        self._next_birthday_minutes = (
+            clock.start_of_day(int(days[next_birthday]))
+            if next_birthday < birthday_count
+            else float("inf")
+        )
         clock.minutes = float(minutes)
 
     def _sort_birthdays(self) -> None:
+        # Only birthdays after today are scheduled (children under 13: a small share of the
+        # population); birthdays up to today have passed and are not logged again.
         thirteenth = self.register.thirteenth_days()
-        order = np.argsort(thirteenth, kind="stable").astype(np.int32)
-        self._birthday_days = thirteenth[order]
-        self._birthday_persons = order
-        # Birthdays up to today have passed (or happen today, before now): not logged again.
-        self._birthday_next = int(
-            np.searchsorted(self._birthday_days, self.clock.day_number, side="right")
-        )
+        upcoming = np.flatnonzero(thirteenth > self.clock.day_number).astype(np.int32)
+        order = np.argsort(thirteenth[upcoming], kind="stable")
+        self._birthday_persons = upcoming[order]
+        self._birthday_days = thirteenth[self._birthday_persons]
+        self._birthday_next = 0
         self._birthday_generation = self.register.generation
+        self._next_birthday_minutes = (
+            self.clock.start_of_day(int(self._birthday_days[self._birthday_next]))
+            if self._birthday_next < len(self._birthday_days)
+            else float("inf")
+        )
 
     def snapshot(self) -> tuple[Any, ...]:
         """An immutable copy of the whole domain state, without the event log.

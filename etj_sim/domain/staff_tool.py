@@ -26,6 +26,8 @@ from etj_sim.events import NONE, ActorRole, Channel, Event, EventLog, Kind, Reas
 
 __all__ = ["SendCaseDraft", "StaffTool"]
 
+_MESSAGE_KINDS = frozenset(Kind) - CASE_KINDS
+
 
 class StaffTool:
     """Personalverktyget: what clinic staff see and do (R17-R20, F1-F8)."""
@@ -347,6 +349,8 @@ class SendCaseDraft:
 
 
 def _message_kind(kind: Kind | str) -> Kind:
+    if kind in _MESSAGE_KINDS and type(kind) is Kind:
+        return kind
     try:
         message_kind = Kind[kind.upper()] if isinstance(kind, str) else Kind(kind)
     except (KeyError, ValueError):

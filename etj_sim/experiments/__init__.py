@@ -4,7 +4,8 @@ Pipeline position: after the simulation. ``Experiment (base scenario, overrides,
 replications, master seed) -> runs (scenario, seed) -> backend -> simulate -> summary rows ->
 statistics``. The parts:
 
-- :mod:`~etj_sim.experiments.spec`: :class:`Experiment`, its designs, seeds and run ids;
+- :mod:`~etj_sim.experiments.spec`: :class:`Experiment`, seeds and run ids;
+- :mod:`~etj_sim.experiments.designs`: grid, Latin hypercube, explicit scenarios, regions;
 - :mod:`~etj_sim.experiments.runner`: :func:`run_experiment` on the local or Dask backend;
 - :mod:`~etj_sim.experiments.store`: the results folder (atomic Parquet files, manifest, resume);
 - :mod:`~etj_sim.experiments.statistics`: t intervals, paired differences, replications needed;
@@ -12,6 +13,14 @@ statistics``. The parts:
 - :mod:`~etj_sim.experiments.command`: the ``etj-sim batch`` command.
 """
 
+from etj_sim.experiments.designs import (
+    DesignPoint,
+    GridDesign,
+    LatinHypercubeDesign,
+    NationalRegionsDesign,
+    ScenarioEntry,
+    ScenariosDesign,
+)
 from etj_sim.experiments.national import combine_regions, national_experiment
 from etj_sim.experiments.runner import (
     ExperimentResult,
@@ -19,18 +28,7 @@ from etj_sim.experiments.runner import (
     run_experiment,
     simulate_run,
 )
-from etj_sim.experiments.spec import (
-    DesignPoint,
-    Experiment,
-    GridDesign,
-    LatinHypercubeDesign,
-    NationalRegionsDesign,
-    Run,
-    ScenarioEntry,
-    ScenariosDesign,
-    replication_seed,
-    run_id_of,
-)
+from etj_sim.experiments.spec import Experiment, Run, replication_seed, run_id_of
 from etj_sim.experiments.statistics import (
     ConfidenceInterval,
     confidence_interval,

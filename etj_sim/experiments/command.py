@@ -16,14 +16,15 @@ import argparse
 import math
 import warnings
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Any, Final, Literal
 
 import polars as pl
 
+from etj_sim.experiments.designs import NationalRegionsDesign
 from etj_sim.experiments.national import combine_regions
 from etj_sim.experiments.runner import RunFailureWarning, RunFunction, run_experiment
-from etj_sim.experiments.spec import Experiment, NationalRegionsDesign
-from etj_sim.experiments.statistics import summarise
+from etj_sim.experiments.spec import Experiment
+from etj_sim.experiments.statistics import paired_differences, summarise
 from etj_sim.experiments.store import ExperimentFolderError, write_parquet_atomically
 from etj_sim.scenario import ScenarioError
 
@@ -80,7 +81,7 @@ def main_batch(
     if arguments.save_events and arguments.out is None:
         print("--save-events needs --out DIR", file=err)
         return EXIT_BAD_INPUT
-    backend = "dask" if arguments.dask is not None else "local"
+    backend: Literal["local", "dask"] = "dask" if arguments.dask is not None else "local"
     address = None if arguments.dask in (None, LOCAL_CLUSTER) else arguments.dask
     points = experiment.design_points()
     print(
@@ -111,7 +112,10 @@ def main_batch(
     metrics = [column for column in result.metrics if column in runs.columns]
     statistics = summarise(runs, metrics) if runs.height else None
     if statistics is not None:
-        print(format_statistics(statistics), file=out)
+        # Against design point 0, paired by replication (common random numbers).
+        compared = runs.get_column("design_point").n_unique() > 1 and 0 in runs["design_point"]
+        differences = paired_differences(runs, 0, metrics) if compared else None
+        print(format_statistics(statistics, differences), file=out)
     if arguments.out is not None:
         write_parquet_atomically(arguments.out / "results.parquet", result.runs)
         if statistics is not None:
@@ -141,17 +145,31 @@ def _format_number(value: float | None) -> str:
     return f"{value:.3f}"
 
 
-def format_statistics(statistics: pl.DataFrame) -> str:
-    """One block per design point: each metric's mean and the half-width of its interval."""
+def format_statistics(statistics: pl.DataFrame, differences: pl.DataFrame | None = None) -> str:
+    """One block per design point: each metric's mean and the half-width of its 95% interval.
+
+    With ``differences`` (:func:`paired_differences` against a reference point), each line also
+    shows the paired difference from the reference and its half-width.
+    """
+    paired: dict[tuple[int, str], tuple[float, float]] = {}
+    if differences is not None:
+        for row in differences.iter_rows(named=True):
+            paired[(row["design_point"], row["metric"])] = (row["mean"], row["half_width"])
     lines: list[str] = []
     width = max(len(metric) for metric in statistics.get_column("metric").to_list())
     for (point, label), group in statistics.group_by(
         ["design_point", "design_label"], maintain_order=True
     ):
         count = group.get_column("n").max()
-        lines.append(f"[{point}] {label} (n = {count})")
+        lines.append(f"[{point!s}] {label!s} (n = {count!s})")
         for row in group.iter_rows(named=True):
             mean = _format_number(row["mean"])
             half_width = _format_number(row["half_width"])
-            lines.append(f"  {row['metric']:<{width}}  {mean:>12} ± {half_width}")
+            line = f"  {row['metric']:<{width}}  {mean:>12} ± {half_width:<8}"
+            difference = paired.get((row["design_point"], row["metric"]))
+            if difference is not None:
+                change = _format_number(difference[0])
+                sign = "+" if not change.startswith("-") else ""
+                line += f"  vs [0]: {sign}{change} ± {_format_number(difference[1])}"
+            lines.append(line.rstrip())
     return "\n".join(lines)

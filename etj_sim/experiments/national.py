@@ -25,7 +25,8 @@ from typing import Final
 
 import polars as pl
 
-from etj_sim.experiments.spec import Experiment, ScenarioEntry, ScenariosDesign
+from etj_sim.experiments.designs import ScenarioEntry, ScenariosDesign
+from etj_sim.experiments.spec import Experiment
 from etj_sim.scenario import Scenario
 
 __all__ = [
@@ -242,6 +243,5 @@ def combine_regions(runs: pl.DataFrame, regions: int | None = None) -> pl.DataFr
             pl.lit("Sweden").alias("design_label"),
         )
     )
-    return national.select(
-        "design_point", "design_label", pl.exclude("design_point", "design_label")
-    )
+    combined = [column for column in runs.columns if column in COMBINATION_RULES]
+    return national.select("design_point", "design_label", "replication", "regions", *combined)

@@ -24,7 +24,9 @@ workers need no shared file system.
 
 from __future__ import annotations
 
+import importlib
 import os
+import pickle
 import time
 import traceback
 import uuid
@@ -71,7 +73,7 @@ RunFunction = Callable[[Scenario, int], RunOutput]
 
 
 class RunFailureWarning(UserWarning):
-    """Some runs of an experiment raised; the others finished (see ``ExperimentResult.failures``)."""
+    """Some runs of an experiment raised; the others finished (``ExperimentResult.failures``)."""
 
 
 def simulate_run(scenario: Scenario, seed: int) -> RunOutput:
@@ -199,6 +201,8 @@ def run_experiment(
     if save_events and out is None:
         raise ValueError("save_events needs a results folder: pass out=...")
     run_function: RunFunction = run if run is not None else simulate_run
+    if backend == "dask" or (workers or os.cpu_count() or 1) > 1:
+        _check_picklable(run_function)
     folder = ResultFolder(Path(out), experiment) if out is not None else None
     all_runs = experiment.runs()
     unique = runs_by_id(all_runs)
@@ -225,6 +229,7 @@ def run_experiment(
         disable=not progress,
     )
     with bar:
+        bar.set_postfix(failures=0)
         for outcome in _outcomes(tasks, backend, workers, address):
             if outcome.failed:
                 item = by_id[outcome.run_id]
@@ -269,6 +274,18 @@ def run_experiment(
         executed=len(tasks),
         metrics=metrics,
     )
+
+
+def _check_picklable(run_function: RunFunction) -> None:
+    """Worker processes get the run function by name: say so before any run, not in the middle."""
+    try:
+        pickle.dumps(run_function)
+    except (pickle.PicklingError, AttributeError, TypeError) as error:
+        raise TypeError(
+            f"the run function {run_function!r} cannot be sent to worker processes ({error}); "
+            "define it at module level (not a lambda or a function inside a function), "
+            "or use workers=1"
+        ) from None
 
 
 def _runs_table(
@@ -332,24 +349,24 @@ def _outcomes(
             yield execute_run(task)
         return
     executor = ProcessPoolExecutor(max_workers=count, mp_context=get_context("spawn"))
-    futures: list[Future[RunOutcome]] = []
+    completed = False
     try:
-        futures = [executor.submit(execute_run, task) for task in tasks]
+        futures: list[Future[RunOutcome]] = [executor.submit(execute_run, task) for task in tasks]
         for future in as_completed(futures):
             yield future.result()
+        completed = True
     finally:
-        # On an interrupt, drop the queued runs; the finished ones are already written.
-        for future in futures:
-            future.cancel()
-        executor.shutdown(wait=True, cancel_futures=True)
+        # On an interrupt, drop the queued runs and do not wait for the running ones (they end
+        # with their current run); the finished runs are already written.
+        executor.shutdown(wait=completed, cancel_futures=True)
 
 
 def _dask_outcomes(
     tasks: Sequence[RunTask], workers: int | None, address: str | None
 ) -> Iterator[RunOutcome]:
     try:
-        from distributed import Client, LocalCluster
-        from distributed import as_completed as dask_as_completed
+        # Untyped library: held as Any rather than silencing each call.
+        distributed: Any = importlib.import_module("distributed")
     except ImportError as error:  # pragma: no cover - dask is an optional dependency
         raise ImportError(
             "the 'dask' backend needs dask.distributed: pip install 'etj_sim[dask]'"
@@ -357,16 +374,16 @@ def _dask_outcomes(
     with ExitStack() as stack:
         if address is None:
             cluster = stack.enter_context(
-                LocalCluster(
+                distributed.LocalCluster(
                     n_workers=workers or 2,
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
                 )
             )
-            client = stack.enter_context(Client(cluster))
+            client = stack.enter_context(distributed.Client(cluster))
         else:
-            client = stack.enter_context(Client(address))
+            client = stack.enter_context(distributed.Client(address))
         # A fresh token per call: a long-lived cluster must not hand back another call's futures.
         token = uuid.uuid4().hex[:8]
         futures = [
@@ -375,7 +392,7 @@ def _dask_outcomes(
         ]
         started = time.monotonic()
         try:
-            for future in dask_as_completed(futures):
+            for future in distributed.as_completed(futures):
                 try:
                     outcome: RunOutcome = future.result()
                 except Exception as error:

@@ -2,15 +2,10 @@
 
 Pipeline position: before the runs. ``experiment file -> Experiment -> design points (Scenario)
 x replications (seed) -> runs``, which :func:`etj_sim.experiments.run_experiment` executes on a
-backend. An experiment is a base scenario, overrides applied to it, a design and a number of
-replications with a master seed:
-
-- ``grid``: the full factorial over dotted scenario keys, each with a list of values;
-- ``latin_hypercube``: ``points`` points over dotted keys with ``[low, high]`` ranges (one stratum
-  per point and key, strata paired at random; whole-number ranges give whole numbers), drawn from
-  the master seed;
-- ``scenarios``: an explicit list of scenario files and/or override tables;
-- ``national_regions``: one scenario per Swedish region (:mod:`etj_sim.experiments.national`).
+backend. An experiment is a base scenario, overrides applied to it, a design
+(:mod:`etj_sim.experiments.designs`: grid, Latin hypercube, explicit scenarios, national regions)
+and a number of replications with a master seed. It loads from TOML with the scenario module's
+quality of errors: the file name, the dotted path, a "did you mean" for unknown keys.
 
 Seeds (``design.md``, "Randomness"): replication r runs with the same seed in every design point,
 derived from the master seed and r only (common random numbers: two design points differ by
@@ -25,19 +20,16 @@ id in any experiment, which is what makes results on disk resumable.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
-import math
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final
 
 import numpy as np
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     ValidationError,
@@ -46,6 +38,18 @@ from pydantic import (
     model_validator,
 )
 
+from etj_sim.experiments.designs import (
+    Design,
+    DesignPoint,
+    GridDesign,
+    LatinHypercubeDesign,
+    NationalRegionsDesign,
+    ScenarioEntry,
+    ScenariosDesign,
+    Spec,
+    build_design_points,
+    flatten_keys,
+)
 from etj_sim.scenario import (
     Scenario,
     ScenarioError,
@@ -55,150 +59,10 @@ from etj_sim.scenario import (
     _unknown_key_message,
 )
 
-__all__ = [
-    "Design",
-    "DesignPoint",
-    "Experiment",
-    "GridDesign",
-    "LatinHypercubeDesign",
-    "NationalRegionsDesign",
-    "Run",
-    "ScenarioEntry",
-    "ScenariosDesign",
-    "flatten_keys",
-    "replication_seed",
-    "run_id_of",
-]
+__all__ = ["Experiment", "Run", "replication_seed", "run_id_of"]
 
 _REPLICATION_STREAM: Final = 0
 """First element of the SeedSequence spawn key of replication seeds."""
-_DESIGN_STREAM: Final = 1
-"""First element of the spawn key of the Latin hypercube's draws: never a replication's seed."""
-
-
-class _Spec(BaseModel):
-    """Frozen and strict about unknown keys, like the scenario sections."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-def flatten_keys(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested tables to dotted keys: ``{"alerts": {"opt_in_share": 0.6}}`` -> ``{"alerts.opt_in_share": 0.6}``.
-
-    In TOML, ``alerts.opt_in_share = 0.6`` (unquoted) is a nested table; flattening makes it mean
-    the same as the quoted ``"alerts.opt_in_share" = 0.6``, and makes a table value set only the
-    entries it names (the scenario's other entries stay), never reset a whole section to defaults.
-    Lists are values, not tables.
-    """
-    flat: dict[str, Any] = {}
-    for key, value in table.items():
-        dotted = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, Mapping) and value:
-            flat.update(flatten_keys(value, dotted))
-        else:
-            flat[dotted] = value
-    return flat
-
-
-class GridDesign(_Spec):
-    """The full factorial: every combination of the listed values (one point with no factors)."""
-
-    kind: Literal["grid"] = "grid"
-    factors: dict[str, list[Any]] = {}
-
-    @field_validator("factors", mode="before")
-    @classmethod
-    def _flatten(cls, value: object) -> object:
-        return flatten_keys(value) if isinstance(value, Mapping) else value
-
-    @field_validator("factors")
-    @classmethod
-    def _non_empty(cls, value: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        empty = [key for key, values in value.items() if not values]
-        if empty:
-            raise ValueError(f"factor(s) {empty} have no values; give at least one each")
-        return value
-
-
-Number = int | float
-
-
-class LatinHypercubeDesign(_Spec):
-    """``points`` points spread over ``[low, high]`` ranges of dotted keys, one stratum each."""
-
-    kind: Literal["latin_hypercube"] = "latin_hypercube"
-    points: Annotated[int, Field(gt=0, le=100_000)]
-    ranges: dict[str, list[Number]]
-
-    @field_validator("ranges", mode="before")
-    @classmethod
-    def _flatten(cls, value: object) -> object:
-        return flatten_keys(value) if isinstance(value, Mapping) else value
-
-    @field_validator("ranges")
-    @classmethod
-    def _check_ranges(cls, value: dict[str, list[Number]]) -> dict[str, list[Number]]:
-        if not value:
-            raise ValueError('give at least one range: "dotted.key" = [low, high]')
-        for key, bounds in value.items():
-            if len(bounds) != 2:
-                raise ValueError(f"{key}: give a range as [low, high], got {bounds}")
-            low, high = bounds
-            if any(isinstance(bound, bool) for bound in bounds) or not low < high:
-                raise ValueError(f"{key}: low must be below high, got [{low}, {high}]")
-        return value
-
-
-class ScenarioEntry(_Spec):
-    """One explicit design point: a scenario file and/or overrides (on the experiment's base).
-
-    ``shard`` marks the point as one part of a population split across runs (a region): such a
-    point gets its own random stream per replication (see the module docstring).
-    """
-
-    label: str | None = None
-    path: str | None = None
-    overrides: dict[str, Any] = {}
-    shard: str | None = None
-
-    @field_validator("overrides", mode="before")
-    @classmethod
-    def _flatten(cls, value: object) -> object:
-        return flatten_keys(value) if isinstance(value, Mapping) else value
-
-
-class ScenariosDesign(_Spec):
-    """An explicit list of design points: file paths (relative to the experiment file) or tables."""
-
-    kind: Literal["scenarios"] = "scenarios"
-    scenarios: Annotated[list[str | ScenarioEntry], Field(min_length=1)]
-
-
-class NationalRegionsDesign(_Spec):
-    """One design point per Swedish region, each a shard (:mod:`etj_sim.experiments.national`)."""
-
-    kind: Literal["national_regions"] = "national_regions"
-    scale: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
-    """Fraction of each region's population to simulate (1.0: all of Sweden)."""
-    regions: list[str] | None = None
-    """Region names or two-digit county codes to include; all 21 when left out."""
-
-
-Design = Annotated[
-    GridDesign | LatinHypercubeDesign | ScenariosDesign | NationalRegionsDesign,
-    Field(discriminator="kind"),
-]
-
-
-@dataclass(frozen=True)
-class DesignPoint:
-    """One scenario of the design, with the values that tell it apart (its table columns)."""
-
-    index: int
-    label: str
-    values: Mapping[str, Any]
-    scenario: Scenario
-    shard: str | None = None
 
 
 @dataclass(frozen=True)
@@ -231,19 +95,7 @@ def run_id_of(scenario: Scenario, seed: int) -> str:
     return hashlib.sha256(f"{scenario.content_hash}/{seed}".encode()).hexdigest()[:16]
 
 
-def _format_value(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, default=str)
-
-
-def _label_of(values: Mapping[str, Any]) -> str:
-    return ", ".join(f"{key}={_format_value(value)}" for key, value in values.items())
-
-
-class Experiment(_Spec):
+class Experiment(Spec):
     """Many runs: a base scenario, overrides, a design, replications and a master seed.
 
     ``base`` is a :class:`~etj_sim.scenario.Scenario` or the path of a scenario file (relative to
@@ -255,7 +107,7 @@ class Experiment(_Spec):
     name: Annotated[str, Field(min_length=1)] = "experiment"
     description: str = ""
     base: Scenario
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, Any] = Field(default_factory=dict)
     design: Design = GridDesign()
     replications: Annotated[int, Field(gt=0, le=100_000)] = 1
     master_seed: Annotated[int, Field(ge=0)] = 0
@@ -282,7 +134,7 @@ class Experiment(_Spec):
             value = {"kind": "grid", **value}
         # Scenario files named in the design are relative to the experiment file.
         if isinstance(value, Mapping) and isinstance(value.get("scenarios"), list):
-            entries = []
+            entries: list[object] = []
             for entry in value["scenarios"]:
                 if isinstance(entry, str):
                     entries.append(str(_resolve(entry, info)))
@@ -295,7 +147,9 @@ class Experiment(_Spec):
 
     @model_validator(mode="after")
     def _build_points(self) -> Experiment:
-        self._points = tuple(_design_points(self))
+        self._points = tuple(
+            build_design_points(self.base, self.overrides, self.design, self.master_seed)
+        )
         return self
 
     # -- reading -------------------------------------------------------------------------------
@@ -399,137 +253,6 @@ def _resolve(value: str | Path, info: ValidationInfo) -> Path:
     return path
 
 
-# -- design points ------------------------------------------------------------------------------
-
-
-def _design_points(experiment: Experiment) -> list[DesignPoint]:
-    """Build and validate every design point; all problems are raised together."""
-    problems: list[ScenarioProblem] = []
-    base = _derive(experiment.base, experiment.overrides, "overrides", problems)
-    if base is None:
-        raise ScenarioError("<experiment>", problems)
-    design = experiment.design
-    if isinstance(design, GridDesign):
-        points = _grid_points(base, design, problems)
-    elif isinstance(design, LatinHypercubeDesign):
-        points = _latin_hypercube_points(base, design, experiment.master_seed, problems)
-    else:
-        if isinstance(design, NationalRegionsDesign):
-            from etj_sim.experiments.national import national_design
-
-            design = national_design(base, design.scale, design.regions)
-        points = _scenario_points(base, experiment.overrides, design, problems)
-    if problems:
-        raise ScenarioError("<experiment>", problems)
-    return points
-
-
-def _derive(
-    scenario: Scenario,
-    overrides: Mapping[str, Any],
-    where: str,
-    problems: list[ScenarioProblem],
-) -> Scenario | None:
-    """``scenario.with_overrides``, its problems re-addressed under ``where`` (a dotted prefix)."""
-    if not overrides:
-        return scenario
-    try:
-        return scenario.with_overrides(overrides)
-    except ScenarioError as error:
-        problems.extend(
-            ScenarioProblem(f"{where}.{problem.path}" if problem.path else where, problem.message)
-            for problem in error.problems
-        )
-        return None
-
-
-def _grid_points(
-    base: Scenario, design: GridDesign, problems: list[ScenarioProblem]
-) -> list[DesignPoint]:
-    # Each value alone first, so a bad key or value is reported once, at its place in the file.
-    bad = False
-    for key, values in design.factors.items():
-        for value in values:
-            if _derive(base, {key: value}, "design.factors", problems) is None:
-                bad = True
-    if bad:
-        return []
-    keys = list(design.factors)
-    points = []
-    for index, combination in enumerate(itertools.product(*design.factors.values())):
-        values = dict(zip(keys, combination, strict=True))
-        where = f"design.factors (combination {_label_of(values)})"
-        scenario = _derive(base, values, where, problems)
-        if scenario is not None:
-            label = _label_of(values) if values else base.name
-            points.append(DesignPoint(index, label, values, scenario))
-    return points
-
-
-def _latin_hypercube_points(
-    base: Scenario, design: LatinHypercubeDesign, master_seed: int, problems: list[ScenarioProblem]
-) -> list[DesignPoint]:
-    bad = False
-    for key, (low, high) in design.ranges.items():
-        for bound in (low, high):
-            if _derive(base, {key: bound}, "design.ranges", problems) is None:
-                bad = True
-    if bad:
-        return []
-    generator = np.random.default_rng(
-        np.random.SeedSequence(master_seed, spawn_key=(_DESIGN_STREAM,))
-    )
-    columns: dict[str, list[Any]] = {}
-    for key, (low, high) in design.ranges.items():
-        # One uniform draw in each of `points` equal strata, the strata shuffled per key.
-        strata = generator.permutation(design.points)
-        unit = (strata + generator.random(design.points)) / design.points
-        if isinstance(low, int) and isinstance(high, int):
-            # Whole numbers: split [low, high + 1) and round down, so each integer is equally likely.
-            whole = np.minimum(np.floor(low + unit * (high - low + 1)), high)
-            columns[key] = [int(value) for value in whole]
-        else:
-            columns[key] = [float(value) for value in low + unit * (high - low)]
-    points = []
-    for index in range(design.points):
-        values = {key: column[index] for key, column in columns.items()}
-        scenario = _derive(base, values, f"design.ranges (point {index})", problems)
-        if scenario is not None:
-            points.append(DesignPoint(index, _label_of(values), values, scenario))
-    return points
-
-
-def _scenario_points(
-    base: Scenario,
-    experiment_overrides: Mapping[str, Any],
-    design: ScenariosDesign,
-    problems: list[ScenarioProblem],
-) -> list[DesignPoint]:
-    points = []
-    for index, item in enumerate(design.scenarios):
-        entry = ScenarioEntry(path=item) if isinstance(item, str) else item
-        where = f"design.scenarios[{index}]"
-        start: Scenario | None = base
-        if entry.path is not None:
-            try:
-                loaded = Scenario.load(entry.path)
-            except ScenarioError as error:
-                problems.append(ScenarioProblem(f"{where}.path", str(error)))
-                continue
-            # The experiment's overrides apply to every design point, files included.
-            start = _derive(loaded, experiment_overrides, "overrides", problems)
-        if start is None:
-            continue
-        scenario = _derive(start, entry.overrides, f"{where}.overrides", problems)
-        if scenario is None:
-            continue
-        label = entry.label or (
-            Path(entry.path).stem if entry.path else _label_of(entry.overrides) or scenario.name
-        )
-        points.append(DesignPoint(index, label, {}, scenario, entry.shard))
-    return points
-
-
 # -- validation problems ------------------------------------------------------------------------
 
 _DESIGN_MODELS: Final[dict[str, type[BaseModel]]] = {
@@ -600,7 +323,7 @@ def _problems_of(error: ValidationError) -> list[ScenarioProblem]:
 
 
 def _experiment_unknown_key(parent: str, key: str, allowed: Sequence[str]) -> str:
-    """The scenario module's "did you mean", plus a pointer for scenario keys put in the wrong place."""
+    """The scenario module's "did you mean", or a pointer for scenario keys in the wrong place."""
     message = _unknown_key_message(parent, key, allowed)
     if "did you mean" in message and "belongs in" not in message:
         return message
@@ -617,12 +340,3 @@ def _nested_file_error(error: ValidationError) -> ScenarioError | None:
         if isinstance(cause, ScenarioError) and tuple(detail["loc"]) == ("base",):
             return cause
     return None
-
-
-def labels_of(points: Iterable[DesignPoint]) -> list[str]:
-    """The labels of ``points``, in order (for tables and charts)."""
-    return [point.label for point in points]
-
-
-def _is_integral(value: float) -> bool:
-    return math.isfinite(value) and float(value).is_integer()

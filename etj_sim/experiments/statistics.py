@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 DEFAULT_LOOK_AHEAD: Final = 5
-"""Hoad, Robinson and Davies' ``kLimit``: replications the precision must hold for after it is met."""
+"""Hoad, Robinson and Davies' ``kLimit``: replications the precision must hold for once met."""
 
 RUN_COLUMNS: Final = frozenset({"design_point", "design_label", "replication", "seed", "run_id"})
 """Columns of an experiment's run table that describe the run, not an outcome."""
@@ -91,7 +91,10 @@ def confidence_interval(
 
 
 def metric_columns(runs: pl.DataFrame, design_columns: Sequence[str] = ()) -> list[str]:
-    """The numeric outcome columns of a run table: everything numeric that does not describe the run."""
+    """The numeric outcome columns of a run table: numeric, not describing the run.
+
+    Design columns are dotted scenario keys, so names with a dot are left out too.
+    """
     excluded = RUN_COLUMNS | set(design_columns)
     return [
         name

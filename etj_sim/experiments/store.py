@@ -8,7 +8,7 @@ Layout::
     OUT/manifest.json              the experiment: spec, design points, runs, package version
     OUT/runs/<run_id>.parquet      one run's summary row (the completion mark of the run)
     OUT/events/<run_id>.parquet    its event log (with ``save_events``), written before the summary
-    OUT/failures.json              runs of the latest call that raised: error type, message, traceback
+    OUT/failures.json              runs of the latest call that raised: error, message, traceback
 
 Every file is written to a temporary file in the same folder, flushed to disk (fsync) and renamed
 over its final name (``os.replace``, atomic on POSIX and Windows), so a final name never holds a
@@ -77,7 +77,7 @@ def package_version() -> str:
 
 
 def _write_atomically(target: Path, write: Callable[[Path], None]) -> None:
-    """Write via ``write(temporary_path)`` in the target's folder, fsync, then rename over target."""
+    """Write via ``write(temporary_path)`` in the target's folder, fsync, rename over target."""
     descriptor, name = tempfile.mkstemp(
         prefix=f".{target.name}{_TEMPORARY_MARK}", dir=target.parent
     )
@@ -108,7 +108,11 @@ def _sync_folder(folder: Path) -> None:
 
 def _write_json(target: Path, value: object) -> None:
     text = json.dumps(value, indent=2, sort_keys=False, ensure_ascii=False, default=str)
-    _write_atomically(target, lambda path: path.write_text(text + "\n", encoding="utf-8"))
+
+    def write(path: Path) -> None:
+        path.write_text(text + "\n", encoding="utf-8")
+
+    _write_atomically(target, write)
 
 
 def write_parquet_atomically(target: Path, frame: pl.DataFrame) -> None:
@@ -130,7 +134,7 @@ class ResultFolder:
         self._write_manifest(experiment)
 
     def _check_belongs(self, experiment: Experiment) -> None:
-        """Refuse a folder of another experiment, or a non-empty folder that is no results folder."""
+        """Refuse a folder of another experiment, or a non-empty folder that is not one."""
         manifest_path = self.root / MANIFEST_NAME
         if self.root.exists() and not self.root.is_dir():
             raise ExperimentFolderError(f"{self.root}: is a file, not a results folder")

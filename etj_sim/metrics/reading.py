@@ -67,8 +67,9 @@ def message_reads(
 ) -> pl.DataFrame:
     """One row per delivered message with its first read (F8), if any.
 
-    Columns: ``message``, ``person`` (the inbox), ``kind``, ``sent_time``, ``alert_status`` and
-    ``age_band`` at delivery, ``read_time`` and ``reader`` (null if never read), ``hours_to_read``.
+    Columns: ``message``, ``person`` (the inbox), ``kind``, ``sent_time``, ``alert_status`` at
+    delivery, ``alerts`` (``alert_sent`` rows naming the message, R8/D6), ``age_band`` at delivery,
+    ``read_time`` and ``reader`` (null if never read), ``hours_to_read``.
     """
     check_event_log(events)
     check_population(population, ("person", "birth_date"))
@@ -85,12 +86,20 @@ def message_reads(
         .group_by("message")
         .agg(
             pl.col("time").min().alias("read_time"),
-            pl.col("actor_role").get(pl.col("time").arg_min()).alias("actor_role"),
+            # The log is in time order (the domain clock never runs backwards), so the first
+            # read row of a message is its first read.
+            pl.col("actor_role").first().alias("actor_role"),
         )
+    )
+    alerts = (
+        lazy.filter((pl.col("event") == "alert_sent") & pl.col("message").is_not_null())
+        .group_by("message")
+        .agg(pl.len().cast(pl.Int32).alias("alerts"))
     )
     births = population.lazy().select("person", "birth_date")
     frame = (
         sent.join(first_reads, on="message", how="left")
+        .join(alerts, on="message", how="left")
         .join(births, on="person", how="left")
         .select(
             "message",
@@ -98,6 +107,7 @@ def message_reads(
             "kind",
             "sent_time",
             "alert_status",
+            pl.col("alerts").fill_null(0),
             age_band_expression(
                 age_years_expression(pl.col("birth_date"), pl.col("sent_time").dt.date())
             ).alias("age_band"),
@@ -313,14 +323,14 @@ def message_funnel(reads: pl.DataFrame, context: MetricContext) -> pl.DataFrame:
     """The message funnel: sent -> alerted -> read within 1 day -> read within 7 days.
 
     All stages count messages delivered at least 7 days before the end (so every message had the
-    full week). "Alerted" means the recipient had SMS and/or e-mail alerts on at delivery (R8, D6).
+    full week). "Alerted" means at least one ``alert_sent`` row names the message (R8, D6).
     Columns: ``stage``, ``messages``, ``share`` (of ``sent``).
     """
     eligible, read_7d = _window_flags(context, 7)
     _, read_1d = _window_flags(context, 1)
     counts = reads.filter(eligible).select(
         pl.len().cast(pl.Int64).alias("sent"),
-        (pl.col("alert_status") != "none").sum().cast(pl.Int64).alias("alerted"),
+        (pl.col("alerts") > 0).sum().cast(pl.Int64).alias("alerted"),
         read_1d.sum().cast(pl.Int64).alias("read_1d"),
         read_7d.sum().cast(pl.Int64).alias("read_7d"),
     )

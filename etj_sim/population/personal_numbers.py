@@ -20,6 +20,7 @@ import numpy.typing as npt
 import polars as pl
 
 from etj_sim.domain.identity import luhn_check_digits
+from etj_sim.population.text import digit_matrix, fixed_width_strings
 
 __all__ = [
     "SAMORDNINGSNUMMER_DAY_OFFSET",
@@ -63,13 +64,22 @@ def birth_dates_for_ages(
 def calendar_parts(
     days: npt.NDArray[np.int32],
 ) -> tuple[Int64Array, Int64Array, Int64Array]:
-    """(year, month, day) arrays of dates given as days since 1970-01-01."""
-    moments = days.astype("datetime64[D]")
-    years = moments.astype("datetime64[Y]")
-    months = moments.astype("datetime64[M]")
-    year = years.astype(np.int64) + 1970
-    month = (months - years.astype("datetime64[M]")).astype(np.int64) + 1
-    day = (moments - months.astype("datetime64[D]")).astype(np.int64) + 1
+    """(year, month, day) arrays of dates given as days since 1970-01-01.
+
+    Integer civil-from-days arithmetic (H. Hinnant, "chrono-compatible low-level date
+    algorithms"): several times faster than converting through ``datetime64`` units.
+    """
+    shifted = days.astype(np.int64) + 719_468  # days since 0000-03-01
+    era = np.floor_divide(shifted, 146_097)
+    day_of_era = shifted - era * 146_097
+    year_of_era = (
+        day_of_era - day_of_era // 1_460 + day_of_era // 36_524 - day_of_era // 146_096
+    ) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    month_from_march = (5 * day_of_year + 2) // 153
+    day = day_of_year - (153 * month_from_march + 2) // 5 + 1
+    month = np.where(month_from_march < 10, month_from_march + 3, month_from_march - 9)
+    year = year_of_era + era * 400 + (month <= 2)
     return year, month, day
 
 
@@ -119,11 +129,7 @@ def personal_number_ints(
     return date_digits * 10_000 + serials * 10 + check
 
 
-def canonical_strings(numbers: pl.Series) -> pl.Series:
+def canonical_strings(numbers: Int64Array) -> pl.Series:
     """Canonical "YYYYMMDD-NNNC" strings of 12-digit integers (years 1000-9999)."""
-    digits = numbers.cast(pl.String)
-    return (
-        pl.select(pl.concat_str(digits.str.slice(0, 8), pl.lit("-"), digits.str.slice(8, 4)))
-        .to_series()
-        .alias("personal_number")
-    )
+    digits = digit_matrix(numbers, 12)
+    return fixed_width_strings([digits[:, :8], "-", digits[:, 8:]], "personal_number")

@@ -19,6 +19,8 @@ import numpy.typing as npt
 import polars as pl
 from faker import Faker
 
+from etj_sim.population.text import digit_matrix, fixed_width_strings
+
 __all__ = ["Pools", "build_pools", "email_addresses", "mobile_numbers", "pool_strings"]
 
 FIRST_NAMES_PER_SEX: Final = 3_000
@@ -87,22 +89,31 @@ def _distinct_integers(count: int, space: int, rng: np.random.Generator) -> npt.
     if count > space // 2:
         raise ValueError(f"cannot draw {count:,} distinct numbers from {space:,}")
     numbers = rng.integers(0, space, size=count)
+    if count == 0:
+        return numbers
     # A stable sort keeps the first drawn copy of a value first; later copies are redrawn.
-    order = np.argsort((numbers << 25) | np.arange(count)) if count < 2**25 else np.argsort(
-        numbers, kind="stable"
+    order = (
+        np.argsort((numbers << 25) | np.arange(count))
+        if count < 2**25
+        else np.argsort(numbers, kind="stable")
     )
     sorted_numbers = numbers[order]
-    redraw = order[1:][sorted_numbers[1:] == sorted_numbers[:-1]]
-    taken = np.unique(sorted_numbers)
+    repeated = sorted_numbers[1:] == sorted_numbers[:-1]
+    redraw = order[1:][repeated]
+    # np.unique is avoided on purpose: in numpy 2.x it is ~20x slower than this on 2M values.
+    taken = sorted_numbers[np.r_[True, ~repeated]]
     while redraw.size:
         fresh = rng.integers(0, space, size=redraw.size)
-        fresh_unique, first_copy = np.unique(fresh, return_index=True)
-        position = np.minimum(np.searchsorted(taken, fresh_unique), taken.size - 1)
-        free = taken[position] != fresh_unique
-        accepted = first_copy[free]
+        fresh_order = np.argsort(fresh, kind="stable")
+        fresh_sorted = fresh[fresh_order]
+        first_copy = fresh_order[np.r_[True, fresh_sorted[1:] != fresh_sorted[:-1]]]
+        position = np.minimum(np.searchsorted(taken, fresh[first_copy]), taken.size - 1)
+        accepted = first_copy[taken[position] != fresh[first_copy]]
         numbers[redraw[accepted]] = fresh[accepted]
-        taken = np.union1d(taken, fresh[accepted])
-        redraw = np.delete(redraw, accepted)
+        taken = np.sort(np.r_[taken, fresh[accepted]])
+        keep = np.ones(redraw.size, dtype=bool)
+        keep[accepted] = False
+        redraw = redraw[keep]
     return numbers
 
 
@@ -111,28 +122,23 @@ def mobile_numbers(has_mobile: npt.NDArray[np.bool_], rng: np.random.Generator) 
     holders = int(has_mobile.sum())
     space = len(MOBILE_PREFIXES) * 10_000_000
     numbers = _distinct_integers(holders, space, rng)
-    full = np.full(has_mobile.size, -1, dtype=np.int64)
+    full = np.zeros(has_mobile.size, dtype=np.int64)
     full[has_mobile] = numbers
-    prefix = pl.Series(MOBILE_PREFIXES, dtype=pl.String)
-    frame = pl.DataFrame({"number": full})
-    subscriber = pl.col("number") % 10_000_000
-    return (
-        frame.select(
-            pl.when(pl.col("number") >= 0).then(
-                pl.concat_str(
-                    pl.lit(prefix).gather(pl.col("number") // 10_000_000),
-                    pl.lit("-"),
-                    (subscriber // 10_000).cast(pl.String).str.zfill(3),
-                    pl.lit(" "),
-                    (subscriber // 100 % 100).cast(pl.String).str.zfill(2),
-                    pl.lit(" "),
-                    (subscriber % 100).cast(pl.String).str.zfill(2),
-                )
-            )
-        )
-        .to_series()
-        .alias("mobile")
+    prefix = np.frombuffer("".join(MOBILE_PREFIXES).encode("ascii"), np.uint8).reshape(-1, 3)
+    subscriber = digit_matrix(full % 10_000_000, 7)
+    text = fixed_width_strings(
+        [
+            prefix[full // 10_000_000],
+            "-",
+            subscriber[:, :3],
+            " ",
+            subscriber[:, 3:5],
+            " ",
+            subscriber[:, 5:],
+        ],
+        "mobile",
     )
+    return pl.select(pl.when(pl.Series(has_mobile)).then(text)).to_series().alias("mobile")
 
 
 def email_addresses(

@@ -237,7 +237,7 @@ def synthesize_population(scenario: Scenario, seed: int) -> Population:
     }
     people = people.select(
         pl.col("person"),
-        pl.lit(canonical_strings(people["personal_number_int"])).alias("personal_number"),
+        pl.lit(canonical_strings(number_ints)).alias("personal_number"),
         pl.col("personal_number_int"),
         pl.when(pl.col("number_kind"))
         .then(pl.lit("samordningsnummer"))

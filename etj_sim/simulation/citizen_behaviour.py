@@ -57,7 +57,11 @@ __all__ = ["CitizenBehaviour"]
 REPLY_DELAY_SIGMA: Final = 1.0
 """Log-normal sigma of the citizen's reply delay in a dialogue (F4). # assumption"""
 
-_EIDS: Final = (EID.BANKID, EID.FREJA_PLUS)
+_LOGIN_EIDS: Final = (EID.BANKID, EID.FREJA_PLUS, EID.BANKID)
+"""The e-ID used at login by ``Citizens.eid`` code: 0 BankID, 1 Freja+, -1 (none) tries BankID."""
+_APP: Final = Channel.APP
+_WEB: Final = Channel.WEB
+_FORM: Final = Kind.FORM
 _CASE_KINDS: Final = tuple(Kind)
 _ATTACHMENT: Final = Attachment(
     name="bilaga.pdf", content_type="application/pdf", size_bytes=250_000
@@ -135,7 +139,8 @@ class CitizenBehaviour:
             _standard_exponential,
             _standard_normal,
         )
-        self._settings = DrawBuffer.uniform(random_stream(seed, "settings_at_login"))
+        self._settings = DrawBuffer.uniform(random_stream(seed, "settings_review"))
+        self._nudge = DrawBuffer.uniform(random_stream(seed, "opt_in_nudge"))
         self._forms = DrawBuffer.uniform(random_stream(seed, "form_completion"))
         self._reply_delay = DrawBuffer.standard_normal(random_stream(seed, "reply_delay"))
         self.needs_elsewhere = 0
@@ -151,13 +156,11 @@ class CitizenBehaviour:
             eid == NO_EID or self._activation.next() >= self.activation_at_need_share
         ):
             return None
-        channel = Channel.APP if self._login_channel.next() < self.app_login_share else Channel.WEB
+        channel = _APP if self._login_channel.next() < self.app_login_share else _WEB
         try:
-            # A holder without an own e-ID still tries (BankID): the domain refuses and logs it
-            # (R1, R15: e.g. a young person from 13 whose account a guardian activated).
-            session = self.portal.login(
-                person, _EIDS[eid] if eid != NO_EID else EID.BANKID, channel
-            )
+            # A holder without an own e-ID still tries (BankID, index -1): the domain refuses and
+            # logs it (R1, R15: e.g. a young person from 13 whose account a guardian activated).
+            session = self.portal.login(person, _LOGIN_EIDS[eid], channel)
         except DomainError:
             return None
         citizens.account_active[person] = 1
@@ -196,7 +199,7 @@ class CitizenBehaviour:
             not citizens.alerts_on[person]
             and citizens.settings_has_contact[person]
             and self.opt_in_nudge_share > 0.0
-            and self._settings.next() < self.opt_in_nudge_share
+            and self._nudge.next() < self.opt_in_nudge_share
         ):
             settings = session.settings()
             if settings.mobile is not None:
@@ -211,7 +214,7 @@ class CitizenBehaviour:
             if never_read[message]:
                 continue
             session.read(message)  # F8
-            if kinds[message] == Kind.FORM and self._forms.next() < self.form_completion_share:
+            if kinds[message] == _FORM and self._forms.next() < self.form_completion_share:
                 session.submit_form(message, _FORM_ANSWERS)  # F3
 
     def _review_settings(self, session: Session, person: int) -> None:

@@ -78,11 +78,9 @@ class DayArrivals:
     """One day's arrivals of all clinics, sorted by clinic and time."""
 
     bounds: list[int]
-    """Clinic ``c``'s arrivals are ``bounds[c]:bounds[c + 1]``."""
-    minutes: list[float]
-    persons: list[int]
-    kinds: list[int]
-    attachments: list[bool]
+    """Clinic ``c``'s arrivals are ``rows[bounds[c]:bounds[c + 1]]``."""
+    rows: list[tuple[float, int, int, bool]]
+    """(minute, person, case kind, with an attachment) per arrival."""
 
 
 class DemandPlanner:
@@ -121,7 +119,7 @@ class DemandPlanner:
         counts = generator.poisson(self.daily_base * factor)
         total = int(counts.sum())
         if total == 0 or self.kind_cumulative is None:
-            return DayArrivals([0] * (self.clinic_count + 1), [], [], [], [])
+            return DayArrivals([0] * (self.clinic_count + 1), [])
         clinics = np.repeat(np.arange(self.clinic_count), counts)
         persons = self.roll.draw(clinics, generator.random(total))
         kinds = np.searchsorted(self.kind_cumulative, generator.random(total), side="right")
@@ -131,23 +129,27 @@ class DemandPlanner:
         attachments = generator.random(total) < self.attachment_share
         order = np.lexsort((minutes, clinics))
         bounds = np.concatenate([[0], np.cumsum(counts)])
-        return DayArrivals(
-            bounds=bounds.tolist(),
-            minutes=minutes[order].tolist(),
-            persons=persons[order].tolist(),
-            kinds=kinds[order].tolist(),
-            attachments=attachments[order].tolist(),
+        rows = list(
+            zip(
+                minutes[order].tolist(),
+                persons[order].tolist(),
+                kinds[order].tolist(),
+                attachments[order].tolist(),
+                strict=True,
+            )
         )
+        return DayArrivals(bounds=bounds.tolist(), rows=rows)
 
     def start_cases(
         self, env: simpy.Environment, clinic: int, days: int, behaviour: CitizenBehaviour
     ) -> Generator[Any, Any, None]:
         """The clinic's arrival stream: each arrival, the person starts a case (F1)."""
+        start_case = behaviour.start_case
         for day in range(days):
             plan = self.arrivals(day)
-            for index in range(plan.bounds[clinic], plan.bounds[clinic + 1]):
-                yield env.timeout(plan.minutes[index] - env.now)
-                behaviour.start_case(
-                    plan.persons[index], clinic, plan.kinds[index], plan.attachments[index]
-                )
+            for minute, person, kind, with_attachment in plan.rows[
+                plan.bounds[clinic] : plan.bounds[clinic + 1]
+            ]:
+                yield env.timeout(minute - env.now)
+                start_case(person, clinic, kind, with_attachment)
             yield env.timeout((day + 1) * MINUTES_PER_DAY - env.now)

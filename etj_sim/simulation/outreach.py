@@ -48,6 +48,15 @@ __all__ = ["DaySends", "OutreachPlanner"]
 
 _NOTICE = 0
 _QUESTION = 1
+_QUESTION_KIND = Kind.QUESTION
+_NOTICE_KIND = Kind.APPOINTMENT_NOTICE
+_PRE_VISIT_KIND = Kind.PRE_VISIT_INFORMATION
+_FORM_KIND = Kind.FORM
+
+
+SendRow = tuple[float, int, int, float, float, float, float]
+"""One planned send: minute, person, what (0 notice, 1 question), and its draws for the staff
+member, digital or paper, pre-visit information and form."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,14 +64,8 @@ class DaySends:
     """One day's staff-initiated sends of all clinics, sorted by clinic and time."""
 
     bounds: list[int]
-    minutes: list[float]
-    persons: list[int]
-    what: list[int]
-    """0 an appointment notice (with its follow-ups), 1 a question (R19)."""
-    staff_choice: list[float]
-    digital_draw: list[float]
-    pre_visit_draw: list[float]
-    form_draw: list[float]
+    """Clinic ``c``'s sends are ``rows[bounds[c]:bounds[c + 1]]``."""
+    rows: list[SendRow]
 
 
 class OutreachPlanner:
@@ -148,16 +151,16 @@ class OutreachPlanner:
         )
         draws = generator.random((4, total))
         order = np.lexsort((minutes, clinics))
-        return DaySends(
-            bounds=np.concatenate([[0], np.cumsum(counts)]).tolist(),
-            minutes=minutes[order].tolist(),
-            persons=persons[order].tolist(),
-            what=what[order].tolist(),
-            staff_choice=draws[0][order].tolist(),
-            digital_draw=draws[1][order].tolist(),
-            pre_visit_draw=draws[2][order].tolist(),
-            form_draw=draws[3][order].tolist(),
+        rows = list(
+            zip(
+                minutes[order].tolist(),
+                persons[order].tolist(),
+                what[order].tolist(),
+                *(column[order].tolist() for column in draws),
+                strict=True,
+            )
         )
+        return DaySends(bounds=np.concatenate([[0], np.cumsum(counts)]).tolist(), rows=rows)
 
     def send_notices(
         self, env: simpy.Environment, clinic: int, behaviour: CitizenBehaviour
@@ -169,42 +172,43 @@ class OutreachPlanner:
         account_active = self.citizens.account_active
         send_message = self.staff_tool.send_message
         advance_to = self.services.advance_to
+        delivered = behaviour.message_delivered
+        staff_count = len(staff_members)
+        digital_share = self.digital_share
+        pre_visit_share = self.pre_visit_share
+        form_share = self.form_share
         for day in range(self.scenario.duration_days):
             if (self.start_weekday + day) % 7 in self.open_weekdays:
                 plan = self.sends(day)
-                for index in range(plan.bounds[clinic], plan.bounds[clinic + 1]):
-                    yield env.timeout(plan.minutes[index] - env.now)
+                rows = plan.rows[plan.bounds[clinic] : plan.bounds[clinic + 1]]
+                for minute, person, what, staff_draw, digital, pre_visit, form in rows:
+                    yield env.timeout(minute - env.now)
                     now = env.now
                     advance_to(now)
-                    person = plan.persons[index]
-                    staff = staff_members[int(plan.staff_choice[index] * len(staff_members))]
+                    staff = staff_members[int(staff_draw * staff_count)]
                     active = account_active[person]
-                    if plan.what[index] == _QUESTION:
+                    if what == _QUESTION:
                         if active:
-                            message = send_message(staff, person, Kind.QUESTION)
+                            message = send_message(staff, person, _QUESTION_KIND)
                             if message is not None:
-                                behaviour.message_delivered(person, message, Kind.QUESTION, now)
+                                delivered(person, message, _QUESTION_KIND, now)
                         continue
-                    if active and plan.digital_draw[index] < self.digital_share:
-                        message = send_message(staff, person, Kind.APPOINTMENT_NOTICE)
+                    if active and digital < digital_share:
+                        message = send_message(staff, person, _NOTICE_KIND)
                         if message is not None:
-                            behaviour.message_delivered(
-                                person, message, Kind.APPOINTMENT_NOTICE, now
-                            )
+                            delivered(person, message, _NOTICE_KIND, now)
                     else:
                         self.send_paper_notice(staff, clinic, person)
                     if not active:
                         continue
-                    if plan.pre_visit_draw[index] < self.pre_visit_share:
-                        message = send_message(staff, person, Kind.PRE_VISIT_INFORMATION)
+                    if pre_visit < pre_visit_share:
+                        message = send_message(staff, person, _PRE_VISIT_KIND)
                         if message is not None:
-                            behaviour.message_delivered(
-                                person, message, Kind.PRE_VISIT_INFORMATION, now
-                            )
-                    if plan.form_draw[index] < self.form_share:
-                        message = send_message(staff, person, Kind.FORM)
+                            delivered(person, message, _PRE_VISIT_KIND, now)
+                    if form < form_share:
+                        message = send_message(staff, person, _FORM_KIND)
                         if message is not None:
-                            behaviour.message_delivered(person, message, Kind.FORM, now)
+                            delivered(person, message, _FORM_KIND, now)
             yield env.timeout((day + 1) * MINUTES_PER_DAY - env.now)
 
     def send_paper_notice(self, staff: int, clinic: int, person: int) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import polars as pl
+
 from etj_sim.domain import EID, EServices, PersonalNumber
 from etj_sim.events import EventLog
 
@@ -140,4 +141,3 @@ def build_world(alert_delay_minutes: float = 1.0) -> World:
         other_clinic,
         other_nurse,
     )
-

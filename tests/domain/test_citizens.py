@@ -9,6 +9,7 @@ import dataclasses
 from datetime import date
 
 import pytest
+from domain_world import World, number
 
 from etj_sim.domain import (
     EID,
@@ -20,7 +21,6 @@ from etj_sim.domain import (
     SettingsNotEditable,
 )
 from etj_sim.events import Channel, Kind, Reason
-from domain_world import World, number
 
 
 def test_r1_login_needs_the_chosen_eid(world: World) -> None:
@@ -84,7 +84,8 @@ def test_r4_settings_hold_contacts_and_alert_choices(world: World) -> None:
     session.update_settings(email_alerts=True)
     settings = session.settings()
     assert (settings.mobile, settings.email) == ("0701111111", "anna.b@example.com")
-    assert settings.sms_alerts and settings.email_alerts
+    assert settings.sms_alerts
+    assert settings.email_alerts
     assert settings.mobile_owner == world.parent  # the registered mobile: owner known (D3)
     assert settings.email_owner is None  # typed by hand
     changes = world.events_named("settings_changed")
@@ -167,5 +168,6 @@ def test_r8_alert_text_is_exact_and_holds_no_case_information(world: World) -> N
     assert email["destination"] == "anna@example.se"
     for text in (*sent["text"].to_list(), AlertGateway.EMAIL_SUBJECT):
         assert "blodsocker" not in text
-        assert "http" not in text and "www." not in text
+        assert "http" not in text
+        assert "www." not in text
     assert world.events_named("alert_sent").height == 2

@@ -85,15 +85,18 @@ def small_population() -> Population:
                 "alert_sms": True,
                 "settings_mobile_owner": 0,
             },
-            {"born": date(2016, 2, 29), "bankid": False, "account_active": True,
-             "alert_sms": True, "settings_mobile_owner": 0},
+            {
+                "born": date(2016, 2, 29),
+                "bankid": False,
+                "account_active": True,
+                "alert_sms": True,
+                "settings_mobile_owner": 0,
+            },
             {"born": date(2011, 3, 1), "account_active": True, "settings_mobile_owner": 0},
             {"born": date(1990, 1, 1), "protected": True, "freja_plus": True},
         ]
     )
-    guardianships = pl.DataFrame(
-        {"guardian": [0, 0], "child": [1, 2]}, schema=GUARDIANSHIP_SCHEMA
-    )
+    guardianships = pl.DataFrame({"guardian": [0, 0], "child": [1, 2]}, schema=GUARDIANSHIP_SCHEMA)
     return Population(people, guardianships)
 
 
@@ -102,14 +105,18 @@ def test_from_population_loads_register_accounts_and_settings() -> None:
     services = EServices.from_population(small_population(), EPOCH, event_log=log)
     register = services.register
     assert len(register) == len(services) == 4
-    assert register.guardians_of(1) == (0,) and register.children_of(0) == (1, 2)
-    assert register.is_protected(3) and register.has_eid(3, EID.FREJA_PLUS)
+    assert register.guardians_of(1) == (0,)
+    assert register.children_of(0) == (1, 2)
+    assert register.is_protected(3)
+    assert register.has_eid(3, EID.FREJA_PLUS)
     assert not register.has_eid(1, EID.BANKID)
     assert register.name(0) == "Förnamn0 Efternamn"
-    assert register.age(0) == 44 and register.age(2) == 13
+    assert register.age(0) == 44
+    assert register.age(2) == 13
     assert register.person_id(register.personal_number(2).canonical) == 2
     tool = services.staff_tool
-    assert tool.alert_choices(0).sms_alerts and not tool.alert_choices(3).account_active
+    assert tool.alert_choices(0).sms_alerts
+    assert not tool.alert_choices(3).account_active
     clinic = tool.activate_clinic("VC")
     nurse = tool.add_staff(clinic, "nurse")
     message = tool.send_message(nurse, 1, Kind.QUESTION)
@@ -142,14 +149,15 @@ def test_from_population_turns_29_february_children_13_on_1_march() -> None:
 def test_from_population_rejects_inconsistent_frames() -> None:
     population = small_population()
     broken = population.people.with_columns(
-        pl.when(pl.col("person") == 3).then(True).otherwise(pl.col("alert_email")).alias(
-            "alert_email"
-        )
+        pl.when(pl.col("person") == 3)
+        .then(True)
+        .otherwise(pl.col("alert_email"))
+        .alias("alert_email")
     )
-    with pytest.raises(InvalidOperation, match="R4: people.alert_email is set in row 3"):
+    with pytest.raises(InvalidOperation, match=r"R4: people\.alert_email is set in row 3"):
         EServices.from_population(Population(broken, population.guardianships), EPOCH)
     wrong_ids = population.people.with_columns(pl.col("person").reverse())
-    with pytest.raises(InvalidOperation, match="people.person must equal"):
+    with pytest.raises(InvalidOperation, match=r"people\.person must equal"):
         EServices.from_population(Population(wrong_ids, population.guardianships), EPOCH)
     bad_guardian = pl.DataFrame({"guardian": [9], "child": [1]}, schema=GUARDIANSHIP_SCHEMA)
     with pytest.raises(InvalidOperation, match=r"guardianships.guardian in row 0 is 9"):
@@ -165,7 +173,7 @@ def test_register_load_refuses_duplicates_and_keeps_state() -> None:
     population = small_population()
     services.register.load(population.people, population.guardianships)
     before = services.snapshot()
-    with pytest.raises(InvalidOperation, match="people.person must equal 4"):
+    with pytest.raises(InvalidOperation, match=r"people\.person must equal 4"):
         services.register.load(population.people, population.guardianships)
     assert services.snapshot() == before
 

@@ -115,7 +115,8 @@ def test_f3_forms_are_filled_in_once(world: World) -> None:
     tool = services.staff_tool
     form = tool.send_message(world.nurse, world.teen, Kind.FORM, template="Hälsodeklaration")
     question = tool.send_message(world.nurse, world.teen, Kind.QUESTION)
-    assert form is not None and question is not None
+    assert form is not None
+    assert question is not None
     eva.submit_form(form, {"allergier": "nej"})
     with pytest.raises(InvalidOperation, match="F3"):
         eva.submit_form(form, {"allergier": "ja"})
@@ -146,7 +147,9 @@ def test_f4_dialogue_between_citizen_and_staff(world: World) -> None:
         "Två dagar",
         "Kom in i morgon",
     ]
-    assert view.closed and tool.my_cases(world.nurse) == [] and tool.clinic_cases(0) == []
+    assert view.closed
+    assert tool.my_cases(world.nurse) == []
+    assert tool.clinic_cases(0) == []
     assert eva.unread() == [first, second]
     answered = world.events_named("case_answered")
     assert answered["duration_minutes"].to_list() == [4.5, 3.0]
@@ -199,7 +202,8 @@ def test_f7_appointment_notices_fall_back_to_paper(world: World) -> None:
     services.portal.login(world.teen, EID.BANKID)
     digital = tool.send_message(world.nurse, world.teen, Kind.APPOINTMENT_NOTICE)
     paper = tool.send_message(world.nurse, world.adult_without_eid, Kind.APPOINTMENT_NOTICE)
-    assert digital is not None and paper is None
+    assert digital is not None
+    assert paper is None
     paper_rows = world.events_named("paper_sent")
     assert paper_rows.select("person", "channel", "reason").rows() == [
         (world.adult_without_eid, "paper", "no_active_account")
@@ -216,7 +220,8 @@ def test_f8_read_status_says_who_read_and_when(world: World) -> None:
     eva = services.portal.login(world.teen, EID.BANKID)
     to_child = tool.send_message(world.nurse, world.child, Kind.QUESTION)
     to_teen = tool.send_message(world.nurse, world.teen, Kind.QUESTION)
-    assert to_child is not None and to_teen is not None
+    assert to_child is not None
+    assert to_teen is not None
     assert not tool.read_status(to_teen).read
     services.advance_to(90.0)
     eva.read(to_teen)
@@ -287,7 +292,8 @@ def test_d6_alert_one_minute_later_to_channels_approved_then(world: World) -> No
     services.advance_to(10.0)
     first = tool.send_message(world.nurse, world.teen, Kind.QUESTION)
     services.advance_to(10.5)
-    assert len(services.alerts) == 0 and services.alerts.pending == 1
+    assert len(services.alerts) == 0
+    assert services.alerts.pending == 1
     second = tool.send_message(world.nurse, world.teen, Kind.QUESTION)
     eva.update_settings(sms_alerts=False)  # within the minute: the second alert is not sent
     services.advance_to(10.9)

@@ -11,7 +11,9 @@ refused operations changed nothing.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +28,6 @@ from etj_sim.domain import (
     UNSET,
     AlertGateway,
     DomainError,
-    ProxySession,
     Session,
     SettingsNotEditable,
 )
@@ -79,7 +80,8 @@ class DomainMachine(RuleBasedStateMachine):
         if proxy is not None:
             register = self.services.register
             assert register.is_guardian_of(session.actor, child)
-            assert not register.is_protected(child) and not register.is_protected(session.actor)
+            assert not register.is_protected(child)
+            assert not register.is_protected(session.actor)
             assert register.age(child) < 13
             self.sessions.append(proxy)
 
@@ -99,7 +101,7 @@ class DomainMachine(RuleBasedStateMachine):
         session = data.draw(st.sampled_from(self.sessions))
         unread = self.attempt(session.unread)
         for message in unread or ():
-            self.attempt(lambda message=message: session.read(message))
+            self.attempt(functools.partial(session.read, message))
 
     @rule(
         data=st.data(),
@@ -186,9 +188,7 @@ class DomainMachine(RuleBasedStateMachine):
         tool = self.services.staff_tool
         oldest = tool.next_case(self.world.clinic)
         if oldest is not None and data.draw(st.booleans()):
-            message = self.attempt(
-                lambda: tool.answer_case(self.world.nurse, oldest, text="Svar")
-            )
+            message = self.attempt(lambda: tool.answer_case(self.world.nurse, oldest, text="Svar"))
             if message is not None:
                 self.sent[message] = tool.case_view(oldest).person
         if case is not None:
@@ -197,10 +197,8 @@ class DomainMachine(RuleBasedStateMachine):
     @rule(person=st.integers(0, 11))
     def staff_try_to_edit_settings(self, person: int) -> None:
         before = self.services.snapshot()
-        try:
+        with contextlib.suppress(SettingsNotEditable):
             self.services.staff_tool.update_settings(person, sms_alerts=True)
-        except SettingsNotEditable:
-            pass
         assert self.services.snapshot() == before
 
     # -- invariants -------------------------------------------------------------------------
@@ -215,7 +213,17 @@ class DomainMachine(RuleBasedStateMachine):
                 seen[message] = person
         assert seen == self.sent
         for person, unread in inboxes.unread.items():
-            assert unread and all(seen[message] == person for message in unread)
+            assert unread
+            assert all(seen[message] == person for message in unread)
+
+    @invariant()
+    def alerts_have_their_contacts(self) -> None:
+        accounts = self.services.accounts
+        for person in self.persons:
+            alerts = accounts.alerts[person]
+            assert not alerts & 1 or accounts.mobile[person] != -1  # R4
+            assert not alerts & 2 or accounts.email[person] != -1
+            assert not alerts or accounts.active[person]  # R2
 
     @invariant()
     def no_read_before_delivery(self) -> None:
@@ -235,7 +243,8 @@ class DomainMachine(RuleBasedStateMachine):
         clock = self.services.clock
         for row in proxy_acts.iter_rows(named=True):
             child, guardian = row["person"], row["actor"]
-            assert not register.is_protected(child) and not register.is_protected(guardian)
+            assert not register.is_protected(child)
+            assert not register.is_protected(guardian)
             assert register.is_guardian_of(guardian, child)
             day = clock.day_of((row["time"] - clock.epoch).total_seconds() / 60.0)
             assert register.is_under_13(child, day)
@@ -256,5 +265,3 @@ DomainMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestDomainInvariants = DomainMachine.TestCase
-
-_ = ProxySession

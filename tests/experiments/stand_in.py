@@ -1,4 +1,4 @@
-"""A deterministic stand-in for ``etj_sim.simulation.simulate``, for testing the experiment machinery.
+"""A deterministic stand-in for ``etj_sim.simulation.simulate``, to test the experiment machinery.
 
 Pipeline position: test support, in place of ``scenario -> simulation -> summary``. It computes a
 fake one-row summary from a few scenario values and the seed with numpy, so that results depend
@@ -21,7 +21,7 @@ from etj_sim.scenario import Scenario
 
 @dataclass(frozen=True)
 class StandInResult:
-    """Has what ``run_experiment`` reads from a ``SimulationResult``: ``events`` and ``summary()``."""
+    """What ``run_experiment`` reads from a ``SimulationResult``: ``events`` and ``summary()``."""
 
     events: pl.DataFrame
     summary_row: pl.DataFrame

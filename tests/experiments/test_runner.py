@@ -20,7 +20,7 @@ from etj_sim.experiments import (
 )
 from etj_sim.scenario import Scenario
 
-from .stand_in import calls_made, counting_run, failing_run, stand_in_run
+from .stand_in import StandInResult, calls_made, counting_run, failing_run, stand_in_run
 
 
 def _experiment(baseline: Scenario, replications: int = 3, master_seed: int = 7) -> Experiment:
@@ -34,7 +34,7 @@ def _experiment(baseline: Scenario, replications: int = 3, master_seed: int = 7)
     )
 
 
-def _counting(calls: Path, interrupt_after: int | None = None) -> functools.partial[object]:
+def _counting(calls: Path, interrupt_after: int | None = None) -> functools.partial[StandInResult]:
     calls.mkdir(exist_ok=True)
     return functools.partial(counting_run, calls=str(calls), interrupt_after=interrupt_after)
 
@@ -205,7 +205,7 @@ def test_folder_of_another_experiment_is_refused_unchanged(
 
 def test_non_empty_folder_without_manifest_is_refused(baseline: Scenario, tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
-    with pytest.raises(ExperimentFolderError, match="not empty and has no manifest.json"):
+    with pytest.raises(ExperimentFolderError, match=r"not empty and has no manifest\.json"):
         run_experiment(_experiment(baseline), out=tmp_path, progress=False, run=stand_in_run)
     assert [path.name for path in tmp_path.iterdir()] == ["notes.txt"]
 
@@ -251,3 +251,17 @@ def test_bad_arguments_are_named(baseline: Scenario, tmp_path: Path) -> None:
         run_experiment(experiment, workers=0, run=stand_in_run)
     with pytest.raises(ValueError, match="save_events needs a results folder"):
         run_experiment(experiment, save_events=True, run=stand_in_run)
+    with pytest.raises(TypeError, match="define it at module level"):
+        run_experiment(
+            experiment, workers=2, run=lambda scenario, seed: stand_in_run(scenario, seed)
+        )
+
+
+def test_mixed_number_factor_is_one_float_column(baseline: Scenario) -> None:
+    experiment = Experiment(
+        base=baseline.with_overrides({"population.size": 2_000}),
+        design=GridDesign(factors={"clinics.shift_end_hour": [16, 17.5]}),
+    )
+    result = run_experiment(experiment, workers=1, progress=False, run=stand_in_run)
+    assert result.runs.schema["clinics.shift_end_hour"] == pl.Float64
+    assert result.runs.get_column("clinics.shift_end_hour").to_list() == [16.0, 17.5]

@@ -157,7 +157,7 @@ def test_scenarios_design_loads_files_and_tables(baseline: Scenario) -> None:
 def test_shipped_experiment_files_load() -> None:
     sweep = Experiment.load(SCENARIOS / "experiments" / "alert-opt-in-sweep.toml")
     assert len(sweep.design_points()) == 6
-    assert {point.scenario.population.size for point in sweep.design_points()} == {10_000}
+    assert {point.scenario.population.size for point in sweep.design_points()} == {50_000}
     national = Experiment.load(SCENARIOS / "experiments" / "national.toml")
     assert len(national.design_points()) == 21
 

@@ -42,7 +42,8 @@ def test_interval_drops_nans_and_needs_two_values() -> None:
     assert interval.n == 2
     assert interval.mean == 5.0
     single = confidence_interval([7.0])
-    assert single.n == 1 and math.isnan(single.half_width)
+    assert single.n == 1
+    assert math.isnan(single.half_width)
     with pytest.raises(ValueError, match="level must be between 0 and 1"):
         confidence_interval([1.0, 2.0], level=95)
 
@@ -91,7 +92,8 @@ def test_paired_differences_pair_by_replication() -> None:
     table = paired_differences(_runs(), reference=0, metrics=["read_share_7d"])
     (row,) = table.iter_rows(named=True)
     # Differences 0.06, 0.05, 0.07: mean 0.06, sd 0.01.
-    assert row["design_point"] == 1 and row["reference"] == 0
+    assert row["design_point"] == 1
+    assert row["reference"] == 0
     assert row["mean"] == pytest.approx(0.06)
     assert row["standard_deviation"] == pytest.approx(0.01)
     assert row["half_width"] == pytest.approx(T_975_DF2 * 0.01 / math.sqrt(3), abs=1e-5)

@@ -69,10 +69,13 @@ class LogBuilder:
             actor_role=ActorRole.CITIZEN, alert_sms=int(sms), alert_email=int(email),
         )  # fmt: skip
 
-    def alert(self, at: float, person: int, recipient: int, channel: Channel = Channel.SMS) -> None:
+    def alert(
+        self, at: float, person: int, recipient: int, channel: Channel = Channel.SMS,
+        *, message: int = NONE,
+    ) -> None:  # fmt: skip
         self.log.record(
             at, Event.ALERT_SENT, person=person, recipient=recipient, channel=channel,
-            actor_role=ActorRole.SYSTEM,
+            actor_role=ActorRole.SYSTEM, message=message,
         )  # fmt: skip
 
     def case(

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from metric_builders import LogBuilder, context, minutes, population
 
-from etj_sim.events import Kind, empty_event_log
+from etj_sim.events import Channel, Kind, empty_event_log
 from etj_sim.metrics import (
     message_funnel,
     message_reads,
@@ -27,13 +27,17 @@ PEOPLE = population([date(1980, 6, 1), date(2020, 3, 1), date(1950, 1, 1)])
 def build_log() -> pl.DataFrame:
     log = LogBuilder()
     log.message(minutes(0, 9), 1, 0, sms=True)
+    log.alert(minutes(0, 9, 1), 0, recipient=0, message=1)
     log.read(minutes(7, 9), 1, 0)  # exactly 7 days: inside the window (inclusive)
     log.read(minutes(8, 9), 1, 0)  # a second read: only the first counts (F8)
     log.message(minutes(0, 9), 2, 0)
     log.read(minutes(7, 9, 1), 2, 0)  # one minute past 7 days
     log.message(minutes(1), 3, 1, Kind.APPOINTMENT_NOTICE, email=True)
+    log.alert(minutes(1, 0, 1), 1, recipient=0, channel=Channel.EMAIL, message=3)
     log.read(minutes(1, 2), 3, 1, guardian=0)  # a guardian reading by proxy (R10)
     log.message(minutes(2), 4, 2, sms=True, email=True)  # never read
+    log.alert(minutes(2, 0, 1), 2, recipient=2, message=4)
+    log.alert(minutes(2, 0, 1), 2, recipient=2, channel=Channel.EMAIL, message=4)
     log.message(minutes(25), 5, 2, sms=True, email=True)  # only 5 days before the end
     log.read(minutes(26), 5, 2)
     return log.frame()
@@ -52,6 +56,8 @@ def test_message_reads_has_one_row_per_message_with_first_read(reads: pl.DataFra
     assert by_message[3]["age_band"] == "0-12"
     assert by_message[4]["read_time"] is None
     assert by_message[4]["alert_status"] == "both"
+    assert by_message[4]["alerts"] == 2
+    assert by_message[5]["alerts"] == 0  # alerts on at delivery, but no alert row in the log
     assert by_message[2]["alert_status"] == "none"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
@@ -12,7 +12,12 @@ from hypothesis import strategies as st
 
 from etj_sim.domain.identity import PersonalNumber, PersonalNumberKind, Sex
 from etj_sim.population import Population, synthesize_population
-from etj_sim.population.personal_numbers import birth_dates_for_ages, draw_serials
+from etj_sim.population.personal_numbers import (
+    birth_dates_for_ages,
+    calendar_parts,
+    draw_serials,
+)
+from etj_sim.population.text import digit_matrix, fixed_width_strings
 from etj_sim.scenario import PopulationSection, Scenario
 
 
@@ -103,3 +108,19 @@ def test_serials_refuse_more_than_500_on_one_day() -> None:
             np.zeros(size, dtype=bool),
             np.random.default_rng(0),
         )
+
+
+def test_calendar_parts_agree_with_datetime() -> None:
+    days = np.arange(-80_000, 40_000, 7, dtype=np.int32)  # 1750 .. 2079, leap days included
+    year, month, day = calendar_parts(days)
+    epoch = date(1970, 1, 1)
+    expected = [epoch + timedelta(days=int(offset)) for offset in days]
+    assert [date(int(y), int(m), int(d)) for y, m, d in zip(year, month, day, strict=True)] == (
+        expected
+    )
+
+
+def test_digit_matrix_pads_with_zeros() -> None:
+    values = np.array([0, 7, 1234, 98_765_432_109], dtype=np.int64)
+    text = fixed_width_strings([digit_matrix(values, 11), "|"], "text")
+    assert text.to_list() == ["00000000000|", "00000000007|", "00000001234|", "98765432109|"]

@@ -18,7 +18,7 @@ from etj_sim.population import (
     synthesize_population,
 )
 from etj_sim.population.accounts import age_band_indices
-from etj_sim.population.age_profile import AGE_PROFILES, OLDEST_AGES_THOUSANDS
+from etj_sim.population.age_profile import AGE_PROFILES, OLDEST_AGES_THOUSANDS, draw_ages
 from etj_sim.population.pools import build_pools
 from etj_sim.scenario import AGE_BANDS, PopulationSection, Scenario
 
@@ -227,3 +227,8 @@ def test_children_under_13_have_no_own_contacts_by_default(population_20k: Popul
     young = population_20k.people.filter(pl.Series(ages_of(population_20k.people) < 13))
     assert young["mobile"].null_count() == young.height
     assert young["email"].null_count() == young.height
+
+
+def test_an_unknown_age_profile_is_named() -> None:
+    with pytest.raises(ValueError, match=r"population\.profile: unknown age profile 'mars'"):
+        draw_ages("mars", 10, np.random.default_rng(0))

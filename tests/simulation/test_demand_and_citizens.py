@@ -31,7 +31,7 @@ def test_arrival_count_matches_the_poisson_rate(citizens: Citizens) -> None:
     for day in range(SCENARIO.duration_days):
         factor = planner.weekday_factor[(SCENARIO.start_date.weekday() + day) % 7]
         expected += float(planner.daily_base.sum()) * factor
-        drawn += len(planner.arrivals(day).persons)
+        drawn += len(planner.arrivals(day).rows)
     # Poisson: within four standard deviations of the expected count.
     assert abs(drawn - expected) < 4 * np.sqrt(expected)
     assert expected > 300
@@ -41,9 +41,9 @@ def test_each_clinic_gets_its_own_listed_persons_in_time_order(citizens: Citizen
     planner = DemandPlanner(SCENARIO, citizens, seed=5)
     plan = planner.arrivals(2)
     for clinic in range(SCENARIO.clinics.count):
-        rows = range(plan.bounds[clinic], plan.bounds[clinic + 1])
-        persons = [plan.persons[i] for i in rows]
-        times = [plan.minutes[i] for i in rows]
+        rows = plan.rows[plan.bounds[clinic] : plan.bounds[clinic + 1]]
+        persons = [person for _, person, _, _ in rows]
+        times = [minute for minute, _, _, _ in rows]
         assert all(citizens.clinic[p] == clinic for p in persons)
         assert times == sorted(times)
         assert all(2 * 1440 <= t < 3 * 1440 for t in times)
@@ -54,8 +54,8 @@ def test_hour_weights_shape_the_arrival_times(citizens: Citizens) -> None:
     hours[9] = 1.0
     scenario = SCENARIO.with_overrides({"demand.hour_weights": hours})
     plan = DemandPlanner(scenario, citizens, seed=5).arrivals(0)
-    assert plan.minutes
-    assert all(9 * 60 <= t < 10 * 60 for t in plan.minutes)
+    assert plan.rows
+    assert all(9 * 60 <= minute < 10 * 60 for minute, _, _, _ in plan.rows)
 
 
 def test_age_multiplier_weights_the_persons_drawn(citizens: Citizens) -> None:
@@ -63,7 +63,7 @@ def test_age_multiplier_weights_the_persons_drawn(citizens: Citizens) -> None:
     multipliers["80+"] = 1.0
     scenario = SCENARIO.with_overrides({"demand.age_multiplier": multipliers})
     planner = DemandPlanner(scenario, citizens, seed=5)
-    persons = [p for day in range(10) for p in planner.arrivals(day).persons]
+    persons = [row[1] for day in range(10) for row in planner.arrivals(day).rows]
     assert persons
     assert all(citizens.start_age[p] >= 80 for p in persons)
 

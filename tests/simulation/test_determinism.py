@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from simulation_runs import run_small, small_scenario
 
 from etj_sim.events import EVENT_LOG_SCHEMA
 from etj_sim.simulation import STAFF_ROSTER_SCHEMA, simulate
-from simulation_runs import run_small, small_scenario
 
 HEADLINE_COLUMNS = [
     "population",
@@ -72,9 +72,7 @@ def test_result_frames_have_their_declared_schemas() -> None:
 def test_summary_is_one_row_with_the_headline_columns() -> None:
     summary = run_small().summary()
     assert summary.height == 1
-    assert summary.columns[: len(HEADLINE_COLUMNS)] == HEADLINE_COLUMNS or set(
-        HEADLINE_COLUMNS
-    ) <= set(summary.columns)
+    assert set(HEADLINE_COLUMNS) <= set(summary.columns)
     assert summary["population"][0] == run_small().scenario.population.size
     assert (
         summary["cases_started"][0]

@@ -1,0 +1,88 @@
+"""Benchmark of the experiment backends: parallel efficiency and Dask overhead (issue 7).
+
+Pipeline position: outside the pipeline; it times ``run_experiment`` (experiments stage) on
+replications of a scenario through the real ``etj_sim.simulation.simulate``.
+
+Figures (targets from issue 7):
+
+- parallel efficiency with 2 workers = T_sequential / (2 x T_parallel), target >= 0.9, where
+  T_sequential is ``workers=1`` (in this process) and T_parallel the local process pool with 2
+  workers, process start-up included;
+- Dask overhead = T_dask / T_parallel - 1, target <= 10%, where T_dask is a ``LocalCluster`` of 2
+  single-threaded worker processes on the same work, cluster start-up and shutdown included.
+
+Run: ``python -m benchmarks.experiments [--replications 20] [--scenario scenarios/baseline.toml]``
+(``--set KEY=VALUE`` shrinks the scenario for a quick look). The machine should be otherwise
+idle: the figures compare wall-clock times on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from polars.testing import assert_frame_equal
+
+from etj_sim.experiments import Experiment, ExperimentResult, run_experiment
+from etj_sim.scenario import Scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _timed(action: Callable[[], ExperimentResult]) -> tuple[float, ExperimentResult]:
+    started = time.perf_counter()
+    result = action()
+    return time.perf_counter() - started, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "baseline.toml")
+    parser.add_argument("--replications", type=int, default=20)
+    parser.add_argument("--master-seed", type=int, default=1)
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override (JSON value)"
+    )
+    arguments = parser.parse_args()
+    overrides = {
+        key: json.loads(value) for key, value in (text.split("=", 1) for text in arguments.set)
+    }
+    experiment = Experiment(
+        name="benchmark",
+        base=Scenario.load(arguments.scenario),
+        overrides=overrides,
+        replications=arguments.replications,
+        master_seed=arguments.master_seed,
+    )
+    scenario = experiment.design_points()[0].scenario
+    print(
+        f"{scenario.name}: {scenario.population.size:,} people, {scenario.duration_days} days, "
+        f"{arguments.replications} replications"
+    )
+    sequential_seconds, sequential = _timed(
+        lambda: run_experiment(experiment, workers=1, progress=False)
+    )
+    print(f"sequential (1 process):        {sequential_seconds:8.2f} s")
+    parallel_seconds, parallel = _timed(
+        lambda: run_experiment(experiment, workers=2, progress=False)
+    )
+    print(f"local pool (2 processes):      {parallel_seconds:8.2f} s")
+    dask_seconds, on_dask = _timed(
+        lambda: run_experiment(experiment, backend="dask", workers=2, progress=False)
+    )
+    print(f"Dask LocalCluster (2 workers): {dask_seconds:8.2f} s")
+    # The backends must agree exactly, or the timings compare different work.
+    assert_frame_equal(sequential.runs, parallel.runs)
+    assert_frame_equal(sequential.runs, on_dask.runs)
+    efficiency = sequential_seconds / (2 * parallel_seconds)
+    overhead = dask_seconds / parallel_seconds - 1
+    print(f"parallel efficiency (2 workers): {efficiency:.3f}  (target >= 0.9)")
+    print(f"Dask overhead over local pool:   {overhead:+.1%}  (target <= +10%)")
+    print(f"seconds per run (sequential):    {sequential_seconds / arguments.replications:.2f}")
+
+
+if __name__ == "__main__":
+    main()

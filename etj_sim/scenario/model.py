@@ -1,0 +1,156 @@
+"""Scenario: the validated, frozen parameters of one simulated e-service period.
+
+Pipeline position: first stage. ``scenarios/*.toml -> Scenario -> population -> simulation``.
+The root model gathers the sections of :mod:`etj_sim.scenario.sections`, checks what spans them
+(campaign days against the run's length) and is the one way in and out of a scenario: reading a
+file, deriving a variant by overrides, hashing and writing TOML (the helpers are in
+:mod:`etj_sim.scenario.files` and :mod:`etj_sim.scenario.translation`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, model_validator
+
+from etj_sim.scenario.checks import _check_campaign_days
+from etj_sim.scenario.files import (
+    _apply_override,
+    hash_values,
+    parse_json_object,
+    parse_toml_table,
+    read_scenario_text,
+    write_toml,
+)
+from etj_sim.scenario.problems import ScenarioError, _Findings
+from etj_sim.scenario.sections import (
+    AlertsSection,
+    BehaviourSection,
+    Campaign,
+    ClinicsSection,
+    DemandSection,
+    OutreachSection,
+    PopulationSection,
+    _Section,
+)
+from etj_sim.scenario.translation import _problems_of
+
+__all__ = ["Scenario"]
+
+
+class Scenario(_Section):
+    """One scenario: what a planner changes, what a researcher sweeps. Frozen and validated.
+
+    Build one with :meth:`load` (a TOML file, or the ``scenario.json`` of an earlier run),
+    :meth:`loads` (TOML text) or the constructor; derive variants with :meth:`with_overrides`.
+    """
+
+    name: Annotated[str, Field(min_length=1)] = "unnamed"
+    description: str = ""
+    start_date: date = date(2026, 1, 5)  # a Monday
+    duration_days: Annotated[int, Field(gt=0, le=3650)] = 90
+    population: PopulationSection = PopulationSection()
+    alerts: AlertsSection = AlertsSection()
+    clinics: ClinicsSection = ClinicsSection()
+    demand: DemandSection = DemandSection()
+    outreach: OutreachSection = OutreachSection()
+    # Pydantic copies a mutable default per instance; ruff cannot see _Section is a pydantic model.
+    campaigns: list[Campaign] = []  # noqa: RUF012
+    behaviour: BehaviourSection = BehaviourSection()
+
+    @model_validator(mode="after")
+    def _check(self) -> Scenario:
+        findings = _Findings()
+        _check_campaign_days(
+            self.duration_days,
+            [(index, campaign.name, campaign.day) for index, campaign in enumerate(self.campaigns)],
+            findings,
+        )
+        findings.raise_if_any()
+        return self
+
+    # -- reading -------------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | Path) -> Scenario:
+        """Read and validate a scenario file: TOML, or JSON (the ``scenario.json`` of a run).
+
+        Raises :class:`ScenarioError` listing every problem, each with the file name.
+        """
+        source = str(path)
+        text = read_scenario_text(path)
+        if Path(path).suffix.lower() == ".json":
+            return cls._loads_json(text, source=source)
+        return cls.loads(text, source=source)
+
+    @classmethod
+    def loads(cls, text: str, *, source: str = "<string>") -> Scenario:
+        """Validate a scenario given as TOML text; ``source`` names it in error messages."""
+        data = parse_toml_table(text, source=source)
+        # Strict: TOML has real numbers, booleans and dates, so a quoted "5" where a number
+        # belongs is a mistake in the file, not something to coerce silently.
+        return cls._validate(data, source=source, strict=True)
+
+    @classmethod
+    def _loads_json(cls, text: str, *, source: str) -> Scenario:
+        data = parse_json_object(text, source=source)
+        # Lax: JSON has no date type, so start_date arrives as text.
+        return cls._validate(data, source=source, strict=False)
+
+    @classmethod
+    def _validate(cls, data: dict[str, Any], *, source: str, strict: bool) -> Scenario:
+        try:
+            return cls.model_validate(data, strict=strict)
+        except ValidationError as error:
+            raise ScenarioError(source, _problems_of(error, data)) from None
+
+    # -- deriving ------------------------------------------------------------------------------
+
+    def with_overrides(
+        self, overrides: Mapping[str, object], *, source: str = "overrides"
+    ) -> Scenario:
+        """A copy with the values at dotted keys replaced, validated again.
+
+        Keys are dotted paths as in the file: ``"alerts.opt_in_share"``,
+        ``"clinics.staff_per_clinic.nurse"``, ``"campaigns[0].day"``. A key replaces the value
+        it names (a whole section or table too). Unknown keys are errors with a "did you mean"
+        hint; all problems are raised together as one :class:`ScenarioError` from ``source``.
+        """
+        data = self.model_dump()
+        problems = [
+            problem
+            for key, value in overrides.items()
+            if (problem := _apply_override(data, key, value)) is not None
+        ]
+        if problems:
+            # Report the values of the good keys too, so one error lists everything.
+            try:
+                type(self).model_validate(data)
+            except ValidationError as error:
+                problems.extend(_problems_of(error, data))
+            raise ScenarioError(source, problems)
+        return type(self)._validate(data, source=source, strict=False)
+
+    # -- identity and writing ------------------------------------------------------------------
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of the canonical JSON of every value, defaults included.
+
+        Independent of key order and formatting in the file, of ``1`` versus ``1.0`` and of
+        leaving a default out; it changes when any value (or a default in
+        :mod:`etj_sim.scenario.sections`) changes.
+        """
+        return hash_values(self.model_dump(mode="json"))
+
+    @property
+    def short_hash(self) -> str:
+        """The first 12 hex digits of :attr:`content_hash`, for folder names and tables."""
+        return self.content_hash[:12]
+
+    def to_toml(self) -> str:
+        """The scenario as TOML with every value written out; :meth:`loads` reads it back equal."""
+        return write_toml(self.model_dump())
