@@ -17,7 +17,7 @@ from __future__ import annotations
 from array import array
 from datetime import datetime
 from enum import IntEnum
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import polars as pl
@@ -112,6 +112,7 @@ class Reason(IntEnum):
     NO_ACTIVE_ACCOUNT = 4  # F6 outcome, paper fallback
     NO_EID = 5  # R1
     NEEDS_OWN_EID = 6  # R15
+    UNDER_13 = 7  # R10, R15, D2: no own login before 13; a guardian acts by proxy
 
 
 def _names(enum: type[IntEnum]) -> list[str]:
@@ -240,9 +241,12 @@ class EventLog:
         self._duration.append(duration_minutes)
 
     def to_frame(self) -> pl.DataFrame:
-        """The log as one frame with :data:`EVENT_LOG_SCHEMA`, in the order events were recorded."""
+        """The log as one frame with :data:`EVENT_LOG_SCHEMA`, in the order events were recorded.
+
+        The frame owns copies of the buffers, so recording may go on while it is alive.
+        """
         columns: dict[str, pl.Series] = {}
-        minutes = np.frombuffer(self._time, dtype=np.float64) if len(self) else np.empty(0)
+        minutes = _column(self._time, np.float64)
         milliseconds = np.rint(minutes * 60_000.0).astype(np.int64)
         epoch_ms = (
             int(self.epoch.timestamp() * 1000) if self.epoch.tzinfo else _naive_ms(self.epoch)
@@ -251,22 +255,31 @@ class EventLog:
             pl.Datetime("ms")
         )
         for name in _CODE_COLUMNS:
-            columns[name] = _codes_to_enum(name, getattr(self, f"_{name}"))
+            columns[name] = _codes_to_enum(name, _column(getattr(self, f"_{name}"), np.int8))
         for name in _INT_COLUMNS:
-            values = np.frombuffer(getattr(self, f"_{name}"), dtype=np.int32)
-            columns[name] = pl.Series(name, values, dtype=pl.Int32).set(
-                pl.Series(values == NONE), None
-            )
+            values = _column(getattr(self, f"_{name}"), np.int32)
+            columns[name] = _with_nulls(pl.Series(name, values, dtype=pl.Int32), values == NONE)
         for name in _FLAG_COLUMNS:
-            raw = np.frombuffer(getattr(self, f"_{name}"), dtype=np.int8)
-            columns[name] = pl.Series(name, raw == 1, dtype=pl.Boolean).set(
-                pl.Series(raw == NONE), None
-            )
-        durations = np.frombuffer(self._duration, dtype=np.float32)
+            raw = _column(getattr(self, f"_{name}"), np.int8)
+            columns[name] = _with_nulls(pl.Series(name, raw == 1, dtype=pl.Boolean), raw == NONE)
+        durations = _column(self._duration, np.float32)
         columns["duration_minutes"] = pl.Series(
             "duration_minutes", durations, dtype=pl.Float32
         ).fill_nan(None)
         return pl.DataFrame([columns[name] for name in EVENT_LOG_SCHEMA.names()])
+
+
+def _column(buffer: array[Any], dtype: type[np.generic]) -> np.ndarray[Any, Any]:
+    # A copy: a numpy view would pin the array.array and make the next append fail.
+    if not len(buffer):
+        return np.empty(0, dtype=dtype)
+    return np.frombuffer(buffer, dtype=dtype).copy()
+
+
+def _with_nulls(series: pl.Series, missing: np.ndarray[Any, Any]) -> pl.Series:
+    if not missing.any():
+        return series
+    return series.set(pl.Series(missing), None)
 
 
 def _naive_ms(moment: datetime) -> int:
@@ -274,17 +287,13 @@ def _naive_ms(moment: datetime) -> int:
     return int((moment - datetime(1970, 1, 1)).total_seconds() * 1000)
 
 
-def _codes_to_enum(name: str, codes: array[int]) -> pl.Series:
+def _codes_to_enum(name: str, codes: np.ndarray[Any, Any]) -> pl.Series:
     dtype = EVENT_LOG_SCHEMA[name]
     assert isinstance(dtype, pl.Enum)
-    raw = np.frombuffer(codes, dtype=np.int8) if len(codes) else np.empty(0, dtype=np.int8)
-    physical = pl.Series(name, raw.astype(np.int32), dtype=pl.Int32)
-    categories = dtype.categories
-    lookup = pl.Series(name, [*categories.to_list(), None], dtype=pl.String)
-    # -1 indexes the trailing None: "does not apply" becomes null.
-    index = physical.to_numpy().copy()
-    index[index == NONE] = len(categories)
-    return lookup.gather(index).cast(dtype)
+    # Enums of fewer than 256 categories are stored as UInt8 codes: build them directly,
+    # never through millions of strings.
+    physical = _with_nulls(pl.Series(name, codes.astype(np.uint8), dtype=pl.UInt8), codes == NONE)
+    return physical.cat.to(dtype)
 
 
 def empty_event_log() -> pl.DataFrame:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
+from datetime import datetime
 from typing import Any, Final
 
 import numpy as np
@@ -126,10 +127,17 @@ class AlertGateway:
             for slot, channel in zip(contacts, channels.tolist(), strict=True)
         ]
         recipient = as_numpy(self._recipient)
-        minutes = as_numpy(self._time)
+        epoch = self._clock.epoch
+        # The event log's convention: an aware epoch as its UTC instant, a naive one as is.
+        epoch_ms = (
+            round(epoch.timestamp() * 1000)
+            if epoch.tzinfo
+            else round((epoch - datetime(1970, 1, 1)).total_seconds() * 1000)
+        )
+        milliseconds = np.rint(as_numpy(self._time) * 60_000.0).astype(np.int64) + epoch_ms
         return pl.DataFrame(
             {
-                "time": [self._clock.moment(m) for m in minutes.tolist()],
+                "time": pl.Series(milliseconds, dtype=pl.Int64).cast(pl.Datetime("ms")),
                 "person": pl.Series(as_numpy(self._person), dtype=pl.Int32),
                 "recipient": pl.Series(recipient, dtype=pl.Int32).set(
                     pl.Series(recipient == NONE), None
@@ -143,8 +151,7 @@ class AlertGateway:
                     np.where(channels == Channel.SMS, self.SMS_TEXT, self.EMAIL_TEXT),
                     dtype=pl.String,
                 ),
-            },
-            schema_overrides={"time": pl.Datetime("ms")},
+            }
         )
 
     def snapshot(self) -> tuple[Any, ...]:

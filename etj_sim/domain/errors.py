@@ -45,11 +45,11 @@ class UnknownPerson(DomainError, LookupError):
 class LoginRefused(DomainError):
     """R1, R15, D2: the login was refused; ``reason`` says why (also logged as login_refused).
 
-    ``reason`` is ``None`` for a child under 13, who has no own login (R10, D2) and for whom
-    the event vocabulary has no reason code yet.
+    ``Reason.UNDER_13`` for a child under 13, who has no own login (a guardian acts by proxy,
+    R10, D2); ``NEEDS_OWN_EID`` from 13 without an own e-ID (R15); ``NO_EID`` otherwise (R1).
     """
 
-    def __init__(self, message: str, reason: Reason | None) -> None:
+    def __init__(self, message: str, reason: Reason) -> None:
         super().__init__(message)
         self.reason = reason
 

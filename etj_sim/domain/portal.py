@@ -79,7 +79,7 @@ class Portal:
             self._refuse_login(
                 person,
                 channel,
-                None,
+                Reason.UNDER_13,
                 f"R15, D2: person {person} is under 13 and has no own login; a guardian acts "
                 "by proxy (R10)",
             )
@@ -118,7 +118,7 @@ class Portal:
         return session
 
     def _refuse_login(
-        self, person: int, channel: int, reason: Reason | None, message: str
+        self, person: int, channel: int, reason: Reason, message: str
     ) -> NoReturn:
         if self.log is not None:
             self.log.record(
@@ -128,7 +128,7 @@ class Portal:
                 person,
                 ActorRole.CITIZEN,
                 channel=channel,
-                reason=NONE if reason is None else reason,
+                reason=reason,
             )
         raise LoginRefused(message, reason)
 

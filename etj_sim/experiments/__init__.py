@@ -4,7 +4,7 @@ Pipeline position: after the simulation. ``Experiment (base scenario, overrides,
 replications, master seed) -> runs (scenario, seed) -> backend -> simulate -> summary rows ->
 statistics``. The parts:
 
-- :mod:`~etj_sim.experiments.spec`: :class:`Experiment`, seeds and run ids;
+- :mod:`~etj_sim.experiments.experiment`: :class:`Experiment`, seeds and run ids;
 - :mod:`~etj_sim.experiments.designs`: grid, Latin hypercube, explicit scenarios, regions;
 - :mod:`~etj_sim.experiments.runner`: :func:`run_experiment` on the local or Dask backend;
 - :mod:`~etj_sim.experiments.store`: the results folder (atomic Parquet files, manifest, resume);
@@ -21,6 +21,7 @@ from etj_sim.experiments.designs import (
     ScenarioEntry,
     ScenariosDesign,
 )
+from etj_sim.experiments.experiment import Experiment, Run, replication_seed, run_id_of
 from etj_sim.experiments.national import combine_regions, national_experiment
 from etj_sim.experiments.runner import (
     ExperimentResult,
@@ -28,7 +29,6 @@ from etj_sim.experiments.runner import (
     run_experiment,
     simulate_run,
 )
-from etj_sim.experiments.spec import Experiment, Run, replication_seed, run_id_of
 from etj_sim.experiments.statistics import (
     ConfidenceInterval,
     confidence_interval,

@@ -21,9 +21,9 @@ from typing import IO, Any, Final, Literal
 import polars as pl
 
 from etj_sim.experiments.designs import NationalRegionsDesign
+from etj_sim.experiments.experiment import Experiment
 from etj_sim.experiments.national import combine_regions
 from etj_sim.experiments.runner import RunFailureWarning, RunFunction, run_experiment
-from etj_sim.experiments.spec import Experiment
 from etj_sim.experiments.statistics import paired_differences, summarise
 from etj_sim.experiments.store import ExperimentFolderError, write_parquet_atomically
 from etj_sim.scenario import ScenarioError

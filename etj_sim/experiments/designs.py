@@ -1,8 +1,8 @@
 """Experiment designs: which scenarios an experiment runs, built from a base and overrides.
 
-Pipeline position: inside the experiment spec. ``base scenario + overrides + design -> design
-points (one Scenario each)``; :mod:`etj_sim.experiments.spec` pairs each point with the seeds of
-the replications. The designs:
+Pipeline position: inside the experiment. ``base scenario + overrides + design -> design
+points (one Scenario each)``; :mod:`etj_sim.experiments.experiment` pairs each point with the
+seeds of the replications. The designs:
 
 - ``grid``: the full factorial over dotted scenario keys, each with a list of values;
 - ``latin_hypercube``: ``points`` points over dotted keys with ``[low, high]`` ranges (one
@@ -39,6 +39,7 @@ __all__ = [
     "NationalRegionsDesign",
     "ScenarioEntry",
     "ScenariosDesign",
+    "StrictModel",
     "build_design_points",
     "flatten_keys",
 ]
@@ -47,7 +48,7 @@ DESIGN_STREAM: Final = 1
 """First element of the spawn key of the Latin hypercube's draws: never a replication's seed."""
 
 
-class Spec(BaseModel):
+class StrictModel(BaseModel):
     """Frozen and strict about unknown keys, like the scenario sections."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -71,7 +72,7 @@ def flatten_keys(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-class GridDesign(Spec):
+class GridDesign(StrictModel):
     """The full factorial: every combination of the listed values (one point with no factors)."""
 
     kind: Literal["grid"] = "grid"
@@ -94,7 +95,7 @@ class GridDesign(Spec):
 Number = int | float
 
 
-class LatinHypercubeDesign(Spec):
+class LatinHypercubeDesign(StrictModel):
     """``points`` points spread over ``[low, high]`` ranges of dotted keys, one stratum each."""
 
     kind: Literal["latin_hypercube"] = "latin_hypercube"
@@ -120,7 +121,7 @@ class LatinHypercubeDesign(Spec):
         return value
 
 
-class ScenarioEntry(Spec):
+class ScenarioEntry(StrictModel):
     """One explicit design point: a scenario file and/or overrides (on the experiment's base).
 
     ``shard`` marks the point as one part of a population split across runs (a region): such a
@@ -138,14 +139,14 @@ class ScenarioEntry(Spec):
         return flatten_keys(value) if isinstance(value, Mapping) else value
 
 
-class ScenariosDesign(Spec):
+class ScenariosDesign(StrictModel):
     """An explicit list of design points: file paths (relative to the experiment file) or tables."""
 
     kind: Literal["scenarios"] = "scenarios"
     scenarios: Annotated[list[str | ScenarioEntry], Field(min_length=1)]
 
 
-class NationalRegionsDesign(Spec):
+class NationalRegionsDesign(StrictModel):
     """One design point per Swedish region, each a shard (:mod:`etj_sim.experiments.national`)."""
 
     kind: Literal["national_regions"] = "national_regions"

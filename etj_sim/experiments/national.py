@@ -10,8 +10,9 @@ residents. So each region is simulated as its own scenario, with the region's po
 (``population.size``), its age profile (Stockholm's own, else Sweden's) and clinics scaled with
 its population; the runs are independent and go to as many workers as there are. Every region
 is a *shard*: within one replication the regions get different seeds (see
-:func:`etj_sim.experiments.spec.replication_seed`), so their noise adds up independently, while a
-region keeps its seed across alternatives (common random numbers for a national comparison).
+:func:`etj_sim.experiments.experiment.replication_seed`), so their noise adds up independently,
+while a region keeps its seed across alternatives (common random numbers for a national
+comparison).
 
 Simplification: people who live in one region and use another's clinics are not modelled.
 """
@@ -26,7 +27,7 @@ from typing import Final
 import polars as pl
 
 from etj_sim.experiments.designs import ScenarioEntry, ScenariosDesign
-from etj_sim.experiments.spec import Experiment
+from etj_sim.experiments.experiment import Experiment
 from etj_sim.scenario import Scenario
 
 __all__ = [

@@ -42,7 +42,7 @@ from typing import Any, Literal, Protocol
 import polars as pl
 from tqdm.auto import tqdm
 
-from etj_sim.experiments.spec import Experiment, Run
+from etj_sim.experiments.experiment import Experiment, Run
 from etj_sim.experiments.statistics import paired_differences, summarise
 from etj_sim.experiments.store import ResultFolder, RunFailure, failures_frame, runs_by_id
 from etj_sim.scenario import Scenario

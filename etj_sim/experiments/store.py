@@ -5,7 +5,7 @@ Pipeline position: beside the runner. ``run -> summary (and event log) -> this f
 
 Layout::
 
-    OUT/manifest.json              the experiment: spec, design points, runs, package version
+    OUT/manifest.json              the experiment: its file's values, design points, runs, version
     OUT/runs/<run_id>.parquet      one run's summary row (the completion mark of the run)
     OUT/events/<run_id>.parquet    its event log (with ``save_events``), written before the summary
     OUT/failures.json              runs of the latest call that raised: error, message, traceback
@@ -33,7 +33,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from etj_sim.experiments.spec import Experiment, Run
+from etj_sim.experiments.experiment import Experiment, Run
 
 __all__ = [
     "MANIFEST_NAME",

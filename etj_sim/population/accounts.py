@@ -153,7 +153,9 @@ def draw_account_state(
     own_eid_age = ages >= PROXY_AGE
 
     eid_rng = streams["eids"]
-    # D5: a samordningsnummer holder has no BankID; Freja+ is possible (from 13, assumption).
+    # D5: a samordningsnummer holder has no BankID; Freja+ is possible. Freja allows users from
+    # 8 with a guardian's consent (frejaeid.com FAQ), but under 13 nobody logs in with an own
+    # e-ID here (R15, D2), so Freja+ is drawn from 13 (assumption).
     bankid = (eid_rng.random(size) < _by_band(population.bankid_share_by_age)[band]) & ~coordination
     freja_plus = (eid_rng.random(size) < population.freja_plus_share) & own_eid_age
 

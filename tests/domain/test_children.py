@@ -68,8 +68,10 @@ def test_r10_children_under_13_have_no_own_login(world: World) -> None:
     child = services.register.add_person(
         number(date(2015, 1, 1), 512), first_name="Ola", last_name="Berg"
     )
-    with pytest.raises(LoginRefused, match="under 13"):
+    with pytest.raises(LoginRefused, match="under 13") as refused:
         services.portal.login(child, EID.BANKID)
+    assert refused.value.reason is Reason.UNDER_13
+    assert world.events_named("login_refused")["reason"].to_list() == ["under_13"]
     assert not services.staff_tool.alert_choices(child).account_active
 
 

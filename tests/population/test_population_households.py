@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from etj_sim.population import Population, ages_on, synthesize_population
+from etj_sim.population.age_profile import draw_ages
 from etj_sim.population.households import (
     MAX_GUARDIAN_AGE_GAP_YEARS,
     MIN_GUARDIAN_AGE_GAP_YEARS,
+    build_households,
 )
 from etj_sim.scenario import AlertsSection, PopulationSection, Scenario
 
@@ -211,3 +214,16 @@ def test_alert_opt_in_and_channels_follow_the_scenario() -> None:
     active = people.filter("account_active")
     assert not people["alert_email"].any()
     assert (active["alert_sms"] == active["settings_mobile_owner"].is_not_null()).all()
+
+
+def test_children_keep_their_ages_unless_no_guardian_can_exist() -> None:
+    rng = np.random.default_rng(9)
+    ages = draw_ages("sweden", 20_000, rng)
+    households = build_households(ages, 0.75, rng)
+    assert households.aged_up_children == 0
+    assert np.array_equal(np.sort(households.ages), np.sort(ages))
+    # A lone five-year-old has nobody to be their guardian: they are made an adult, alone.
+    lone = build_households(np.array([5], dtype=np.int16), 0.75, rng)
+    assert lone.aged_up_children == 1
+    assert lone.ages.tolist() == [5 + 18]
+    assert lone.guardian.size == 0

@@ -46,7 +46,7 @@ from etj_sim.experiments.designs import (
     NationalRegionsDesign,
     ScenarioEntry,
     ScenariosDesign,
-    Spec,
+    StrictModel,
     build_design_points,
     flatten_keys,
 )
@@ -95,7 +95,7 @@ def run_id_of(scenario: Scenario, seed: int) -> str:
     return hashlib.sha256(f"{scenario.content_hash}/{seed}".encode()).hexdigest()[:16]
 
 
-class Experiment(Spec):
+class Experiment(StrictModel):
     """Many runs: a base scenario, overrides, a design, replications and a master seed.
 
     ``base`` is a :class:`~etj_sim.scenario.Scenario` or the path of a scenario file (relative to
