@@ -117,9 +117,7 @@ class Portal:
                 )
         return session
 
-    def _refuse_login(
-        self, person: int, channel: int, reason: Reason, message: str
-    ) -> NoReturn:
+    def _refuse_login(self, person: int, channel: int, reason: Reason, message: str) -> NoReturn:
         if self.log is not None:
             self.log.record(
                 self.clock.minutes,
