@@ -18,6 +18,12 @@ idle: the figures compare wall-clock times on 2 cores.
 
 from __future__ import annotations
 
+import os
+
+# One polars thread per process, set before polars loads: T_sequential is then the time on one
+# core, which is what an efficiency per core compares against (the workers inherit it).
+os.environ.setdefault("POLARS_MAX_THREADS", "1")
+
 import argparse
 import json
 import time
@@ -82,6 +88,7 @@ def main() -> None:
     print(f"parallel efficiency (2 workers): {efficiency:.3f}  (target >= 0.9)")
     print(f"Dask overhead over local pool:   {overhead:+.1%}  (target <= +10%)")
     print(f"seconds per run (sequential):    {sequential_seconds / arguments.replications:.2f}")
+    print(f"load average (1, 5, 15 min):     {os.getloadavg()}")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -333,6 +333,27 @@ def _column_dtype(points: Sequence[Any], column: str) -> Any:
 
 # -- backends -----------------------------------------------------------------------------------
 
+POLARS_THREADS_VARIABLE = "POLARS_MAX_THREADS"
+
+
+@contextmanager
+def _worker_environment(workers: int) -> Iterator[None]:
+    """Share the cores between worker processes started inside this block.
+
+    Each polars process sizes its thread pool to all cores: n workers on n cores would run n
+    times as many threads as cores, and the runs would slow each other down. A process inherits
+    the environment it starts with, so the variable is set only while workers start (and only
+    when the user has not set it).
+    """
+    if POLARS_THREADS_VARIABLE in os.environ:
+        yield
+        return
+    os.environ[POLARS_THREADS_VARIABLE] = str(max(1, (os.cpu_count() or 1) // workers))
+    try:
+        yield
+    finally:
+        del os.environ[POLARS_THREADS_VARIABLE]
+
 
 def _outcomes(
     tasks: Sequence[RunTask], backend: Backend, workers: int | None, address: str | None
@@ -351,7 +372,11 @@ def _outcomes(
     executor = ProcessPoolExecutor(max_workers=count, mp_context=get_context("spawn"))
     completed = False
     try:
-        futures: list[Future[RunOutcome]] = [executor.submit(execute_run, task) for task in tasks]
+        # The pool starts its processes while the first tasks are submitted.
+        with _worker_environment(count):
+            futures: list[Future[RunOutcome]] = [
+                executor.submit(execute_run, task) for task in tasks
+            ]
         for future in as_completed(futures):
             yield future.result()
         completed = True
@@ -373,14 +398,15 @@ def _dask_outcomes(
         ) from error
     with ExitStack() as stack:
         if address is None:
-            cluster = stack.enter_context(
-                distributed.LocalCluster(
+            with _worker_environment(workers or 2):
+                # The workers start (and take the environment) before LocalCluster returns.
+                cluster = distributed.LocalCluster(
                     n_workers=workers or 2,
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
                 )
-            )
+            stack.enter_context(cluster)
             client = stack.enter_context(distributed.Client(cluster))
         else:
             client = stack.enter_context(distributed.Client(address))

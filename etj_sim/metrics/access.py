@@ -28,6 +28,7 @@ from etj_sim.metrics.context import (
     age_years_expression,
     check_event_log,
     check_population,
+    with_birth_dates,
 )
 
 __all__ = [
@@ -75,7 +76,7 @@ def proxy_case_share(responses: pl.DataFrame, population: pl.DataFrame) -> pl.Da
     counts = (
         responses.lazy()
         .select("person", "start_time", "started_by")
-        .join(population.lazy().select("person", "birth_date"), on="person", how="inner")
+        .pipe(with_birth_dates, population)
         .filter(age < 18)
         .group_by(age_band_expression(age).alias("age_band"))
         .agg(

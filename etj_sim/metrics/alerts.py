@@ -25,6 +25,7 @@ from etj_sim.metrics.context import (
     alert_status_expression,
     check_event_log,
     check_population,
+    with_birth_dates,
 )
 
 __all__ = [
@@ -47,9 +48,10 @@ def _account_status(active: pl.Expr, alert_sms: pl.Expr, alert_email: pl.Expr) -
     )
 
 
-def _initial_states(population: pl.DataFrame) -> pl.LazyFrame:
+def _initial_states(population: pl.DataFrame, *extra: str) -> pl.LazyFrame:
     return population.lazy().select(
         "person",
+        *extra,
         pl.col("account_active").fill_null(False).alias("initial_active"),
         pl.col("alert_sms").fill_null(False).alias("initial_sms"),
         pl.col("alert_email").fill_null(False).alias("initial_email"),
@@ -127,8 +129,7 @@ def final_account_states(
     """
     last = changes.lazy().group_by("person").agg(pl.col("to_status").last().alias("last"))
     return (
-        _initial_states(population)
-        .join(population.lazy().select("person", "birth_date"), on="person")
+        _initial_states(population, "birth_date")
         .select(
             "person",
             age_band_expression(
@@ -319,7 +320,7 @@ def post13_guardian_alerts(events: pl.DataFrame, population: pl.DataFrame) -> pl
             & (pl.col("recipient") != pl.col("person"))
         )
         .select("person", "recipient", "time")
-        .join(population.lazy().select("person", "birth_date"), on="person", how="inner")
+        .pipe(with_birth_dates, population)
         .filter(age_years_expression(pl.col("birth_date"), pl.col("time").dt.date()) >= 13)
         .group_by("person")
         .agg(

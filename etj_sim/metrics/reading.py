@@ -36,6 +36,7 @@ from etj_sim.metrics.context import (
     alert_status_expression,
     check_event_log,
     check_population,
+    with_birth_dates,
 )
 
 __all__ = [
@@ -96,11 +97,11 @@ def message_reads(
         .group_by("message")
         .agg(pl.len().cast(pl.Int32).alias("alerts"))
     )
-    births = population.lazy().select("person", "birth_date")
     frame = (
-        sent.join(first_reads, on="message", how="left")
-        .join(alerts, on="message", how="left")
-        .join(births, on="person", how="left")
+        with_birth_dates(
+            sent.join(first_reads, on="message", how="left").join(alerts, on="message", how="left"),
+            population,
+        )
         .select(
             "message",
             "person",

@@ -55,6 +55,8 @@ STAFF_TIME_GROUPS: Final = ("staff", "clinic", "role", "date", "weekday", "hour"
 """Columns :func:`staff_time` can group by; ``weekday`` is 0 for Monday, ``hour`` 0-23."""
 
 UNKNOWN_ROLE: Final = "unknown"
+_STAFF_EVENTS: Final = ("shift_started", "shift_ended", "case_assigned", "case_answered")
+"""Events that name a staff member and, with it, the clinic they work at."""
 _RESPONSE_QUANTILES: Final = (0.5, 0.9, 0.95)
 
 
@@ -68,7 +70,7 @@ def staff_roster(events: pl.DataFrame, roster: pl.DataFrame | None = None) -> pl
     listed = check_roster(roster)
     seen = (
         events.lazy()
-        .filter(pl.col("staff").is_not_null())
+        .filter(pl.col("event").is_in(_STAFF_EVENTS) & pl.col("staff").is_not_null())
         .group_by("staff")
         .agg(pl.col("clinic").drop_nulls().first())
         .collect()
@@ -240,22 +242,29 @@ def staff_daily_handling(
     staff member: replies and staff-initiated messages), ``busy_minutes``.
     """
     staff = staff_roster(events, roster)
-    in_run = pl.col("time") < pl.lit(context.end)
-    handled = (
+    in_run = (pl.col("time") < pl.lit(context.end)) & pl.col("staff").is_not_null()
+    keys = ("staff", pl.col("time").dt.date().alias("date"))
+    answers = (
         events.lazy()
-        .filter(pl.col("staff").is_not_null() & in_run)
-        .filter(pl.col("event").is_in(["case_answered", "message_sent"]))
-        .group_by("staff", pl.col("time").dt.date().alias("date"))
+        .filter((pl.col("event") == "case_answered") & in_run)
+        .group_by(*keys)
         .agg(
-            pl.col("case").filter(pl.col("event") == "case_answered").n_unique().alias("cases"),
-            (pl.col("event") == "case_answered").sum().cast(pl.Int64).alias("answers"),
-            (pl.col("event") == "message_sent").sum().cast(pl.Int64).alias("messages_sent"),
-            pl.col("duration_minutes")
-            .filter(pl.col("event") == "case_answered")
-            .fill_null(0)
-            .sum()
-            .cast(pl.Float64)
-            .alias("busy_minutes"),
+            pl.col("case").n_unique().cast(pl.Int64).alias("cases_handled"),
+            pl.len().cast(pl.Int64).alias("answers"),
+            pl.col("duration_minutes").fill_null(0).sum().cast(pl.Float64).alias("busy_minutes"),
+        )
+    )
+    messages = (
+        events.lazy()
+        .filter((pl.col("event") == "message_sent") & in_run)
+        .group_by(*keys)
+        .agg(pl.len().cast(pl.Int64).alias("messages_sent"))
+    )
+    handled = (
+        answers.join(messages, on=["staff", "date"], how="full", coalesce=True)
+        .with_columns(
+            pl.col("cases_handled", "answers", "messages_sent").fill_null(0),
+            pl.col("busy_minutes").fill_null(0.0),
         )
         .collect()
     )
@@ -266,7 +275,7 @@ def staff_daily_handling(
             "clinic",
             "role",
             "date",
-            pl.col("cases").cast(pl.Int64).alias("cases_handled"),
+            "cases_handled",
             "answers",
             "messages_sent",
             "busy_minutes",
@@ -292,16 +301,17 @@ def case_responses(events: pl.DataFrame, context: MetricContext) -> pl.DataFrame
         pl.col("actor_role").alias("started_by"),
         pl.col("time").alias("start_time"),
     )
-    firsts = (
-        lazy.filter(pl.col("event").is_in(["case_answered", "case_assigned"]))
-        .group_by("case")
-        .agg(
-            pl.col("time").filter(pl.col("event") == "case_answered").min().alias("answer"),
-            pl.col("time").filter(pl.col("event") == "case_assigned").min().alias("assigned"),
+
+    def first(event: str, name: str) -> pl.LazyFrame:
+        return (
+            lazy.filter(pl.col("event") == event)
+            .group_by("case")
+            .agg(pl.col("time").min().alias(name))
         )
-    )
+
     return (
-        started.join(firsts, on="case", how="left")
+        started.join(first("case_answered", "answer"), on="case", how="left")
+        .join(first("case_assigned", "assigned"), on="case", how="left")
         .select(
             "case",
             "clinic",

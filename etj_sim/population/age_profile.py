@@ -66,8 +66,9 @@ def age_shares(profile: str) -> npt.NDArray[np.float64]:
 def draw_ages(profile: str, size: int, rng: np.random.Generator) -> npt.NDArray[np.int16]:
     """Whole ages in years of ``size`` people drawn from the age profile ``profile``."""
     weights = _age_weights(profile)
-    # Inverse-CDF sampling keeps this one vectorised pass over ``size`` uniforms.
-    cumulative = np.cumsum(weights)
-    cumulative[-1] = 1.0
-    ages = np.searchsorted(cumulative, rng.random(size), side="right")
-    return np.minimum(ages, OLDEST_AGE).astype(np.int16)
+    # One multinomial draw of the count of each age, then a shuffle: cheaper than an inverse-CDF
+    # search per person, and the same distribution.
+    counts = rng.multinomial(size, weights)
+    ages = np.repeat(np.arange(OLDEST_AGE + 1, dtype=np.int16), counts)
+    rng.shuffle(ages)
+    return ages

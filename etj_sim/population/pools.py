@@ -23,9 +23,11 @@ from etj_sim.population.text import digit_matrix, fixed_width_strings
 
 __all__ = ["Pools", "build_pools", "email_addresses", "mobile_numbers", "pool_strings"]
 
-FIRST_NAMES_PER_SEX: Final = 3_000
-LAST_NAMES: Final = 3_000
-STREETS: Final = 2_000
+# Draws, not distinct names: Faker sv_SE knows a few hundred of each, and a pool of draws keeps
+# its frequencies (common names stay common).
+FIRST_NAMES_PER_SEX: Final = 2_000
+LAST_NAMES: Final = 2_000
+STREETS: Final = 1_000
 MOBILE_PREFIXES: Final = ("070", "072", "073", "076", "079")  # Swedish mobile series
 EMAIL_DOMAIN: Final = "example.se"  # reserved-style domain: no real mailbox is ever named
 EMAIL_NUMBER_SHARE: Final = 0.7  # assumption: addresses with a number after the name

@@ -14,7 +14,6 @@ and simulation``. The steps, each with its own named random stream:
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
@@ -76,7 +75,7 @@ class Population:
     people: pl.DataFrame
     guardianships: pl.DataFrame
     seed: int
-    scenario_hash: str  # sha256 of the scenario's JSON: which scenario made these frames
+    scenario_hash: str  # Scenario.content_hash: which scenario made these frames
 
     def __len__(self) -> int:
         return self.people.height
@@ -90,10 +89,6 @@ def ages_on(people: pl.DataFrame, day: date) -> pl.Series:
     )
     age = pl.lit(day.year) - birth.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
     return people.select(age.cast(pl.Int16).alias("age")).to_series()
-
-
-def _scenario_hash(scenario: Scenario) -> str:
-    return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
 
 
 def _validated(scenario: object, seed: object) -> Scenario:
@@ -280,5 +275,5 @@ def synthesize_population(scenario: Scenario, seed: int) -> Population:
         people=people.select(PEOPLE_SCHEMA.names()),
         guardianships=guardianships,
         seed=int(seed),
-        scenario_hash=_scenario_hash(scenario),
+        scenario_hash=scenario.content_hash,
     )

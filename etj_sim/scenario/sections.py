@@ -108,7 +108,7 @@ class PopulationSection(_Section):
     active_account_share_by_age: dict[str, Share] = {
         # Share with an activated 1177 login at the start of the run (R2).
         "0-12": 0.55,  # assumption: activated by a guardian in proxy mode (R9, D7)
-        "13-17": 0.7,  # assumption
+        "13-17": 0.55,  # assumption: below the ~0.62 who hold an own e-ID by default (R15)
         "18-29": 0.88,  # >8 in 10 Swedes have logged in (2021 survey, Wikipedia)
         "30-49": 0.9,  # >8 in 10 (2021 survey); Region Jönköping >90% (rjl.se)
         "50-64": 0.85,  # >8 in 10 (2021 survey)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import warnings
 from pathlib import Path
 
 import polars as pl
 import pytest
+from distributed import LocalCluster
 from polars.testing import assert_frame_equal
 
 from etj_sim.experiments import (
@@ -18,6 +20,7 @@ from etj_sim.experiments import (
     RunFailureWarning,
     run_experiment,
 )
+from etj_sim.experiments.runner import POLARS_THREADS_VARIABLE, _worker_environment
 from etj_sim.scenario import Scenario
 
 from .stand_in import StandInResult, calls_made, counting_run, failing_run, stand_in_run
@@ -265,3 +268,38 @@ def test_mixed_number_factor_is_one_float_column(baseline: Scenario) -> None:
     result = run_experiment(experiment, workers=1, progress=False, run=stand_in_run)
     assert result.runs.schema["clinics.shift_end_hour"] == pl.Float64
     assert result.runs.get_column("clinics.shift_end_hour").to_list() == [16.0, 17.5]
+
+
+def test_workers_share_the_cores_between_their_polars_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(POLARS_THREADS_VARIABLE, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    with _worker_environment(2):
+        assert os.environ[POLARS_THREADS_VARIABLE] == "4"
+    with _worker_environment(16):
+        assert os.environ[POLARS_THREADS_VARIABLE] == "1"
+    assert POLARS_THREADS_VARIABLE not in os.environ
+    # A user's own setting wins.
+    monkeypatch.setenv(POLARS_THREADS_VARIABLE, "3")
+    with _worker_environment(2):
+        assert os.environ[POLARS_THREADS_VARIABLE] == "3"
+
+
+def test_dask_backend_uses_the_scheduler_at_an_address(baseline: Scenario) -> None:
+    experiment = _experiment(baseline, replications=1)
+    local = run_experiment(experiment, workers=1, progress=False, run=stand_in_run)
+    # An in-process cluster stands for a remote one: run_experiment only sees its address.
+    with LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=1, processes=False, dashboard_address=None
+    ) as cluster:
+        remote = run_experiment(
+            experiment,
+            backend="dask",
+            address=cluster.scheduler_address,
+            progress=False,
+            run=stand_in_run,
+        )
+        # The cluster outlives the call: it belongs to whoever started it.
+        assert cluster.scheduler_info()["workers"]
+    assert_frame_equal(local.runs, remote.runs)

@@ -232,3 +232,10 @@ def test_children_under_13_have_no_own_contacts_by_default(population_20k: Popul
 def test_an_unknown_age_profile_is_named() -> None:
     with pytest.raises(ValueError, match=r"population\.profile: unknown age profile 'mars'"):
         draw_ages("mars", 10, np.random.default_rng(0))
+
+
+def test_the_population_remembers_its_scenario_and_seed(
+    scenario_20k: Scenario, population_20k: Population
+) -> None:
+    assert population_20k.scenario_hash == scenario_20k.content_hash
+    assert population_20k.seed == 7
