@@ -13,6 +13,7 @@ Run: ``.venv/bin/python -m benchmarks.metrics [--persons N] [--days D] [--seed S
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -269,18 +270,20 @@ def synthesize(
     return rows.frame(START), population, context
 
 
-def _timed(label: str, timings: dict[str, float], run: Callable[[], Any]) -> Any:
-    began = time.perf_counter()
+Timings = dict[str, tuple[float, float]]
+"""Step -> (wall seconds, CPU seconds of all threads)."""
+
+
+def _timed(label: str, timings: Timings, run: Callable[[], Any]) -> Any:
+    began, began_cpu = time.perf_counter(), time.process_time()
     result = run()
-    timings[label] = time.perf_counter() - began
+    timings[label] = (time.perf_counter() - began, time.process_time() - began_cpu)
     return result
 
 
-def measure(
-    events: pl.DataFrame, population: pl.DataFrame, context: MetricContext
-) -> dict[str, float]:
-    """Wall seconds of each metric and chart step on the given frames."""
-    timings: dict[str, float] = {}
+def measure(events: pl.DataFrame, population: pl.DataFrame, context: MetricContext) -> Timings:
+    """Wall and CPU seconds of each metric and chart step on the given frames."""
+    timings: Timings = {}
     frames = _timed("prepare", timings, lambda: prepare(events, population, context))
     reads, responses = frames.reads, frames.responses
     steps: dict[str, Callable[[], Any]] = {
@@ -319,6 +322,15 @@ def measure(
     return timings
 
 
+def _resident_mb() -> float:
+    """The process's resident memory now (Linux), in MB."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--persons", type=int, default=2_400_000)
@@ -332,12 +344,21 @@ def main(argv: list[str] | None = None) -> int:
         f"synthetic log: {events.height:,} rows, {population.height:,} persons, "
         f"{arguments.days} days, {events.estimated_size('mb'):,.0f} MB; built in {built:.1f} s"
     )
+    load_before = os.getloadavg()[0]
+    resident_mb = _resident_mb()
     timings = measure(events, population, context)
-    for label, seconds in timings.items():
-        print(f"  {label:<28} {seconds:7.2f} s")
-    total = sum(timings.values())
+    print(f"  {'step':<28} {'wall s':>7} {'cpu s':>7}")
+    for label, (wall, cpu) in timings.items():
+        print(f"  {label:<28} {wall:7.2f} {cpu:7.2f}")
+    wall_total = sum(wall for wall, _ in timings.values())
+    cpu_total = sum(cpu for _, cpu in timings.values())
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"all metrics and charts: {total:.2f} s (target 15 s); peak RSS {peak_mb:,.0f} MB")
+    print(
+        f"all metrics and charts: {wall_total:.2f} s wall, {cpu_total:.2f} s CPU "
+        f"(target 15 s wall); {os.cpu_count()} cores, load average {load_before:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after; RSS {resident_mb:,.0f} MB with the frames built, "
+        f"peak RSS of the process {peak_mb:,.0f} MB"
+    )
     return 0
 
 

@@ -82,9 +82,9 @@ class _ChartContainers(HTMLParser):
                 self._depth += 1
             if tag == "svg":
                 self.svgs[self._current] += 1
-        elif tag == "div" and attributes.get("data-chart"):
-            self._current = attributes["data-chart"]
-            self.svgs[self._current] = 0
+        elif tag == "div" and (chart := attributes.get("data-chart")):
+            self._current = chart
+            self.svgs[chart] = 0
             self._depth = 1
 
     def handle_endtag(self, tag: str) -> None:

@@ -10,7 +10,8 @@ Parts, one purpose each:
 - ``context``: :class:`MetricContext`, input checks, shared expressions (age band, alert status).
 - ``reading``: read rates, time to read, read curve, message funnel (P1, F8).
 - ``alerts``: account replay, alert opt-in over time and by age band, post-13 alerts (R4, R13, D4).
-- ``workload``: busy and on-duty minutes, utilisation, backlog, response time (P2, P4).
+- ``workload``: busy and on-duty minutes, utilisation, cases handled per staff member (P4).
+- ``cases``: response time to the first answer, backlog and queue (P2, P4).
 - ``access``: active accounts, proxy use, proxy refusals, notices, mass-mailing reach (P1, P3).
 - ``summary``: :func:`prepare` builds the per-row frames once; :func:`summary` gives the headline
   row (:data:`SUMMARY_COLUMNS`) from the detailed tables.
@@ -39,6 +40,13 @@ from etj_sim.metrics.alerts import (
     opt_in_changes,
     post13_guardian_alerts,
 )
+from etj_sim.metrics.cases import (
+    DEFAULT_WITHIN_HOURS,
+    backlog_over_time,
+    case_responses,
+    response_time_distribution,
+    response_times,
+)
 from etj_sim.metrics.context import (
     ACCOUNT_STATUSES,
     ALERT_STATUSES,
@@ -65,12 +73,7 @@ from etj_sim.metrics.summary import (
     summary_of,
 )
 from etj_sim.metrics.workload import (
-    DEFAULT_WITHIN_HOURS,
     STAFF_TIME_GROUPS,
-    backlog_over_time,
-    case_responses,
-    response_time_distribution,
-    response_times,
     shifts,
     staff_daily_handling,
     staff_roster,

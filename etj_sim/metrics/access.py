@@ -68,7 +68,7 @@ def active_account_share_by_age_band(final_states: pl.DataFrame) -> pl.DataFrame
 def proxy_case_share(responses: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
     """Cases about children started by a guardian in proxy mode (R10, R11, P3), by age band.
 
-    ``responses`` is ``etj_sim.metrics.workload.case_responses``. Columns: ``age_band`` (0-12,
+    ``responses`` is ``etj_sim.metrics.cases.case_responses``. Columns: ``age_band`` (0-12,
     13-17; age at the case start), ``cases``, ``proxy_cases``, ``proxy_share``.
     """
     check_population(population, ("person", "birth_date"))

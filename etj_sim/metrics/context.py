@@ -33,6 +33,7 @@ __all__ = [
     "age_band_expression",
     "age_years_expression",
     "alert_status_expression",
+    "attach_by_id",
     "check_event_log",
     "check_population",
     "check_roster",
@@ -49,6 +50,13 @@ AGE_BAND_DTYPE: Final = pl.Enum(list(AGE_BANDS))
 ALERT_STATUS_DTYPE: Final = pl.Enum(list(ALERT_STATUSES))
 ACCOUNT_STATUS_DTYPE: Final = pl.Enum(list(ACCOUNT_STATUSES))
 
+_LOOKUP_DAYS: Final = pl.date_range(date(1850, 1, 1), date(2199, 12, 31), "1d", eager=True)
+_FIRST_LOOKUP_DAY: Final = (date(1850, 1, 1) - date(1970, 1, 1)).days
+_YEAR_MONTH_DAY: Final = (
+    _LOOKUP_DAYS.dt.year().cast(pl.Int32) * 10_000
+    + _LOOKUP_DAYS.dt.month().cast(pl.Int32) * 100
+    + _LOOKUP_DAYS.dt.day().cast(pl.Int32)
+)
 _OLDEST_AGE_YEARS: Final = 130
 _BAND_BY_AGE: Final = pl.Series(
     [age_band_of(age) for age in range(_OLDEST_AGE_YEARS + 1)], dtype=AGE_BAND_DTYPE
@@ -120,16 +128,20 @@ class MetricContext:
         return pl.date_range(self.first_day, self.last_day, "1d", eager=True).alias("date")
 
 
+def _year_month_day(day: pl.Expr) -> pl.Expr:
+    """A Date as the integer YYYYMMDD, looked up by day number (dates outside 1850-2199 clip)."""
+    offset = day.cast(pl.Int32) - _FIRST_LOOKUP_DAY
+    return pl.lit(_YEAR_MONTH_DAY).gather(offset.clip(0, _YEAR_MONTH_DAY.len() - 1))
+
+
 def age_years_expression(birth_date: pl.Expr, on: pl.Expr) -> pl.Expr:
-    """Age in whole years on the date ``on``: the birthday counts from its own day."""
-    birthday_not_reached = (on.dt.month().cast(pl.Int32) * 100 + on.dt.day().cast(pl.Int32)) < (
-        birth_date.dt.month().cast(pl.Int32) * 100 + birth_date.dt.day().cast(pl.Int32)
-    )
-    return (
-        on.dt.year().cast(pl.Int32)
-        - birth_date.dt.year().cast(pl.Int32)
-        - birthday_not_reached.cast(pl.Int32)
-    )
+    """Age in whole years on the date ``on`` (both Date expressions), from the birthday itself.
+
+    (YYYYMMDD on - YYYYMMDD born) // 10000 counts the birthdays passed; one born on 29 February
+    turns a year older on 1 March in common years. The lookup replaces six calendar conversions
+    per row (several times faster over millions of rows).
+    """
+    return (_year_month_day(on) - _year_month_day(birth_date)) // 10_000
 
 
 def age_band_expression(age_years: pl.Expr) -> pl.Expr:
@@ -152,6 +164,35 @@ def alert_status_expression(alert_sms: pl.Expr, alert_email: pl.Expr) -> pl.Expr
         .then(pl.lit("email"))
         .otherwise(pl.lit("none"))
         .cast(ALERT_STATUS_DTYPE)
+    )
+
+
+def attach_by_id(left: pl.DataFrame, right: pl.DataFrame, key: str) -> pl.DataFrame:
+    """A left join of ``right`` (one row per ``key``) onto ``left``, keeping the order of ``left``.
+
+    ``right`` must hold each key once (a ``group_by`` result); that is not checked, as the check
+    would cost as much as the join. Message and case ids are small dense integers in a simulated
+    log; then a scatter into an array indexed by id and a gather replace the hash join (about
+    three times faster on millions of rows). Other ids (negative, sparse) are joined.
+    """
+    right = right.filter(pl.col(key).is_not_null())
+    columns = [name for name in right.columns if name != key]
+    bounds = [value for series in (left[key], right[key]) for value in (series.min(), series.max())]
+    if any(not isinstance(value, int) for value in bounds):
+        return left.join(right, on=key, how="left", maintain_order="left")
+    smallest, largest = min(bounds), max(bounds)  # type: ignore[type-var]
+    assert isinstance(smallest, int)
+    assert isinstance(largest, int)
+    if smallest < 0 or largest >= 4 * (left.height + right.height) + 1024:
+        return left.join(right, on=key, how="left", maintain_order="left")
+    positions = right[key].cast(pl.Int64)
+    index = left[key].cast(pl.Int64)
+    return left.with_columns(
+        pl.repeat(None, largest + 1, dtype=right.schema[name], eager=True)
+        .scatter(positions, right[name])
+        .gather(index)
+        .alias(name)
+        for name in columns
     )
 
 

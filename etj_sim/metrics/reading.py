@@ -13,7 +13,8 @@ Definitions, decided here and tested:
   before ``MetricContext.end`` (inclusive: exactly N days is enough); ``messages_eligible`` says how
   many. The read curve applies the same rule at each day of its horizon.
 - **Reader** is the holder (the account's own person, ``actor_role`` citizen) or a guardian reading
-  by proxy (``actor_role`` guardian_proxy, R10). Only the first read of a message counts (F8).
+  by proxy (``actor_role`` guardian_proxy, R10). Only the first read of a message counts (F8);
+  the log is in time order (the domain clock never runs backwards), so it is the first read row.
 - **Alert status** is the recipient's alert choice at delivery (``alert_sms``/``alert_email`` on the
   ``message_sent`` row); **age band** is the age at delivery.
 - **Never read** means not read by the end of the run; it includes messages delivered just before
@@ -34,6 +35,7 @@ from etj_sim.metrics.context import (
     age_band_expression,
     age_years_expression,
     alert_status_expression,
+    attach_by_id,
     check_event_log,
     check_population,
     with_birth_dates,
@@ -97,11 +99,12 @@ def message_reads(
         .group_by("message")
         .agg(pl.len().cast(pl.Int32).alias("alerts"))
     )
+    sent_frame, first_read_frame, alert_frame = pl.collect_all([sent, first_reads, alerts])
+    delivered = attach_by_id(
+        attach_by_id(sent_frame, first_read_frame, "message"), alert_frame, "message"
+    )
     frame = (
-        with_birth_dates(
-            sent.join(first_reads, on="message", how="left").join(alerts, on="message", how="left"),
-            population,
-        )
+        with_birth_dates(delivered.lazy(), population)
         .select(
             "message",
             "person",

@@ -25,15 +25,15 @@ from etj_sim.metrics.alerts import (
     final_account_states,
     post13_guardian_alerts,
 )
-from etj_sim.metrics.context import MetricContext, check_event_log, check_population, check_roster
-from etj_sim.metrics.reading import message_reads, read_rates, time_to_read_quantiles
-from etj_sim.metrics.workload import (
+from etj_sim.metrics.cases import (
     DEFAULT_WITHIN_HOURS,
     backlog_over_time,
     case_responses,
     response_times,
-    staff_time,
 )
+from etj_sim.metrics.context import MetricContext, check_event_log, check_population, check_roster
+from etj_sim.metrics.reading import message_reads, read_rates, time_to_read_quantiles
+from etj_sim.metrics.workload import staff_time
 
 __all__ = ["SUMMARY_COLUMNS", "RunFrames", "SummaryColumn", "prepare", "summary", "summary_of"]
 

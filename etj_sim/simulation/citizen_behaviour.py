@@ -144,6 +144,12 @@ class CitizenBehaviour:
         self._forms = DrawBuffer.uniform(random_stream(seed, "form_completion"))
         self._reply_delay = DrawBuffer.standard_normal(random_stream(seed, "reply_delay"))
         self.needs_elsewhere = 0
+        self._thirteen_minute = citizens.thirteen_minute
+        self._first_guardian = citizens.first_guardian
+        self._next_cadence_minute = citizens.next_cadence_minute
+        self._logins_per_month = citizens.logins_per_month
+        self._alerts_on = citizens.alerts_on
+        self._next_read_minute = citizens.next_read_minute
 
     # -- logging in ---------------------------------------------------------------------------
 
@@ -178,11 +184,15 @@ class CitizenBehaviour:
         guardian = citizens.first_guardian[person]
         if guardian == NO_PERSON:
             return None
+        # The child's account is activated at first need too (R9, D7), with the same share.
+        child_active = citizens.account_active[person]
+        if not child_active and self._activation.next() >= self.activation_at_need_share:
+            return None
         guardian_session = self._login_own(guardian)
         if guardian_session is None:
             return None
         try:
-            if citizens.account_active[person]:
+            if child_active:
                 return guardian_session.act_for(person)  # R10, R12, D2
             proxy = guardian_session.activate_for(person)  # R9, D7
         except DomainError:
@@ -192,13 +202,12 @@ class CitizenBehaviour:
 
     def _after_login(self, session: Session, person: int) -> None:
         """R14 review prompt, opt-in nudge, and reading everything the holder means to read."""
-        citizens = self.citizens
         if session.settings_review_prompted:
             self._review_settings(session, person)
         if (
-            not citizens.alerts_on[person]
-            and citizens.settings_has_contact[person]
-            and self.opt_in_nudge_share > 0.0
+            self.opt_in_nudge_share > 0.0
+            and not self._alerts_on[person]
+            and self.citizens.settings_has_contact[person]
             and self._nudge.next() < self.opt_in_nudge_share
         ):
             settings = session.settings()
@@ -206,8 +215,8 @@ class CitizenBehaviour:
                 session.update_settings(sms_alerts=True)
             else:
                 session.update_settings(email_alerts=True)
-            citizens.alerts_on[person] = 1
-        citizens.next_read_minute[person] = math.inf
+            self._alerts_on[person] = 1
+        self._next_read_minute[person] = math.inf
         never_read = self.messages.never_read
         kinds = self.messages.kind
         for message in session.unread():
@@ -243,29 +252,25 @@ class CitizenBehaviour:
         # One row of four numbers per message, used or not, keeps the reading stream aligned
         # across scenarios (common random numbers): never-read, alert login, cadence, delay.
         never_draw, alert_draw, cadence_draw, delay_draw = self._reading.next()
-        messages = self.messages
-        if message >= len(messages.kind):
-            messages.note(message, kind, False)
-        messages.kind[message] = kind
-        if never_draw < self.never_read_share:
-            messages.never_read[message] = 1
+        never = never_draw < self.never_read_share
+        self.messages.note(message, kind, never)
+        if never:
             return
-        citizens = self.citizens
-        reader = (
-            person if now >= citizens.thirteen_minute[person] else citizens.first_guardian[person]
-        )
+        # The columns are bound once (they never move: ``array.array`` grows in place).
+        reader = person if now >= self._thirteen_minute[person] else self._first_guardian[person]
         if reader == NO_PERSON:
             return
-        read_minute = citizens.next_cadence_minute[person]
+        next_cadence = self._next_cadence_minute
+        read_minute = next_cadence[person]
         if read_minute <= now:
-            logins_per_month = citizens.logins_per_month[reader]
+            logins_per_month = self._logins_per_month[reader]
             read_minute = (
                 now + cadence_draw * _MINUTES_PER_MONTH / logins_per_month
                 if logins_per_month > 0.0
                 else math.inf
             )
-            citizens.next_cadence_minute[person] = read_minute
-        if citizens.alerts_on[person] and alert_draw < self.alert_login_share:
+            next_cadence[person] = read_minute
+        if self._alerts_on[person] and alert_draw < self.alert_login_share:
             alert_read = (
                 now
                 + self.alert_delay_minutes
@@ -273,8 +278,9 @@ class CitizenBehaviour:
             )
             if alert_read < read_minute:
                 read_minute = alert_read
-        if read_minute < citizens.next_read_minute[person]:
-            citizens.next_read_minute[person] = read_minute
+        next_read = self._next_read_minute
+        if read_minute < next_read[person]:
+            next_read[person] = read_minute
             if read_minute < self.horizon_minutes:
                 self.env.timeout(read_minute - now).callbacks.append(
                     partial(self._read_due, person, read_minute)

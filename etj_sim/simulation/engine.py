@@ -16,12 +16,14 @@ design.md "Performance principles"): ``start_cases`` per clinic (demand), ``work
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import polars as pl
 import simpy
 
@@ -63,6 +65,7 @@ class SimulationResult:
 
     def summary(self) -> pl.DataFrame:
         """The headline metrics as one row (``etj_sim.metrics.summary``)."""
+        # Imported here: metrics sit downstream of the simulation in the pipeline.
         from etj_sim.metrics import MetricContext, summary
 
         context = MetricContext.from_scenario(self.scenario)
@@ -73,8 +76,9 @@ def simulate(scenario: Scenario, seed: int, *, progress: bool = False) -> Simula
     """Run ``scenario`` with ``seed``: the same pair always gives the identical event log."""
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario: expected an etj_sim.Scenario, got {type(scenario).__name__}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed: expected a non-negative int, got {seed!r}")
+    seed = int(seed)
     marks = [time.perf_counter()]
     population = synthesize_population(scenario, seed)
     marks.append(time.perf_counter())
@@ -82,7 +86,13 @@ def simulate(scenario: Scenario, seed: int, *, progress: bool = False) -> Simula
     marks.append(time.perf_counter())
     run.execute(progress=progress)
     marks.append(time.perf_counter())
-    events = run.event_log.to_frame()
+    event_log, roster, needs_elsewhere = run.event_log, run.roster(), run.behaviour.needs_elsewhere
+    # Free the domain and the behaviour state before the log becomes a frame: at region scale
+    # they are a large part of the peak memory.
+    del run
+    gc.collect()
+    events = event_log.to_frame()
+    del event_log
     marks.append(time.perf_counter())
     stages = ("population", "setup", "run", "frame")
     return SimulationResult(
@@ -91,8 +101,8 @@ def simulate(scenario: Scenario, seed: int, *, progress: bool = False) -> Simula
         events=events,
         population=population.people,
         guardianships=population.guardianships,
-        staff=run.roster(),
-        needs_elsewhere=run.behaviour.needs_elsewhere,
+        staff=roster,
+        needs_elsewhere=needs_elsewhere,
         timings={stage: marks[i + 1] - marks[i] for i, stage in enumerate(stages)},
     )
 

@@ -70,4 +70,4 @@ class MessageLedger:
             _grow(self.kind, message, -1)
             _grow(self.never_read, message, 0)
         self.kind[message] = kind
-        self.never_read[message] = never_read
+        self.never_read[message] = never_read  # bool is an int: stored as 0 or 1

@@ -21,12 +21,16 @@ from typing import Final, Generic, TypeVar
 
 import numpy as np
 
-__all__ = ["BLOCK_SIZE", "DrawBuffer", "random_stream", "stable_code"]
+__all__ = ["BLOCK_SIZE", "SMALL_BLOCK_SIZE", "DrawBuffer", "random_stream", "stable_code"]
 
 T = TypeVar("T")
 
 BLOCK_SIZE: Final = 16_384
-"""Numbers drawn per refill of a :class:`DrawBuffer`: large enough to amortise numpy's call cost."""
+"""Numbers drawn per refill of a :class:`DrawBuffer`: large enough to amortise numpy's call cost.
+Streams kept per clinic use :data:`SMALL_BLOCK_SIZE`, so hundreds of clinics do not hold millions
+of pre-drawn numbers."""
+
+SMALL_BLOCK_SIZE: Final = 512
 
 
 def stable_code(purpose: str) -> int:
@@ -52,27 +56,32 @@ class DrawBuffer(Generic[T]):
     any scenario (common random numbers stay aligned).
     """
 
-    __slots__ = ("_draw_block", "_index", "_values")
+    __slots__ = ("_block_size", "_draw_block", "_index", "_values")
 
-    def __init__(self, draw_block: Callable[[int], list[T]]) -> None:
+    def __init__(self, draw_block: Callable[[int], list[T]], block_size: int = BLOCK_SIZE) -> None:
         self._draw_block = draw_block
+        self._block_size = block_size
         self._values: list[T] = []
         self._index = 0
 
     @staticmethod
-    def uniform(generator: np.random.Generator) -> DrawBuffer[float]:
+    def uniform(generator: np.random.Generator, block_size: int = BLOCK_SIZE) -> DrawBuffer[float]:
         """Uniform numbers on [0, 1)."""
-        return DrawBuffer(lambda size: generator.random(size).tolist())
+        return DrawBuffer(lambda size: generator.random(size).tolist(), block_size)
 
     @staticmethod
-    def standard_normal(generator: np.random.Generator) -> DrawBuffer[float]:
+    def standard_normal(
+        generator: np.random.Generator, block_size: int = BLOCK_SIZE
+    ) -> DrawBuffer[float]:
         """Standard normal numbers (log-normal delays are ``exp(mu + sigma * z)``)."""
-        return DrawBuffer(lambda size: generator.standard_normal(size).tolist())
+        return DrawBuffer(lambda size: generator.standard_normal(size).tolist(), block_size)
 
     @staticmethod
-    def standard_exponential(generator: np.random.Generator) -> DrawBuffer[float]:
+    def standard_exponential(
+        generator: np.random.Generator, block_size: int = BLOCK_SIZE
+    ) -> DrawBuffer[float]:
         """Exponential numbers with mean 1 (divide by a rate for waiting times)."""
-        return DrawBuffer(lambda size: generator.standard_exponential(size).tolist())
+        return DrawBuffer(lambda size: generator.standard_exponential(size).tolist(), block_size)
 
     @staticmethod
     def rows(
@@ -89,7 +98,7 @@ class DrawBuffer(Generic[T]):
         """The next draw of the stream."""
         index = self._index
         if index == len(self._values):
-            self._values = self._draw_block(BLOCK_SIZE)
+            self._values = self._draw_block(self._block_size)
             index = 0
         self._index = index + 1
         return self._values[index]

@@ -33,7 +33,7 @@ from etj_sim.events import Kind
 from etj_sim.scenario import CASE_KINDS, Scenario
 from etj_sim.simulation.citizens import MINUTES_PER_DAY
 from etj_sim.simulation.ledger import CaseLedger
-from etj_sim.simulation.random_streams import DrawBuffer, random_stream
+from etj_sim.simulation.random_streams import SMALL_BLOCK_SIZE, DrawBuffer, random_stream
 
 if TYPE_CHECKING:
     import simpy
@@ -103,11 +103,13 @@ class StaffWork:
         }
         # Per clinic, so a clinic's handling times do not depend on the others' workload.
         self._handling_draws = [
-            DrawBuffer.standard_normal(random_stream(seed, "handling_time", index))
+            DrawBuffer.standard_normal(
+                random_stream(seed, "handling_time", index), SMALL_BLOCK_SIZE
+            )
             for index in range(len(clinic_ids))
         ]
         self._continue_draws = [
-            DrawBuffer.uniform(random_stream(seed, "dialogue_continue", index))
+            DrawBuffer.uniform(random_stream(seed, "dialogue_continue", index), SMALL_BLOCK_SIZE)
             for index in range(len(clinic_ids))
         ]
 

@@ -84,3 +84,19 @@ def test_batch_refuses_another_experiments_folder(experiment_folder: Path) -> No
     code, _, errors = _batch([str(experiment_folder / "other.toml"), "--out", out])
     assert code == 2
     assert "different experiment" in errors
+
+
+def test_batch_combines_a_national_design(experiment_folder: Path) -> None:
+    path = experiment_folder / "national.toml"
+    path.write_text(
+        'base = "baseline.toml"\nreplications = 2\n[design]\nkind = "national_regions"\n'
+        'scale = 0.0005\nregions = ["Stockholm", "Gotland"]\n',
+        encoding="utf-8",
+    )
+    code, printed, _ = _batch([str(path), "--workers", "1"])
+    assert code == 0
+    assert "national figures (regions combined per replication):" in printed
+    assert "[0] Sweden (n = 2)" in printed
+    # 1,237 + 30 people: the two regions at 1/2000.
+    (population,) = [line for line in printed.splitlines() if line.strip().startswith("population")]
+    assert population.split()[1] == "1,267"

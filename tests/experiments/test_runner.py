@@ -301,5 +301,5 @@ def test_dask_backend_uses_the_scheduler_at_an_address(baseline: Scenario) -> No
             run=stand_in_run,
         )
         # The cluster outlives the call: it belongs to whoever started it.
-        assert cluster.scheduler_info()["workers"]
+        assert cluster.scheduler_info["workers"]
     assert_frame_equal(local.runs, remote.runs)

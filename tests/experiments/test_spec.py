@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from etj_sim.experiments import (
     Experiment,
@@ -232,3 +234,25 @@ def test_bad_range_and_points_are_reported_together(experiment_folder: Path) -> 
     )
     assert "design.points:" in message
     assert "design.ranges: alerts.opt_in_share: low must be below high" in message
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    points=st.integers(min_value=1, max_value=12),
+    low=st.floats(min_value=0.0, max_value=0.5),
+    width=st.floats(min_value=0.01, max_value=0.5),
+    master_seed=st.integers(min_value=0, max_value=2**32),
+)
+def test_latin_hypercube_strata_for_any_range(
+    baseline: Scenario, points: int, low: float, width: float, master_seed: int
+) -> None:
+    high = low + width
+    experiment = Experiment(
+        base=baseline,
+        design=LatinHypercubeDesign(points=points, ranges={"alerts.opt_in_share": [low, high]}),
+        master_seed=master_seed,
+    )
+    values = [point.values["alerts.opt_in_share"] for point in experiment.design_points()]
+    assert all(low <= value <= high for value in values)
+    strata = sorted(min(points - 1, int((value - low) / (high - low) * points)) for value in values)
+    assert strata == list(range(points))

@@ -182,3 +182,8 @@ def test_unknown_grouping_and_negative_window_are_errors(reads: pl.DataFrame) ->
         read_rates(reads, CONTEXT, by=["clinic"])
     with pytest.raises(ValueError, match="within_days must be 0 or more"):
         read_rates(reads, CONTEXT, within_days=-1)
+
+
+def test_population_in_another_row_order_gives_the_same_reads(reads: pl.DataFrame) -> None:
+    shuffled = message_reads(build_log(), PEOPLE.reverse(), CONTEXT)
+    assert shuffled.sort("message").equals(reads.sort("message"))

@@ -7,6 +7,8 @@ model's response to the change, not the noise of one draw.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 from simulation_runs import minutes, run_small
 
@@ -39,7 +41,7 @@ def read_within_a_day_share(result: SimulationResult) -> float:
     )
     joined = sent.join(read, on="message", how="left")
     within = ((joined["read"] - joined["minute"]) <= 24 * 60).fill_null(False)
-    return float(within.mean() or 0.0)
+    return within.to_list().count(True) / max(within.len(), 1)
 
 
 def digital_notice_share(result: SimulationResult) -> float:
@@ -50,8 +52,7 @@ def digital_notice_share(result: SimulationResult) -> float:
     return digital / (digital + paper)
 
 
-def mean_over_seeds(measure: object, **overrides: object) -> float:
-    assert callable(measure)
+def mean_over_seeds(measure: Callable[[SimulationResult], float], **overrides: object) -> float:
     values = [measure(run_small(seed=seed, **overrides)) for seed in SEEDS]
     return sum(values) / len(values)
 

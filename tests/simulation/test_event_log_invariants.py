@@ -257,3 +257,16 @@ def test_young_people_who_do_not_edit_keep_guardian_contacts() -> None:
     assert prompts["person"].n_unique() >= 2, "too few R14 prompts in the run"
     # D4: nothing changes by itself; the guardian-era settings stay.
     assert prompts["change_row"].null_count() == prompts.height
+
+
+def test_without_activation_at_need_no_account_is_activated_and_needs_go_elsewhere() -> None:
+    never = run_small(seed=2, behaviour__activation_at_need_share=0.0)
+    always = run_small(seed=2, behaviour__activation_at_need_share=1.0)
+    assert never.events.filter(pl.col("event") == "account_activated").height == 0
+    assert always.events.filter(pl.col("event") == "account_activated").height > 0
+    assert never.needs_elsewhere > always.needs_elsewhere > 0
+    # Every case is started in an account that was active, or activated before it (R2).
+    active_at_start = set(never.population.filter(pl.col("account_active"))["person"].to_list())
+    started = never.events.filter(pl.col("event") == "case_started")["person"].to_list()
+    assert started
+    assert set(started) <= active_at_start
