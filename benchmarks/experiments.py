@@ -11,8 +11,8 @@ Figures (targets from issue 7):
 - Dask overhead = T_dask / T_parallel - 1, target <= 10%, where T_dask is a ``LocalCluster`` of 2
   single-threaded worker processes on the same work, cluster start-up and shutdown included.
 
-The pool and Dask timings alternate and the best of ``--repeat`` is kept for each, so that a
-change in background load does not favour whichever ran last.
+The three configurations alternate for ``--repeat`` rounds and the best time of each is kept,
+so that a change in background load does not favour whichever ran last.
 
 Run: ``python -m benchmarks.experiments [--replications 20] [--scenario scenarios/baseline.toml]``
 (``--set KEY=VALUE`` shrinks the scenario for a quick look). The machine should be otherwise
@@ -52,7 +52,7 @@ def main() -> None:
     parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "baseline.toml")
     parser.add_argument("--replications", type=int, default=20)
     parser.add_argument("--master-seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=2, help="timings of each backend (best)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of timings (best kept)")
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override (JSON value)"
     )
@@ -72,26 +72,33 @@ def main() -> None:
         f"{scenario.name}: {scenario.population.size:,} people, {scenario.duration_days} days, "
         f"{arguments.replications} replications"
     )
-    sequential_seconds, sequential = _timed(
-        lambda: run_experiment(experiment, workers=1, progress=False)
+    # The three alternate, round after round, and the best time of each is kept: on a shared
+    # machine the background load changes, and the minimum is the run it disturbed least.
+    timings: dict[str, list[float]] = {"sequential": [], "pool": [], "dask": []}
+    configurations: dict[str, Callable[[], ExperimentResult]] = {
+        "sequential": lambda: run_experiment(experiment, workers=1, progress=False),
+        "pool": lambda: run_experiment(experiment, workers=2, progress=False),
+        "dask": lambda: run_experiment(experiment, backend="dask", workers=2, progress=False),
+    }
+    names = {
+        "sequential": "sequential (1 process)",
+        "pool": "local pool (2 processes)",
+        "dask": "Dask LocalCluster (2 workers)",
+    }
+    results: list[ExperimentResult] = []
+    for round_number in range(1, arguments.repeat + 1):
+        for key, action in configurations.items():
+            seconds, result = _timed(action)
+            timings[key].append(seconds)
+            results.append(result)
+            print(f"round {round_number}: {names[key]:<30} {seconds:8.2f} s")
+    sequential_seconds = min(timings["sequential"])
+    parallel_seconds = min(timings["pool"])
+    dask_seconds = min(timings["dask"])
+    print(
+        f"best: sequential {sequential_seconds:.2f} s, pool {parallel_seconds:.2f} s, "
+        f"Dask {dask_seconds:.2f} s"
     )
-    print(f"sequential (1 process):        {sequential_seconds:8.2f} s")
-    # Local pool and Dask alternate, best of `repeat` each: both see the same background load.
-    parallel_times: list[float] = []
-    dask_times: list[float] = []
-    results = [sequential]
-    for _ in range(arguments.repeat):
-        seconds, result = _timed(lambda: run_experiment(experiment, workers=2, progress=False))
-        parallel_times.append(seconds)
-        results.append(result)
-        print(f"local pool (2 processes):      {seconds:8.2f} s")
-        seconds, result = _timed(
-            lambda: run_experiment(experiment, backend="dask", workers=2, progress=False)
-        )
-        dask_times.append(seconds)
-        results.append(result)
-        print(f"Dask LocalCluster (2 workers): {seconds:8.2f} s")
-    parallel_seconds, dask_seconds = min(parallel_times), min(dask_times)
     efficiency = sequential_seconds / (2 * parallel_seconds)
     overhead = dask_seconds / parallel_seconds - 1
     print(f"parallel efficiency (2 workers): {efficiency:.3f}  (target >= 0.9)")
@@ -100,7 +107,7 @@ def main() -> None:
     print(f"load average (1, 5, 15 min):     {os.getloadavg()}")
     # The backends must agree exactly, or the timings compared different work.
     for result in results[1:]:
-        assert_frame_equal(sequential.runs, result.runs)
+        assert_frame_equal(results[0].runs, result.runs)
     print("identical tables from every backend: yes")
 
 

@@ -6,7 +6,9 @@ pipeline as planners, researchers and teachers meet it.
 
 Each notebook is executed with nbclient in a kernel running this test's own interpreter (the
 venv's), with ``ETJ_SIM_NOTEBOOK_SMALL=1`` (every notebook then shrinks its populations, durations
-and replications) and with ``notebooks/`` as the working directory, as in JupyterLab. A failing
+and replications), ``ETJ_SIM_NOTEBOOK_OUT`` pointing at a temporary folder (files a notebook
+writes go there, not into the checkout) and ``notebooks/`` as the working directory, as in
+JupyterLab. A failing
 cell fails the test with the cell's traceback. The stored files must have no outputs and no
 execution counts (outputs are stripped in git) and must open with a markdown cell that says what
 the notebook shows and for whom.
@@ -35,6 +37,8 @@ CELL_TIMEOUT_SECONDS = 240
 """Per cell; generous because two notebooks may run at once on a shared two-core machine."""
 
 SMALL_SWITCH = "ETJ_SIM_NOTEBOOK_SMALL"
+OUT_FOLDER_VARIABLE = "ETJ_SIM_NOTEBOOK_OUT"
+"""Where notebooks write files (reports); the tests point it at a temporary folder."""
 
 
 # nbformat has no type hints; these two helpers keep the untyped calls in one place.
@@ -108,10 +112,16 @@ def test_a_failing_cell_fails_the_run() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
-def test_notebook_runs_top_to_bottom(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebook_runs_top_to_bottom(
+    path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv(SMALL_SWITCH, "1")
+    monkeypatch.setenv(OUT_FOLDER_VARIABLE, str(tmp_path))
     notebook = _read(path)
+    files_before = sorted(NOTEBOOK_FOLDER.iterdir())
     _client(notebook).execute()
+    # The working folder is the checkout's notebooks/: a run must not leave files there.
+    assert sorted(NOTEBOOK_FOLDER.iterdir()) == files_before
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert all(cell.execution_count is not None for cell in code_cells)
     errors = [

@@ -12,7 +12,9 @@ once whether and when it will be read: never (``behaviour.never_read_share``: th
 opens it, even when logged in for something else), at the reader's next login by cadence
 (exponential with the reader's ``logins_per_month``), or sooner after an alert
 (``behaviour.alert_login_share``, log-normal delay) when the settings approve alerts (R8). The read
-is a one-shot callback on a SimPy timeout, not a process. Idle logins of people with nothing to
+is a one-shot callback on a SimPy timeout, not a process; a read on a later day waits in a
+:class:`ReadCalendar` until its day begins (``release_due_reads``), so weeks-ahead cadence logins
+cost two numbers, not a SimPy timeout, until then. Idle logins of people with nothing to
 read are not simulated: cadence logins matter only when something waits, and because the
 exponential is memoryless, sampling the next cadence login at delivery is exact. One pending
 cadence login per account is kept, so a second message waiting for the same account is read at
@@ -34,18 +36,19 @@ logged; :attr:`CitizenBehaviour.needs_elsewhere` counts them.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from functools import partial
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
 from etj_sim.domain import EID, Attachment, DomainError
 from etj_sim.events import Channel, Kind
 from etj_sim.scenario import Scenario
-from etj_sim.simulation.citizens import NO_EID, NO_PERSON, Citizens
+from etj_sim.simulation.citizens import MINUTES_PER_DAY, NO_EID, NO_PERSON, Citizens
 from etj_sim.simulation.ledger import CaseLedger, MessageLedger
 from etj_sim.simulation.random_streams import DrawBuffer, random_stream
+from etj_sim.simulation.read_calendar import ReadCalendar
 
 if TYPE_CHECKING:
     import simpy
@@ -110,6 +113,7 @@ class CitizenBehaviour:
         self.messages = messages
         self.clinic_ids = clinic_ids
         self.horizon_minutes = horizon_minutes
+        self.read_calendar = ReadCalendar(int(horizon_minutes // MINUTES_PER_DAY) + 1)
         self.wake_staff = wake_staff
         self.return_case = return_case
         self.close_unanswered = close_unanswered
@@ -191,6 +195,8 @@ class CitizenBehaviour:
         guardian_session = self._login_own(guardian)
         if guardian_session is None:
             return None
+        # Logged in, the guardian also reads what waits in their own inbox.
+        self._after_login(guardian_session, guardian)
         try:
             if child_active:
                 return guardian_session.act_for(person)  # R10, R12, D2
@@ -282,9 +288,29 @@ class CitizenBehaviour:
         if read_minute < next_read[person]:
             next_read[person] = read_minute
             if read_minute < self.horizon_minutes:
-                self.env.timeout(read_minute - now).callbacks.append(
-                    partial(self._read_due, person, read_minute)
-                )
+                day = int(read_minute // MINUTES_PER_DAY)
+                if day == int(now // MINUTES_PER_DAY):
+                    self.env.timeout(read_minute - now).callbacks.append(
+                        partial(self._read_due, person, read_minute)
+                    )
+                else:
+                    self.read_calendar.add(day, person, read_minute)
+
+    def release_due_reads(self) -> Generator[Any, Any, None]:
+        """At the start of each day, schedule the reads that fall due that day (one-shot)."""
+        env = self.env
+        next_read = self._next_read_minute
+        read_due = self._read_due
+        for day in range(1, int(self.horizon_minutes // MINUTES_PER_DAY)):
+            yield env.timeout(day * MINUTES_PER_DAY - env.now)
+            now = env.now
+            persons, minutes = self.read_calendar.release(day)
+            for person, read_minute in zip(persons, minutes, strict=True):
+                # A read decided later, or a login in between, superseded this one.
+                if next_read[person] == read_minute:
+                    env.timeout(read_minute - now).callbacks.append(
+                        partial(read_due, person, read_minute)
+                    )
 
     def _read_due(self, person: int, read_minute: float, _event: simpy.Event) -> None:
         """The scheduled login to read: skipped if a later decision or a login superseded it."""

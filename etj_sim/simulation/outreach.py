@@ -10,7 +10,10 @@ over them), at uniform times within shift hours, each by a staff member of the c
 random. A notice goes digitally when the person's account is active and a draw falls under
 ``outreach.digital_notice_share`` (the clinic's digital routine covers that share of notices);
 otherwise it goes on paper. A notice sent to an account that is not active falls back to paper in
-the domain itself. A notice is followed, in the same sitting, by pre-visit information with
+the domain itself; the staff tool has no operation for a paper notice to an active account, so
+:meth:`OutreachPlanner.send_paper_notice` writes that paper_sent row itself (an adapter).
+
+A notice is followed, in the same sitting, by pre-visit information with
 ``pre_visit_information_share`` and by a form with ``form_share``, to active accounts only (the
 staff tool shows whether the account is active, R20); questions also go to active accounts only.
 

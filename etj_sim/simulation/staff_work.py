@@ -17,8 +17,16 @@ a dialogue, F4), and hold it. A case is only taken when its handling time fits i
 the duty block; otherwise the staff member stops taking work until the block ends and the case
 waits for a colleague or the next shift. So busy time never exceeds on-duty time and no answer
 is logged after ``shift_ended``. After the answer (``answer_case`` with ``handling_minutes``) the
-case needs another round with ``clinics.dialogue_continue_share`` (the citizen replies later and
-the case returns to the queue); otherwise it is closed. All staff roles handle all case kinds.
+case needs another round with ``clinics.dialogue_continue_share``; otherwise it is closed.
+
+Dialogue rounds (F4). In another round the case stays assigned to the staff member who answered
+("Mina ärenden"): the citizen replies after a log-normal delay (median
+``behaviour.reply_delay_hours_median``) and the reply waits for that staff member, who takes
+returned cases of their own before new ones from the clinic's queue (at their next duty block if
+they are off duty). A citizen who cannot come back (e.g. turned 13 without an own e-ID) leaves
+the case to be closed by the clinic. The citizen always answers a follow-up, so
+``behaviour.reply_share`` is not used: one parameter, not two, decides whether there is another
+round. All staff roles handle all case kinds.
 """
 
 from __future__ import annotations

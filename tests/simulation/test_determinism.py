@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import polars as pl
 import pytest
 from simulation_runs import run_small, small_scenario
@@ -83,3 +85,10 @@ def test_summary_is_one_row_with_the_headline_columns() -> None:
 def test_a_bad_seed_is_refused_with_a_clear_message() -> None:
     with pytest.raises(ValueError, match="seed: expected a non-negative int"):
         simulate(small_scenario(duration_days=5), -1)
+
+
+def test_the_run_restores_the_garbage_collector_settings() -> None:
+    threshold = gc.get_threshold()
+    simulate(small_scenario(duration_days=5), 5)
+    assert gc.get_threshold() == threshold
+    assert gc.get_freeze_count() == 0
