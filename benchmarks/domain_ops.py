@@ -4,7 +4,8 @@ Pipeline position: ``synthetic population frame -> EServices.from_population -> 
 operations``, timed. Builds a synthetic people frame of about 1,000,000 persons with numpy
 (no dependency on ``etj_sim.population``), loads it, then prints operations per second for
 login, send-with-alert (``send_message`` then ``advance_to`` dispatching the alert), read and
-start_case, with an event log attached as in a simulation, plus the load time and peak RSS.
+start_case, with an event log attached as in a simulation, plus the load time, peak RSS, the
+event log's bytes per row and the time to drain it into a frame.
 
     .venv/bin/python -m benchmarks.domain_ops [--persons N] [--operations N]
 """
@@ -206,6 +207,18 @@ def main() -> None:
     peak_megabytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"event log rows: {len(log):,}")
     print(f"peak RSS: {peak_megabytes:,.0f} MB")
+    # Old logs (before the packed buffer) have no buffered_bytes: only then is it skipped.
+    buffered_bytes = getattr(log, "buffered_bytes", None)
+    if buffered_bytes is not None and len(log):
+        print(f"event log buffer: {buffered_bytes / len(log):.1f} bytes per row")
+        rows = len(log)
+        start = time.perf_counter()
+        frame = log.drain_to_frame()
+        seconds = time.perf_counter() - start
+        print(
+            f"drain_to_frame: {rows:,} rows in {seconds:.2f} s "
+            f"({frame.estimated_size() / rows:.1f} bytes per row in the frame)"
+        )
 
 
 if __name__ == "__main__":

@@ -7,14 +7,16 @@ Targets (issue 4): ``baseline`` (50,000 people, 90 days) in at most 5 s; ``regio
 events per second at least 0.15 x bare SimPy timeouts per second, measured in the same process.
 
 Run: ``.venv/bin/python -m benchmarks.simulate [--scenario PATH_OR_NAME] [--size N] [--days D]
-[--clinics N] [--seed N] [--progress] [--profile]`` (``--profile`` prints a pyinstrument
-profile of the run). To scale a region down keep about 10,000 people per clinic
+[--clinics N] [--seed N] [--progress] [--profile] [--json]`` (``--profile`` prints a pyinstrument
+profile of the run; ``--json`` prints the figures as one JSON object on the last line, read by
+``python -m benchmarks``). To scale a region down keep about 10,000 people per clinic
 (``--size 240000 --clinics 24``), as in the shipped scenarios.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import sys
 import time
@@ -65,6 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--progress", action="store_true", help="show the progress bar")
     parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile")
+    parser.add_argument("--json", action="store_true", help="end with the figures as JSON")
     arguments = parser.parse_args(argv)
 
     scenario = load_scenario(arguments.scenario)
@@ -115,6 +118,22 @@ def main(argv: list[str] | None = None) -> None:
     # On a shared machine the CPU time says what the run costs; the wall time what it took.
     print(f"CPU time            {cpu:.2f} s")
     print(f"peak RSS            {peak_rss_megabytes():,.0f} MB")
+    if arguments.json:
+        figures = {
+            "scenario": scenario.name,
+            "persons": scenario.population.size,
+            "days": scenario.duration_days,
+            "clinics": scenario.clinics.count,
+            "events": events,
+            "wall_seconds": wall,
+            "cpu_seconds": cpu,
+            "timings": dict(result.timings),
+            "model_events_per_second": model_rate,
+            "bare_simpy_timeouts_per_second": bare,
+            "ratio_to_bare_simpy": model_rate / bare,
+            "peak_rss_megabytes": peak_rss_megabytes(),
+        }
+        print(json.dumps(figures))
 
 
 if __name__ == "__main__":

@@ -328,8 +328,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
 
     # ---- etj-sim batch EXPERIMENT [--workers N] [--dask ADDRESS] [--out DIR] ----------------
-    # Reserved for the experiments part (etj_sim.experiments): add its subparser here with
-    # set_defaults(handler=...) taking (arguments, out, err) and returning an exit code.
+    # The command's logic lives in etj_sim.experiments.command; its handler takes
+    # (arguments, out, err) and returns an exit code like the others.
+    from etj_sim.experiments.command import add_batch_parser
+
+    add_batch_parser(commands)
     # ------------------------------------------------------------------------------------------
 
     return parser

@@ -6,8 +6,10 @@ carries out or refuses; the simulation only sets the clock and calls the domain;
 column names, their types and the vocabulary of event names, actor roles, channels, kinds and
 reasons, so that any run, old or new, can be measured again.
 
-Rows are buffered in ``array.array`` columns (a few bytes a row, no Python object per row) and
-turned into one typed polars frame by :meth:`EventLog.to_frame`. Integer ids use ``-1`` for
+Rows are buffered as packed fixed-size records plus a few sparse columns (a few dozen bytes a
+row, no Python object per row) and
+turned into one typed polars frame by :meth:`EventLog.to_frame` (or
+:meth:`EventLog.drain_to_frame`, which frees the buffer as it goes). Integer ids use ``-1`` for
 "does not apply" in the buffer and become nulls in the frame; times are minutes since the log's
 epoch in the buffer and ``Datetime("ms")`` in the frame.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 from array import array
 from datetime import datetime
 from enum import IntEnum
+from struct import Struct
 from typing import Any, Final
 
 import numpy as np
@@ -148,60 +151,84 @@ _COLUMN_TYPES: dict[str, pl.DataType] = {
 EVENT_LOG_SCHEMA: Final = pl.Schema(_COLUMN_TYPES)
 """The event log's columns and types: a contract for the metrics and for stored runs."""
 
-# Buffer layout: (column, array typecode). Booleans are stored as -1 (null), 0 or 1.
+# Buffer layout. The columns every row fills (or that most rows fill) are packed into one
+# fixed-size record per row: one ``struct.pack`` and one ``bytearray`` extend cost far less than
+# sixteen ``array.append`` calls. The columns few rows fill (reason: refusals; recipient: alerts;
+# duration_minutes: case_answered) are sparse (row, value) pairs. Booleans are -1 (null), 0, 1.
 _INT_COLUMNS: Final = ("person", "actor", "clinic", "staff", "case", "message", "recipient")
 _CODE_COLUMNS: Final = ("event", "actor_role", "channel", "kind", "reason")
 _FLAG_COLUMNS: Final = ("alert_sms", "alert_email")
+_DENSE_LAYOUT: Final = (
+    ("time", "<f8", "d"),
+    ("person", "<i4", "i"),
+    ("actor", "<i4", "i"),
+    ("clinic", "<i4", "i"),
+    ("staff", "<i4", "i"),
+    ("case", "<i4", "i"),
+    ("message", "<i4", "i"),
+    ("event", "i1", "b"),
+    ("actor_role", "i1", "b"),
+    ("channel", "i1", "b"),
+    ("kind", "i1", "b"),
+    ("alert_sms", "i1", "b"),
+    ("alert_email", "i1", "b"),
+)
+_ROW: Final = Struct("<" + "".join(code for _, _, code in _DENSE_LAYOUT))
+_ROW_DTYPE: Final = np.dtype([(name, dtype) for name, dtype, _ in _DENSE_LAYOUT])
+ROW_BYTES: Final = _ROW.size
+"""Bytes of the dense part of one buffered row (sparse columns add a few per row using them)."""
+assert _ROW_DTYPE.itemsize == ROW_BYTES
+_NAN: Final = float("nan")
+_DRAIN_CHUNK_ROWS: Final = 1 << 21
 
 
 class EventLog:
     """An append-only columnar buffer of events with minutes since ``epoch`` as time.
 
     ``record`` is on the hot path of every simulation (tens of millions of calls), so it takes
-    positional arguments and appends to typed arrays without building any per-row object.
+    positional arguments and appends one packed record without building any per-row object.
+    The domain calls the specialised ``record_*`` methods, which skip the sparse columns'
+    checks; ``record`` is the generic form (same rows, same frame).
     """
 
     __slots__ = (
-        "_actor",
-        "_actor_role",
-        "_alert_email",
-        "_alert_sms",
-        "_case",
-        "_channel",
-        "_clinic",
         "_duration",
-        "_event",
-        "_kind",
-        "_message",
-        "_person",
+        "_duration_rows",
+        "_pack",
         "_reason",
+        "_reason_rows",
         "_recipient",
-        "_staff",
-        "_time",
+        "_recipient_rows",
+        "_rows",
         "epoch",
     )
 
     def __init__(self, epoch: datetime) -> None:
         self.epoch = epoch
-        self._time = array("d")
-        self._event = array("b")
-        self._person = array("i")
-        self._actor = array("i")
-        self._actor_role = array("b")
-        self._clinic = array("i")
-        self._staff = array("i")
-        self._case = array("i")
-        self._message = array("i")
-        self._channel = array("b")
-        self._kind = array("b")
+        self._rows = bytearray()
+        self._pack = _ROW.pack
+        self._reason_rows = array("q")
         self._reason = array("b")
+        self._recipient_rows = array("q")
         self._recipient = array("i")
-        self._alert_sms = array("b")
-        self._alert_email = array("b")
+        self._duration_rows = array("q")
         self._duration = array("f")
 
     def __len__(self) -> int:
-        return len(self._time)
+        return len(self._rows) // ROW_BYTES
+
+    @property
+    def buffered_bytes(self) -> int:
+        """Bytes the buffer holds now (dense records plus sparse pairs), for memory reports."""
+        sparse = (
+            self._reason_rows,
+            self._reason,
+            self._recipient_rows,
+            self._recipient,
+            self._duration_rows,
+            self._duration,
+        )
+        return len(self._rows) + sum(len(part) * part.itemsize for part in sparse)
 
     def record(
         self,
@@ -220,60 +247,192 @@ class EventLog:
         recipient: int = NONE,
         alert_sms: int = NONE,
         alert_email: int = NONE,
-        duration_minutes: float = float("nan"),
+        duration_minutes: float = _NAN,
     ) -> None:
         """Append one event. Ids and codes are ints, ``NONE`` (-1) where they do not apply."""
-        self._time.append(minutes)
-        self._event.append(event)
-        self._person.append(person)
-        self._actor.append(actor)
-        self._actor_role.append(actor_role)
-        self._clinic.append(clinic)
-        self._staff.append(staff)
-        self._case.append(case)
-        self._message.append(message)
-        self._channel.append(channel)
-        self._kind.append(kind)
-        self._reason.append(reason)
-        self._recipient.append(recipient)
-        self._alert_sms.append(alert_sms)
-        self._alert_email.append(alert_email)
-        self._duration.append(duration_minutes)
+        rows = self._rows
+        packed = self._pack(
+            minutes,
+            person,
+            actor,
+            clinic,
+            staff,
+            case,
+            message,
+            event,
+            actor_role,
+            channel,
+            kind,
+            alert_sms,
+            alert_email,
+        )
+        row = len(rows) // ROW_BYTES
+        if reason != NONE:
+            self._reason.append(reason)
+            self._reason_rows.append(row)
+        if recipient != NONE:
+            self._recipient.append(recipient)
+            self._recipient_rows.append(row)
+        if duration_minutes == duration_minutes:  # not NaN
+            self._duration.append(duration_minutes)
+            self._duration_rows.append(row)
+        rows += packed
+
+    def record_dense(
+        self,
+        minutes: float,
+        event: int,
+        person: int,
+        actor: int,
+        actor_role: int,
+        clinic: int,
+        staff: int,
+        case: int,
+        message: int,
+        channel: int,
+        kind: int,
+        alert_sms: int,
+        alert_email: int,
+    ) -> None:
+        """``record`` for rows without reason, recipient or duration (most rows): no checks."""
+        self._rows += self._pack(
+            minutes,
+            person,
+            actor,
+            clinic,
+            staff,
+            case,
+            message,
+            event,
+            actor_role,
+            channel,
+            kind,
+            alert_sms,
+            alert_email,
+        )
+
+    def record_alert_sent(
+        self, minutes: float, person: int, message: int, channel: int, recipient: int
+    ) -> None:
+        """An alert_sent row (R8, D6): the system alerted ``recipient`` about ``message``."""
+        rows = self._rows
+        if recipient != NONE:
+            self._recipient.append(recipient)
+            self._recipient_rows.append(len(rows) // ROW_BYTES)
+        rows += self._pack(
+            minutes,
+            person,
+            NONE,
+            NONE,
+            NONE,
+            NONE,
+            message,
+            _ALERT_SENT,
+            _SYSTEM,
+            channel,
+            NONE,
+            NONE,
+            NONE,
+        )
 
     def to_frame(self) -> pl.DataFrame:
         """The log as one frame with :data:`EVENT_LOG_SCHEMA`, in the order events were recorded.
 
         The frame owns copies of the buffers, so recording may go on while it is alive.
         """
+        return self._frame_of_rows(0, len(self))
+
+    def drain_to_frame(self) -> pl.DataFrame:
+        """The same frame as :meth:`to_frame`, emptying the buffer while it is built.
+
+        Rows are converted in chunks from the end and each chunk's buffer is released at once,
+        so the peak is about the larger of buffer and frame plus one chunk, not buffer plus
+        frame. The log is empty afterwards (recording may start again). The frame may hold
+        several chunks per column; its values are those of :meth:`to_frame`.
+        """
+        end = len(self)
+        if end == 0:
+            return self._frame_of_rows(0, 0)
+        frames: list[pl.DataFrame] = []
+        while end > 0:
+            start = max(0, end - _DRAIN_CHUNK_ROWS)
+            frames.append(self._frame_of_rows(start, end))
+            del self._rows[start * ROW_BYTES :]
+            for rows, values in (
+                (self._reason_rows, self._reason),
+                (self._recipient_rows, self._recipient),
+                (self._duration_rows, self._duration),
+            ):
+                keep = _first_at_or_after(rows, start)
+                del rows[keep:]
+                del values[keep:]
+            end = start
+        frames.reverse()
+        return pl.concat(frames, how="vertical", rechunk=False)
+
+    def _frame_of_rows(self, start: int, end: int) -> pl.DataFrame:
+        count = end - start
+        if count == 0:
+            return empty_event_log()
+        # The numpy view pins the bytearray (appends and drains would fail) until it is
+        # dropped: every column below is a copy, and the view is deleted before returning.
+        dense = np.frombuffer(self._rows, dtype=_ROW_DTYPE, count=count, offset=start * ROW_BYTES)
         columns: dict[str, pl.Series] = {}
-        minutes = _column(self._time, np.float64)
-        milliseconds = np.rint(minutes * 60_000.0).astype(np.int64)
+        milliseconds = np.rint(dense["time"] * 60_000.0).astype(np.int64)
         epoch_ms = (
             int(self.epoch.timestamp() * 1000) if self.epoch.tzinfo else _naive_ms(self.epoch)
         )
         columns["time"] = pl.Series("time", milliseconds + epoch_ms, dtype=pl.Int64).cast(
             pl.Datetime("ms")
         )
+        sparse_reason = _sparse(self._reason_rows, self._reason, np.int8, start, end, NONE)
+        sparse_recipient = _sparse(
+            self._recipient_rows, self._recipient, np.int32, start, end, NONE
+        )
+        durations = _sparse(self._duration_rows, self._duration, np.float32, start, end, _NAN)
         for name in _CODE_COLUMNS:
-            columns[name] = _codes_to_enum(name, _column(getattr(self, f"_{name}"), np.int8))
+            codes = sparse_reason if name == "reason" else dense[name]
+            columns[name] = _codes_to_enum(name, codes)
         for name in _INT_COLUMNS:
-            values = _column(getattr(self, f"_{name}"), np.int32)
+            values = sparse_recipient if name == "recipient" else dense[name].copy()
             columns[name] = _with_nulls(pl.Series(name, values, dtype=pl.Int32), values == NONE)
         for name in _FLAG_COLUMNS:
-            raw = _column(getattr(self, f"_{name}"), np.int8)
+            raw = dense[name]
             columns[name] = _with_nulls(pl.Series(name, raw == 1, dtype=pl.Boolean), raw == NONE)
-        durations = _column(self._duration, np.float32)
         columns["duration_minutes"] = pl.Series(
             "duration_minutes", durations, dtype=pl.Float32
         ).fill_nan(None)
+        del dense
         return pl.DataFrame([columns[name] for name in EVENT_LOG_SCHEMA.names()])
 
 
-def _column(buffer: array[Any], dtype: type[np.generic]) -> np.ndarray[Any, Any]:
-    # A copy: a numpy view would pin the array.array and make the next append fail.
-    if not len(buffer):
-        return np.empty(0, dtype=dtype)
-    return np.frombuffer(buffer, dtype=dtype).copy()
+_ALERT_SENT: Final = int(Event.ALERT_SENT)
+_SYSTEM: Final = int(ActorRole.SYSTEM)
+
+
+def _first_at_or_after(rows: array[int], start: int) -> int:
+    """Index of the first sparse entry whose row is ``start`` or later (rows are ascending)."""
+    if not rows:
+        return 0
+    return int(np.searchsorted(np.frombuffer(rows, dtype=np.int64), start, side="left"))
+
+
+def _sparse(
+    rows: array[int],
+    values: array[Any],
+    dtype: type[np.generic],
+    start: int,
+    end: int,
+    missing: float,
+) -> np.ndarray[Any, Any]:
+    """A dense column for rows ``start:end`` from (row, value) pairs, ``missing`` elsewhere."""
+    column = np.full(end - start, missing, dtype=dtype)
+    if rows:
+        # Views only for the length of this call (they pin the arrays against appends).
+        row_index = np.frombuffer(rows, dtype=np.int64)
+        first, last = np.searchsorted(row_index, [start, end], side="left")
+        column[row_index[first:last] - start] = np.frombuffer(values, dtype=dtype)[first:last]
+    return column
 
 
 def _with_nulls(series: pl.Series, missing: np.ndarray[Any, Any]) -> pl.Series:

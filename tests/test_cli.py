@@ -22,7 +22,7 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 SHIPPED = sorted(path.stem for path in (REPOSITORY / "scenarios").glob("*.toml"))
 
 BAD_TYPO = "[clinics]\nstaf_per_clinic = 3\n"
-BAD_RANGE = "[alerts]\nopt_in_share = 1.5\n[behaviour]\nreply_share = -0.5\n"
+BAD_RANGE = "[alerts]\nopt_in_share = 1.5\n[behaviour]\nform_completion_share = -0.5\n"
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -75,7 +75,7 @@ def test_validate_prints_every_problem_of_every_file(
         output
     )
     assert f"{out_of_range}: alerts.opt_in_share: " in output
-    assert f"{out_of_range}: behaviour.reply_share: " in output
+    assert f"{out_of_range}: behaviour.form_completion_share: " in output
     assert f"{good}: ok (good: 50,000 people, 90 days, hash " in output
     assert f"{missing}: file not found" in output
     assert files_in(tmp_path) == before  # validate writes nothing
@@ -130,7 +130,7 @@ def test_run_with_a_bad_scenario_writes_nothing(
     assert main(["run", str(bad), "--out", str(out_dir)]) == 2
     captured = capsys.readouterr()
     assert f"{bad}: alerts.opt_in_share: " in captured.err
-    assert f"{bad}: behaviour.reply_share: " in captured.err
+    assert f"{bad}: behaviour.form_completion_share: " in captured.err
     assert not out_dir.exists()
 
 

@@ -74,7 +74,7 @@ def test_unknown_nested_key_hints_the_close_one(tmp_path: Path) -> None:
 
 
 def test_misspelt_section_name_is_hinted(tmp_path: Path) -> None:
-    path = write(tmp_path, "typo.toml", "[behavior]\nreply_share = 0.5\n")
+    path = write(tmp_path, "typo.toml", "[behavior]\nform_completion_share = 0.5\n")
     problem = only_problem(problems_of(path))
     assert problem.path == "behavior"
     assert "did you mean 'behaviour'?" in problem.message
@@ -272,10 +272,10 @@ def test_override_into_a_list_of_campaigns() -> None:
 
 def test_override_with_a_bad_value() -> None:
     with pytest.raises(ScenarioError) as caught:
-        Scenario().with_overrides({"behaviour.reply_share": 1.2})
+        Scenario().with_overrides({"behaviour.form_completion_share": 1.2})
     problem = only_problem(caught.value)
-    assert problem.path == "behaviour.reply_share"
-    assert str(caught.value).startswith("overrides: behaviour.reply_share: ")
+    assert problem.path == "behaviour.form_completion_share"
+    assert str(caught.value).startswith("overrides: behaviour.form_completion_share: ")
 
 
 def test_override_with_an_unknown_key_hints_the_dotted_key() -> None:

@@ -28,7 +28,7 @@ from etj_sim.domain.columns import filled, from_numpy
 from etj_sim.domain.errors import AccountNotActive, InvalidOperation
 from etj_sim.domain.register import PopulationRegister
 from etj_sim.domain.views import UNSET, SettingsView, Unset
-from etj_sim.events import ActorRole, Event, EventLog
+from etj_sim.events import NONE, ActorRole, Event, EventLog
 
 __all__ = ["ALERT_EMAIL", "ALERT_SMS", "NO_CONTACT", "Accounts"]
 
@@ -133,8 +133,20 @@ class Accounts:
         if role is ActorRole.GUARDIAN_PROXY:
             self.review_pending[person] = 1
         if self._log is not None:
-            self._log.record(
-                self._clock.minutes, Event.ACCOUNT_ACTIVATED, person, actor, role, channel=channel
+            self._log.record_dense(
+                self._clock.minutes,
+                Event.ACCOUNT_ACTIVATED,
+                person,
+                actor,
+                role,
+                NONE,
+                NONE,
+                NONE,
+                NONE,
+                channel,
+                NONE,
+                NONE,
+                NONE,
             )
 
     # -- settings (R4, R13, D3) --------------------------------------------------------------

@@ -26,11 +26,13 @@ from etj_sim.domain.accounts import ALERT_EMAIL, ALERT_SMS, NO_CONTACT, Accounts
 from etj_sim.domain.clock import Clock
 from etj_sim.domain.columns import as_numpy
 from etj_sim.domain.errors import InvalidOperation
-from etj_sim.events import NONE, ActorRole, Channel, Event, EventLog
+from etj_sim.events import NONE, Channel, EventLog
 
 __all__ = ["AlertGateway"]
 
 _INFINITY: Final = float("inf")
+_SMS: Final = int(Channel.SMS)
+_EMAIL: Final = int(Channel.EMAIL)
 
 
 class AlertGateway:
@@ -57,7 +59,7 @@ class AlertGateway:
         self._clock = clock
         self._log = log
         self.delay_minutes = float(delay_minutes)
-        self._due: deque[float] = deque()
+        self.due_minutes: deque[float] = deque()  # pending alerts, oldest first (read-only)
         self._message: deque[int] = deque()
         self._time = array("d")
         self._person = array("i")
@@ -69,7 +71,7 @@ class AlertGateway:
     @property
     def pending(self) -> int:
         """Alerts scheduled and not yet sent."""
-        return len(self._due)
+        return len(self.due_minutes)
 
     def __len__(self) -> int:
         """Alerts sent (one per channel)."""
@@ -77,45 +79,39 @@ class AlertGateway:
 
     def schedule(self, message: int, delivered_minutes: float) -> None:
         """D6: an alert for ``message`` falls due ``delay_minutes`` after delivery."""
-        self._due.append(delivered_minutes + self.delay_minutes)
+        self.due_minutes.append(delivered_minutes + self.delay_minutes)
         self._message.append(message)
 
     def next_due_minutes(self) -> float:
         """When the oldest pending alert falls due (infinity when none is pending)."""
-        return self._due[0] if self._due else _INFINITY
+        return self.due_minutes[0] if self.due_minutes else _INFINITY
 
     def dispatch_next(self, person_of_message: array[int]) -> None:
         """Send the oldest pending alert at its due time, to the channels approved now (D6)."""
-        due = self._due.popleft()
+        due = self.due_minutes.popleft()
         message = self._message.popleft()
         person = person_of_message[message]
         accounts = self._accounts
         alerts = accounts.alerts[person]
-        log = self._log
-        for flag, channel, slot in (
-            (ALERT_SMS, Channel.SMS, accounts.mobile[person]),
-            (ALERT_EMAIL, Channel.EMAIL, accounts.email[person]),
-        ):
-            if not alerts & flag or slot == NO_CONTACT:
-                continue
-            recipient = slot if slot >= 0 else NONE
-            self._time.append(due)
-            self._person.append(person)
-            self._recipient.append(recipient)
-            self._channel.append(channel)
-            self._contact.append(slot)
-            self._sent_message.append(message)
-            if log is not None:
-                log.record(
-                    due,
-                    Event.ALERT_SENT,
-                    person,
-                    NONE,
-                    ActorRole.SYSTEM,
-                    message=message,
-                    channel=channel,
-                    recipient=recipient,
-                )
+        if alerts & ALERT_SMS:
+            slot = accounts.mobile[person]
+            if slot != NO_CONTACT:
+                self._send(due, person, message, _SMS, slot)
+        if alerts & ALERT_EMAIL:
+            slot = accounts.email[person]
+            if slot != NO_CONTACT:
+                self._send(due, person, message, _EMAIL, slot)
+
+    def _send(self, due: float, person: int, message: int, channel: int, slot: int) -> None:
+        recipient = slot if slot >= 0 else NONE
+        self._time.append(due)
+        self._person.append(person)
+        self._recipient.append(recipient)
+        self._channel.append(channel)
+        self._contact.append(slot)
+        self._sent_message.append(message)
+        if self._log is not None:
+            self._log.record_alert_sent(due, person, message, channel, recipient)
 
     def sent(self) -> pl.DataFrame:
         """Every alert sent: time, person (account), recipient (contact owner or null),
@@ -156,4 +152,9 @@ class AlertGateway:
 
     def snapshot(self) -> tuple[Any, ...]:
         """An immutable copy of the gateway state (tests compare before and after)."""
-        return (tuple(self._due), tuple(self._message), bytes(self._time), bytes(self._contact))
+        return (
+            tuple(self.due_minutes),
+            tuple(self._message),
+            bytes(self._time),
+            bytes(self._contact),
+        )

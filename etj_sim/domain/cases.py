@@ -3,10 +3,14 @@
 Pipeline position: ``portal (citizens start cases, reply) and staff tool (assign, answer,
 close) -> cases (this module) -> event log``. The portal and the staff tool share this state.
 
-Columnar: one row per case in ``array.array`` columns; dialogue entries and attachments are kept
-only for cases that have any. Each clinic has a FIFO queue of unassigned open cases
-("Mottagningens ärenden") and each staff member an ordered set of open assigned cases
-("Mina ärenden"); assigned or closed cases leave the queue lazily when they reach its front.
+Columnar: one row per case in ``array.array`` columns. Dialogue entries (with a text or
+attachments only) are columnar too, one row per entry, each case's entries a linked list
+(``last_entry[case]``, ``previous_entry[entry]``); texts and attachment sets are stored once
+each and referenced by index, so an entry is a few dozen bytes and no Python object.
+
+Each clinic has a FIFO queue of unassigned open cases ("Mottagningens ärenden") and each staff
+member an ordered set of open assigned cases ("Mina ärenden"); assigned or closed cases leave
+the queue lazily when they reach its front.
 """
 
 from __future__ import annotations
@@ -141,7 +145,17 @@ class Cases:
         self.assigned_staff = array("i")
         self.closed = array("b")
         self.local_eservice: dict[int, str] = {}
-        self.entries: dict[int, list[tuple[float, int, int, str, tuple[Attachment, ...]]]] = {}
+        self.last_entry = array("i")  # per case: its newest dialogue entry, -1 for none
+        self.entry_minutes = array("d")
+        self.entry_role = array("b")
+        self.entry_author = array("i")
+        self.entry_text = array("i")  # index into _texts
+        self.entry_attachments = array("i")  # index into _attachment_sets
+        self.previous_entry = array("i")  # the same case's entry before this one
+        self._texts: list[str] = []
+        self._text_index: dict[str, int] = {}
+        self._attachment_sets: list[tuple[Attachment, ...]] = []
+        self._attachment_set_index: dict[tuple[Attachment, ...], int] = {}
         self.queue: list[deque[int]] = []
         self.open_by_clinic: list[dict[int, None]] = []
         self.open_by_staff: dict[int, dict[int, None]] = {}
@@ -190,15 +204,16 @@ class Cases:
         self.started_minutes.append(now)
         self.assigned_staff.append(NONE)
         self.closed.append(0)
+        self.last_entry.append(NONE)
         if kind is Kind.LOCAL_ESERVICE:
             self.local_eservice[case] = eservice
         self._clinic_lists(clinic)
         self.queue[clinic].append(case)
         self.open_by_clinic[clinic][case] = None
         if text or attachments:
-            self.entries[case] = [(now, role, actor, text, attachments)]
+            self.add_entry(case, role, actor, text, attachments)
         if self._log is not None:
-            self._log.record(
+            self._log.record_dense(
                 now,
                 Event.CASE_STARTED,
                 person,
@@ -210,6 +225,8 @@ class Cases:
                 NONE,
                 channel,
                 kind,
+                NONE,
+                NONE,
             )
             self.log_attachments(case, person, actor, role, NONE, attachments, channel)
         return case
@@ -218,10 +235,43 @@ class Cases:
         self, case: int, role: int, author: int, text: str, attachments: tuple[Attachment, ...]
     ) -> None:
         """Append a dialogue turn (F4) with its attachments (F5)."""
-        if text or attachments:
-            self.entries.setdefault(case, []).append(
-                (self._clock.minutes, role, author, text, attachments)
+        if not text and not attachments:
+            return
+        text_index = self._text_index.get(text)
+        if text_index is None:
+            text_index = self._text_index[text] = len(self._texts)
+            self._texts.append(text)
+        attachments_index = self._attachment_set_index.get(attachments)
+        if attachments_index is None:
+            attachments_index = len(self._attachment_sets)
+            self._attachment_set_index[attachments] = attachments_index
+            self._attachment_sets.append(attachments)
+        entry = len(self.entry_minutes)
+        self.entry_minutes.append(self._clock.minutes)
+        self.entry_role.append(role)
+        self.entry_author.append(author)
+        self.entry_text.append(text_index)
+        self.entry_attachments.append(attachments_index)
+        self.previous_entry.append(self.last_entry[case])
+        self.last_entry[case] = entry
+
+    def entries_of(self, case: int) -> list[tuple[float, int, int, str, tuple[Attachment, ...]]]:
+        """The case's dialogue, oldest first: (minutes, role, author, text, attachments)."""
+        entries = []
+        entry = self.last_entry[case]
+        while entry != NONE:
+            entries.append(
+                (
+                    self.entry_minutes[entry],
+                    self.entry_role[entry],
+                    self.entry_author[entry],
+                    self._texts[self.entry_text[entry]],
+                    self._attachment_sets[self.entry_attachments[entry]],
+                )
             )
+            entry = self.previous_entry[entry]
+        entries.reverse()
+        return entries
 
     def log_attachments(
         self,
@@ -265,7 +315,7 @@ class Cases:
         self.assigned_staff[case] = staff
         self.open_by_staff.setdefault(staff, {})[case] = None
         if self._log is not None:
-            self._log.record(
+            self._log.record_dense(
                 self._clock.minutes,
                 Event.CASE_ASSIGNED,
                 self.person[case],
@@ -277,6 +327,8 @@ class Cases:
                 NONE,
                 NONE,
                 self.kind[case],
+                NONE,
+                NONE,
             )
 
     def close(self, staff: int, case: int) -> None:
@@ -288,7 +340,7 @@ class Cases:
         if assigned != NONE:
             del self.open_by_staff[assigned][case]
         if self._log is not None:
-            self._log.record(
+            self._log.record_dense(
                 self._clock.minutes,
                 Event.CASE_CLOSED,
                 self.person[case],
@@ -300,6 +352,8 @@ class Cases:
                 NONE,
                 NONE,
                 self.kind[case],
+                NONE,
+                NONE,
             )
 
     def view(self, case: int) -> CaseView:
@@ -321,7 +375,7 @@ class Cases:
             closed=bool(self.closed[case]),
             entries=tuple(
                 CaseEntry(moment(at), ActorRole(role), author, text, attachments)
-                for at, role, author, text, attachments in self.entries.get(case, ())
+                for at, role, author, text, attachments in self.entries_of(case)
             ),
         )
 
@@ -331,7 +385,10 @@ class Cases:
             bytes(self.person),
             bytes(self.assigned_staff),
             bytes(self.closed),
-            tuple(sorted((c, tuple(e)) for c, e in self.entries.items())),
+            bytes(self.last_entry),
+            bytes(self.entry_minutes),
+            bytes(self.entry_author),
+            tuple(self._texts),
             tuple(tuple(q) for q in self.queue),
         )
 

@@ -5,7 +5,9 @@ portal (reads)``; every delivery and first read writes its event-log row.
 
 Columnar: one row per message in ``array.array`` columns; each person's inbox is a linked list
 (``last_message[person]`` and ``previous_message[message]``), so there is no Python list per
-person. Only persons who currently have unread messages have an entry in the ``unread`` dict.
+person. Unread messages are those whose ``read_minutes`` is NaN; a per-person count
+(``unread_count``) lets a login with nothing unread skip the walk, and a walk stop once it has
+found them all (no Python list per person, a few bytes a person).
 Texts, templates and form answers are stored only when given (dicts keyed by message id).
 """
 
@@ -50,7 +52,7 @@ class Inboxes:
         self.reader_role = array("b")
         self.previous_message = array("i")  # the same person's message before this one
         self.last_message = array("i")  # per person: newest message, -1 for an empty inbox
-        self.unread: dict[int, list[int]] = {}
+        self.unread_count = array("i")  # per person: messages not yet read (F8)
         self.texts: dict[int, str] = {}
         self.templates: dict[int, str] = {}
         self.form_answers: dict[int, dict[str, str]] = {}
@@ -63,6 +65,7 @@ class Inboxes:
         missing = persons - len(self.last_message)
         if missing > 0:
             self.last_message.extend(filled("i", missing, NONE))
+            self.unread_count.extend(filled("i", missing, 0))
 
     def deliver(
         self,
@@ -92,11 +95,7 @@ class Inboxes:
         self.reader_role.append(NONE)
         self.previous_message.append(self.last_message[person])
         self.last_message[person] = message
-        unread = self.unread.get(person)
-        if unread is None:
-            self.unread[person] = [message]
-        else:
-            unread.append(message)
+        self.unread_count[person] += 1
         if text:
             self.texts[message] = text
         if template:
@@ -105,7 +104,7 @@ class Inboxes:
         if alerts:
             self._alerts.schedule(message, now)
         if self._log is not None:
-            self._log.record(
+            self._log.record_dense(
                 now,
                 Event.MESSAGE_SENT,
                 person,
@@ -117,8 +116,8 @@ class Inboxes:
                 message,
                 NONE,
                 kind,
-                alert_sms=alerts & ALERT_SMS,
-                alert_email=(alerts & ALERT_EMAIL) >> 1,
+                alerts & ALERT_SMS,
+                (alerts & ALERT_EMAIL) >> 1,
             )
         return message
 
@@ -141,13 +140,9 @@ class Inboxes:
         self.read_minutes[message] = now
         self.reader[message] = reader
         self.reader_role[message] = role
-        unread = self.unread[person]
-        if len(unread) == 1:
-            del self.unread[person]
-        else:
-            unread.remove(message)
+        self.unread_count[person] -= 1
         if self._log is not None:
-            self._log.record(
+            self._log.record_dense(
                 now,
                 Event.MESSAGE_READ,
                 person,
@@ -159,13 +154,28 @@ class Inboxes:
                 message,
                 channel,
                 self.kind[message],
+                NONE,
+                NONE,
             )
         return True
 
     def unread_of(self, person: int) -> list[int]:
         """Unread message ids of the person, oldest first (a copy)."""
-        unread = self.unread.get(person)
-        return [] if unread is None else list(unread)
+        count = self.unread_count[person]
+        if not count:
+            return []
+        read_minutes = self.read_minutes
+        previous_message = self.previous_message
+        unread: list[int] = []
+        message = self.last_message[person]
+        while True:
+            if read_minutes[message] != read_minutes[message]:  # NaN: not read
+                unread.append(message)
+                if len(unread) == count:
+                    break
+            message = previous_message[message]
+        unread.reverse()
+        return unread
 
     def messages_of(self, person: int) -> list[int]:
         """All message ids of the person's inbox, newest first."""
@@ -240,7 +250,7 @@ class Inboxes:
             bytes(self.read_minutes),
             bytes(self.reader),
             bytes(self.last_message),
-            tuple(sorted((p, tuple(m)) for p, m in self.unread.items())),
+            bytes(self.unread_count),
             tuple(sorted(self.texts.items())),
             tuple(sorted((m, tuple(sorted(a.items()))) for m, a in self.form_answers.items())),
         )

@@ -74,8 +74,9 @@ class Portal:
                 eid = EID(eid)
             except ValueError:
                 raise InvalidOperation(f"R1: {eid!r} is not an accepted e-ID") from None
-        now = self.clock.minutes
-        if register.is_under_13(person, self.clock.day_number):
+        clock = self.clock
+        now = clock.minutes
+        if register.is_under_13(person, clock.day_of(now)):
             self._refuse_login(
                 person,
                 channel,
@@ -97,7 +98,21 @@ class Portal:
             )
         log = self.log
         if log is not None:
-            log.record(now, Event.LOGIN, person, person, ActorRole.CITIZEN, channel=channel)
+            log.record_dense(
+                now,
+                Event.LOGIN,
+                person,
+                person,
+                ActorRole.CITIZEN,
+                NONE,
+                NONE,
+                NONE,
+                NONE,
+                channel,
+                NONE,
+                NONE,
+                NONE,
+            )
         accounts = self.accounts
         if not accounts.active[person]:
             accounts.activate(person, person, ActorRole.CITIZEN, channel)
@@ -286,7 +301,7 @@ class Session:
         cases.add_entry(case, self.role, self.actor, text, files)
         log = self._portal.log
         if log is not None:
-            log.record(
+            log.record_dense(
                 self._portal.clock.minutes,
                 Event.CITIZEN_REPLIED,
                 self.person,
@@ -298,6 +313,8 @@ class Session:
                 NONE,
                 self.channel,
                 cases.kind[case],
+                NONE,
+                NONE,
             )
             cases.log_attachments(
                 case, self.person, self.actor, self.role, NONE, files, self.channel

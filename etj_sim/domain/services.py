@@ -188,7 +188,8 @@ class EServices:
         if self._birthday_generation != self.register.generation:
             self._sort_birthdays()
         alerts = self.alerts
-        if alerts.next_due_minutes() > minutes and self._next_birthday_minutes > minutes:
+        pending = alerts.due_minutes
+        if (not pending or pending[0] > minutes) and self._next_birthday_minutes > minutes:
             clock.minutes = float(minutes)  # the common case: nothing falls due
             return
         message_person = self.inboxes.person

@@ -45,12 +45,15 @@ def add_batch_parser(commands: Any) -> None:
         help="run an experiment: replications and a design of scenarios",
         description=(
             "Run every design point and replication of an experiment file, print the mean and "
-            "95%% confidence interval of each headline metric per design point."
+            "95% confidence interval of each headline metric per design point."
         ),
     )
     batch.add_argument("experiment", type=Path, metavar="EXPERIMENT", help="experiment file (TOML)")
     batch.add_argument(
-        "--workers", type=int, help="worker processes (default: the cores; Dask LocalCluster: 2)"
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes (default: the cores; Dask LocalCluster: 2)",
     )
     batch.add_argument(
         "--dask",
@@ -58,7 +61,10 @@ def add_batch_parser(commands: Any) -> None:
         help=f"run on the Dask scheduler at ADDRESS ('{LOCAL_CLUSTER}': a LocalCluster here)",
     )
     batch.add_argument(
-        "--out", type=Path, help="results folder: one Parquet file per run; rerun to resume"
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="results folder: one Parquet file per run; rerun to resume",
     )
     batch.add_argument(
         "--save-events", action="store_true", help="also write each run's event log (with --out)"

@@ -14,6 +14,9 @@ One executor interface, two backends:
   scheduler started by hand, dask-jobqueue on SLURM, Kubernetes), or on a ``LocalCluster`` made
   for the call and closed after it.
 
+Worker processes started here get ``POLARS_MAX_THREADS`` = cores / workers (unless it is set
+already), so that n workers on n cores do not run n polars thread pools of n threads each.
+
 The work unit is :func:`execute_run`, a module-level function (importable by name in a worker
 process); it catches a run's exception and returns it as a failure, so one bad run never stops
 the others. A run's result depends only on its (scenario, seed), and the table is sorted by

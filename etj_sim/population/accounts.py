@@ -156,7 +156,12 @@ def draw_account_state(
     # D5: a samordningsnummer holder has no BankID; Freja+ is possible. Freja allows users from
     # 8 with a guardian's consent (frejaeid.com FAQ), but under 13 nobody logs in with an own
     # e-ID here (R15, D2), so Freja+ is drawn from 13 (assumption).
-    bankid = (eid_rng.random(size) < _by_band(population.bankid_share_by_age)[band]) & ~coordination
+    bankid_share = _by_band(population.bankid_share_by_age)[band]
+    # BankID publishes one coverage figure for 18-67 (99.4%, bankid.com 2023), which cuts
+    # across the 65-79 band: ages 65-67 take the working-age share of the 50-64 band.
+    working_age_share = population.bankid_share_by_age["50-64"]
+    bankid_share = np.where((ages >= 65) & (ages <= 67), working_age_share, bankid_share)
+    bankid = (eid_rng.random(size) < bankid_share) & ~coordination
     freja_plus = (eid_rng.random(size) < population.freja_plus_share) & own_eid_age
 
     contact_rng = streams["contacts"]

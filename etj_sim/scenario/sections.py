@@ -190,10 +190,17 @@ class AlertsSection(_Section):
 
 
 class HandlingTime(_Section):
-    """Log-normal handling time of one staff action, by its mean and standard deviation."""
+    """Handling time of one staff action, by its mean and standard deviation.
+
+    ``distribution`` is ``"lognormal"`` (the model's default: mean and sd give the log-normal) or
+    ``"exponential"`` (mean ``mean_minutes``; ``sd_minutes`` is ignored, as an exponential's sd
+    equals its mean). The exponential exists for validation against queueing theory (M/M/c,
+    tests/validation, docs/validation.md), not as a claim about real handling times.
+    """
 
     mean_minutes: PositiveFloat
     sd_minutes: NonNegativeFloat
+    distribution: Literal["lognormal", "exponential"] = "lognormal"
 
 
 class ClinicsSection(_Section):
@@ -220,6 +227,12 @@ class ClinicsSection(_Section):
     }
     local_eservices: list[str] = ["Provsvar"]  # assumption: one local e-service per clinic (R18)
     dialogue_continue_share: Share = 0.3  # assumption: chance a case needs another round (F4)
+    allow_overrun: bool = False
+    """False (the model): a case is taken only when its handling time fits in what is left of the
+    duty block. True: a case is taken whenever the staff member is on duty and may run past the
+    block's end (the block then ends with the answer). With ``shift_start_hour = 0``,
+    ``shift_end_hour = 24``, ``eservice_share_of_shift = 1`` and all seven ``open_weekdays`` this
+    gives c servers always on duty: the M/M/c set-up of tests/validation (docs/validation.md)."""
 
     @field_validator("staff_per_clinic")
     @classmethod
@@ -367,14 +380,16 @@ class Campaign(_Section):
 class BehaviourSection(_Section):
     """How citizens log in, read, reply and change settings (P1, P3)."""
 
-    never_read_share: Share = 0.2  # 1 in 4 never opened (NRK 2018); ~80% opened (Digipost 2022)
+    never_read_share: Share = 0.12
+    """Messages the holder will never open. 1 in 4 public digital letters never opened (NRK
+    2018); ~80% opened (Digipost 2022). Set below 0.2 because reads also wait for a login:
+    0.12 puts the share ever read at 0.75-0.80 (calibrated, docs/validation.md F-2)."""
     alert_login_share: Share = 0.7  # assumption: alerts that prompt a login to read
     alert_read_delay_hours_median: PositiveFloat = 4.0  # assumption: Swedish time-to-read not found
     alert_read_delay_sigma: PositiveFloat = 1.0  # assumption: log-normal sigma
     app_login_share: Share = 0.5  # assumption: app vs web split not found (calibration.md)
     opt_in_nudge_share: Share = 0.0  # chance per login that an account without alerts opts in
     activation_at_need_share: Share = 0.7  # assumption: no account yet, a need arises -> activate
-    reply_share: Share = 0.3  # assumption: citizen replies to a staff answer (F4 round)
     reply_delay_hours_median: PositiveFloat = 12.0  # assumption
     form_completion_share: Share = 0.8  # assumption (F3)
     settings_edit_after_13_share: Share = (

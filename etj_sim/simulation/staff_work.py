@@ -16,17 +16,23 @@ log-normal handling time (``clinics.handling_time`` by case kind; "reply" from t
 a dialogue, F4), and hold it. A case is only taken when its handling time fits in what is left of
 the duty block; otherwise the staff member stops taking work until the block ends and the case
 waits for a colleague or the next shift. So busy time never exceeds on-duty time and no answer
-is logged after ``shift_ended``. After the answer (``answer_case`` with ``handling_minutes``) the
-case needs another round with ``clinics.dialogue_continue_share``; otherwise it is closed.
+is logged after ``shift_ended``. With ``clinics.allow_overrun`` (validation only) a case is taken
+whenever the staff member is on duty, its handling may run past the block's end, ``shift_ended``
+follows the answer and the next block starts when the staff member is free. With
+``HandlingTime.distribution = "exponential"`` the handling time is exponential with the mean
+``mean_minutes``: together these make the M/M/c queue of tests/validation.
+
+After the answer (``answer_case`` with ``handling_minutes``) the case needs another round with
+``clinics.dialogue_continue_share``; otherwise it is closed.
 
 Dialogue rounds (F4). In another round the case stays assigned to the staff member who answered
 ("Mina ärenden"): the citizen replies after a log-normal delay (median
 ``behaviour.reply_delay_hours_median``) and the reply waits for that staff member, who takes
 returned cases of their own before new ones from the clinic's queue (at their next duty block if
 they are off duty). A citizen who cannot come back (e.g. turned 13 without an own e-ID) leaves
-the case to be closed by the clinic. The citizen always answers a follow-up, so
-``behaviour.reply_share`` is not used: one parameter, not two, decides whether there is another
-round. All staff roles handle all case kinds.
+the case to be closed by the clinic. The citizen always answers a follow-up: one parameter,
+``clinics.dialogue_continue_share``, decides whether there is another round. All staff roles
+handle all case kinds.
 """
 
 from __future__ import annotations
@@ -102,6 +108,12 @@ class StaffWork:
         self.continue_share = clinics.dialogue_continue_share
         parameters = [clinics.handling_time[name] for name in (*CASE_KINDS, "reply")]
         self.handling = [_log_normal_parameters(p.mean_minutes, p.sd_minutes) for p in parameters]
+        # Exponential handling uses the same standard-normal stream: exp(1) = -log(1 - Phi(z)),
+        # so no new stream is needed and the lognormal default draws exactly as before.
+        self.exponential_mean_minutes: list[float | None] = [
+            p.mean_minutes if p.distribution == "exponential" else None for p in parameters
+        ]
+        self.allow_overrun = clinics.allow_overrun
         # Idle staff on duty, per clinic in the order they fell idle, and their wake-up events.
         self.idle: list[deque[int]] = [deque() for _ in clinic_ids]
         self.waiting: dict[int, simpy.Event] = {}
@@ -169,16 +181,19 @@ class StaffWork:
                 continue
             duty_start = day * MINUTES_PER_DAY + self.shift_start_minutes + offset_minutes
             duty_end = duty_start + self.duty_minutes
-            yield env.timeout(duty_start - env.now)
-            self.services.advance_to(duty_start)
+            # Only with allow_overrun can the previous block's last case end after this start.
+            yield env.timeout(max(duty_start - env.now, 0.0))
+            self.services.advance_to(env.now)
             self.staff_tool.start_shift(staff)
             # One callback per block ends an idle wait at the block's end (cheaper than a
             # condition of "woken or timed out" per idle spell).
-            env.timeout(self.duty_minutes).callbacks.append(partial(self._duty_over, staff, clinic))
+            env.timeout(duty_end - env.now).callbacks.append(
+                partial(self._duty_over, staff, clinic)
+            )
             yield from self.handle_cases(staff, clinic, duty_end)
             if env.now < duty_end:
                 yield env.timeout(duty_end - env.now)
-            self.services.advance_to(duty_end)
+            self.services.advance_to(env.now)
             self.staff_tool.end_shift(staff)
 
     def handle_cases(self, staff: int, clinic: int, duty_end: float) -> Generator[Any, Any, None]:
@@ -205,10 +220,21 @@ class StaffWork:
                 yield wake
                 continue
             kind = _REPLY_KIND if cases.round[case] > 0 else cases.kind[case]
-            mu, sigma = self.handling[kind]
-            handling_minutes = min(math.exp(mu + sigma * handling_draws.next()), self.duty_minutes)
-            if now + handling_minutes > duty_end:
-                return
+            exponential_mean = self.exponential_mean_minutes[kind]
+            if exponential_mean is None:
+                mu, sigma = self.handling[kind]
+                handling_minutes = math.exp(mu + sigma * handling_draws.next())
+            else:
+                # Upper tail of the normal as a uniform: -log of it is a standard exponential.
+                tail = 0.5 * math.erfc(handling_draws.next() / math.sqrt(2.0))
+                handling_minutes = -exponential_mean * math.log(max(tail, 1e-300))
+            if self.allow_overrun:
+                if now >= duty_end:
+                    return
+            else:
+                handling_minutes = min(handling_minutes, self.duty_minutes)
+                if now + handling_minutes > duty_end:
+                    return
             services.advance_to(now)
             if returned:
                 returned.popleft()

@@ -20,7 +20,7 @@ from etj_sim.domain import (
     LoginRefused,
     UnknownPerson,
 )
-from etj_sim.events import Kind, Reason
+from etj_sim.events import ActorRole, Kind, Reason
 
 
 def test_r17_only_activated_clinics_handle_eservices(world: World) -> None:
@@ -155,6 +155,34 @@ def test_f4_dialogue_between_citizen_and_staff(world: World) -> None:
     assert answered["duration_minutes"].to_list() == [4.5, 3.0]
     with pytest.raises(InvalidOperation, match="closed"):
         eva.reply(case, text="En sak till")
+
+
+def test_f4_interleaved_dialogues_keep_their_own_entries(world: World) -> None:
+    """Entries are stored columnar with shared texts; each case still shows only its own."""
+    services = world.services
+    tool = services.staff_tool
+    eva = services.portal.login(world.teen, EID.BANKID)
+    first = eva.start_case(world.clinic, Kind.CONTACT_FORM, text="Samma fråga")
+    second = eva.start_case(world.clinic, Kind.CONTACT_FORM)  # no text: no entry
+    services.advance_to(10.0)
+    tool.answer_case(world.nurse, second, text="Samma fråga", handling_minutes=1.0)
+    eva.reply(first, text="Tillägg")
+    tool.answer_case(world.nurse, first, text="Svar", handling_minutes=2.0)
+    first_entries = tool.case_view(first).entries
+    second_entries = tool.case_view(second).entries
+    assert [(e.text, e.author_role, e.author) for e in first_entries] == [
+        ("Samma fråga", ActorRole.CITIZEN, world.teen),
+        ("Tillägg", ActorRole.CITIZEN, world.teen),
+        ("Svar", ActorRole.STAFF, world.nurse),
+    ]
+    assert [(e.text, e.author_role, e.author) for e in second_entries] == [
+        ("Samma fråga", ActorRole.STAFF, world.nurse)
+    ]
+    assert [e.at for e in first_entries] == [
+        services.clock.moment(0.0),
+        services.clock.moment(10.0),
+        services.clock.moment(10.0),
+    ]
 
 
 def test_f5_attachments_both_ways(world: World) -> None:

@@ -212,9 +212,14 @@ class DomainMachine(RuleBasedStateMachine):
                 assert message not in seen
                 seen[message] = person
         assert seen == self.sent
-        for person, unread in inboxes.unread.items():
-            assert unread
-            assert all(seen[message] == person for message in unread)
+        for person in self.persons:
+            unread = inboxes.unread_of(person)
+            assert len(unread) == inboxes.unread_count[person]
+            assert unread == sorted(
+                message
+                for message in inboxes.messages_of(person)
+                if not inboxes.read_status(message).read
+            )
 
     @invariant()
     def alerts_have_their_contacts(self) -> None:

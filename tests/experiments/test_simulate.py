@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from polars.testing import assert_frame_equal
 
+from etj_sim.cli import main
 from etj_sim.experiments import Experiment, GridDesign, run_experiment
 from etj_sim.metrics import SUMMARY_COLUMNS
 from etj_sim.scenario import Scenario
@@ -37,3 +39,20 @@ def test_parallel_equals_sequential_with_the_simulation(baseline: Scenario, tmp_
     # The design changes what it should: more opt-in at the start, more opted-in accounts.
     shares = sequential.summarise(["alert_opt_in_share"]).get_column("mean").to_list()
     assert shares[1] > shares[0]
+
+
+def test_etj_sim_batch_runs_an_experiment_file(
+    experiment_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = experiment_folder / "tiny.toml"
+    path.write_text(
+        'name = "tiny"\nbase = "baseline.toml"\nreplications = 2\n[overrides]\n'
+        '"population.size" = 2000\nduration_days = 14\n"clinics.count" = 1\n',
+        encoding="utf-8",
+    )
+    out = experiment_folder / "out"
+    assert main(["batch", str(path), "--workers", "1", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "tiny: 1 design point(s) x 2 replication(s)" in printed
+    assert "[0] baseline (n = 2)" in printed
+    assert len(list((out / "runs").glob("*.parquet"))) == 2
