@@ -103,7 +103,7 @@ def simulate(scenario: Scenario, seed: int, *, progress: bool = False) -> Simula
     # they are a large part of the peak memory.
     del run
     _release_free_memory()
-    events = event_log.to_frame()
+    events = event_log.drain_to_frame()
     del event_log
     marks.append(time.perf_counter())
     stages = ("population", "setup", "run", "frame")
