@@ -10,8 +10,11 @@ Subcommands::
     etj-sim validate FILE...                   every problem of every file; exit 1 if any
     etj-sim scenarios [--dir DIR]              the shipped scenarios
     etj-sim run SCENARIO [--seed N] [--out DIR] [--set KEY=VALUE ...]
+    etj-sim batch EXPERIMENT [--workers N] [--dask ADDRESS] [--out DIR]
+                                               many runs (etj_sim.experiments.command)
 
-Exit codes: 0 done; 1 problems found (``validate``) or the run failed; 2 bad input (usage,
+Exit codes: 0 done; 1 problems found (``validate``), the run failed or some batch runs failed;
+2 bad input (usage,
 missing or invalid scenario, unusable ``--out``), in which case nothing is written.
 """
 

@@ -47,7 +47,7 @@ from etj_sim.scenario.sections import (
     Share,
 )
 
-# The experiment spec (etj_sim.experiments.spec) reports its own file's problems the same way;
+# The experiment spec (etj_sim.experiments.experiment) reports its own file's problems the same way;
 # the aliases mark these private helpers as deliberately re-exported.
 from etj_sim.scenario.translation import _dotted as _dotted
 from etj_sim.scenario.translation import _syntax_problem as _syntax_problem

@@ -143,6 +143,7 @@ class CitizenBehaviour:
             _standard_exponential,
             _standard_normal,
         )
+        self._next_reading = self._reading.next
         self._settings = DrawBuffer.uniform(random_stream(seed, "settings_review"))
         self._nudge = DrawBuffer.uniform(random_stream(seed, "opt_in_nudge"))
         self._forms = DrawBuffer.uniform(random_stream(seed, "form_completion"))
@@ -257,9 +258,15 @@ class CitizenBehaviour:
         """Decide whether and when the holder (or a guardian by proxy) reads ``message``."""
         # One row of four numbers per message, used or not, keeps the reading stream aligned
         # across scenarios (common random numbers): never-read, alert login, cadence, delay.
-        never_draw, alert_draw, cadence_draw, delay_draw = self._reading.next()
+        never_draw, alert_draw, cadence_draw, delay_draw = self._next_reading()
         never = never_draw < self.never_read_share
-        self.messages.note(message, kind, never)
+        # MessageLedger.note inlined: this runs once per delivered message.
+        messages = self.messages
+        if message < len(messages.kind):
+            messages.kind[message] = kind
+            messages.never_read[message] = never
+        else:
+            messages.note(message, kind, never)
         if never:
             return
         # The columns are bound once (they never move: ``array.array`` grows in place).

@@ -9,9 +9,10 @@ SimPy time is minutes since the epoch, midnight of ``scenario.start_date``. Ever
 alert of a message delivered in the run is in the log.
 
 Processes and callbacks (long-lived actors are processes, one-shot delays are callbacks,
-design.md "Performance principles"): ``start_cases`` per clinic (demand), ``work_shifts`` /
-``handle_cases`` per staff member, ``send_notices`` per clinic, ``send_mass_mailing`` once, and
-``read_inbox`` / reply callbacks scheduled on timeouts by the citizen side.
+design.md "Performance principles"): ``work_shifts`` / ``handle_cases`` per staff member and
+``send_mass_mailing`` once are processes; ``start_cases`` per clinic (demand) and
+``send_notices`` per clinic are chains of callbacks, one per arrival or send; ``read_inbox`` /
+reply callbacks are scheduled on timeouts by the citizen side.
 
 Memory and speed at region scale: full garbage collections are paused during the run (see
 :func:`_full_garbage_collections_paused`), and freed heap memory is handed back to the operating
@@ -258,8 +259,8 @@ class _Run:
         env = self.env
         days = self.scenario.duration_days
         for clinic in range(len(self.clinic_ids)):
-            env.process(self.demand.start_cases(env, clinic, days, self.behaviour))
-            env.process(self.outreach.send_notices(env, clinic, self.behaviour))
+            self.demand.start_cases(env, clinic, days, self.behaviour)
+            self.outreach.send_notices(env, clinic, self.behaviour)
         self.staff_work.start()
         env.process(self.behaviour.release_due_reads())
         if self.scenario.campaigns:

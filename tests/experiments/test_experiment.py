@@ -1,4 +1,4 @@
-"""Experiment specs: designs, seeds, run ids, identity, and the errors of experiment files."""
+"""Experiments and their designs: grid, Latin hypercube, scenarios; seeds, run ids, file errors."""
 
 from __future__ import annotations
 
