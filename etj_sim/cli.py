@@ -14,8 +14,8 @@ Subcommands::
                                                many runs (etj_sim.experiments.command)
 
 Exit codes: 0 done; 1 problems found (``validate``), the run failed or some batch runs failed;
-2 bad input (usage,
-missing or invalid scenario, unusable ``--out``), in which case nothing is written.
+2 bad input (usage, missing or invalid scenario, unusable ``--out``), in which case nothing is
+written.
 """
 
 from __future__ import annotations
