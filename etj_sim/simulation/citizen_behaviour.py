@@ -297,7 +297,8 @@ class CitizenBehaviour:
             if read_minute < self.horizon_minutes:
                 day = int(read_minute // MINUTES_PER_DAY)
                 if day == int(now // MINUTES_PER_DAY):
-                    self.env.timeout(read_minute - now).callbacks.append(
+                    # Relative to SimPy's clock, which a run of sends may leave behind ``now``.
+                    self.env.timeout(read_minute - self.env.now).callbacks.append(
                         partial(self._read_due, person, read_minute)
                     )
                 else:

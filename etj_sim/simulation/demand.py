@@ -106,7 +106,7 @@ class DemandPlanner:
         self._cached: tuple[int, DayArrivals] | None = None
 
     def arrivals(self, day: int) -> DayArrivals:
-        """The arrivals of ``day`` (drawn once, shared by the clinics' processes)."""
+        """The arrivals of ``day`` (drawn once, shared by the clinics' callback chains)."""
         if self._cached is not None and self._cached[0] == day:
             return self._cached[1]
         plan = self._draw(day)

@@ -1,18 +1,19 @@
 """``simulate(scenario, seed)``: one run of a population through the in-memory 1177.
 
 Pipeline position: ``Scenario -> synthesize_population -> EServices.from_population -> (this
-module wires the SimPy processes) -> EventLog frame -> SimulationResult -> metrics``.
+module wires the SimPy processes and callbacks) -> EventLog frame -> SimulationResult -> metrics``.
 
-SimPy time is minutes since the epoch, midnight of ``scenario.start_date``. Every process calls
-``EServices.advance_to(env.now)`` before a domain action, which dispatches the alerts due by then
-(R8, D6) and logs birthdays crossed (R14, D2); the run ends with ``advance_to`` the end, so every
-alert of a message delivered in the run is in the log.
+SimPy time is minutes since the epoch, midnight of ``scenario.start_date``. Every process and
+callback calls ``EServices.advance_to(env.now)`` before a domain action, which dispatches the
+alerts due by then (R8, D6) and logs birthdays crossed (R14, D2); the run ends with
+``advance_to`` the end, so every alert of a message delivered in the run is in the log.
 
-Processes and callbacks (long-lived actors are processes, one-shot delays are callbacks,
-design.md "Performance principles"): ``work_shifts`` / ``handle_cases`` per staff member and
-``send_mass_mailing`` once are processes; ``start_cases`` per clinic (demand) and
-``send_notices`` per clinic are chains of callbacks, one per arrival or send; ``read_inbox`` /
-reply callbacks are scheduled on timeouts by the citizen side.
+Processes and callbacks (design.md "Performance principles"): ``release_due_reads`` and
+``send_mass_mailing`` are processes; the hot actors are chains of one-shot callbacks, each step
+scheduling the next, because a callback costs less than resuming a generator: the duty blocks
+of each staff member (``StaffWork``), ``start_cases`` per clinic (demand), ``send_notices`` per
+clinic (a run of sends with no other event between them goes without a timeout each), and the
+``read_inbox`` / reply callbacks scheduled by the citizen side.
 
 Memory and speed at region scale: full garbage collections are paused during the run (see
 :func:`_full_garbage_collections_paused`), and freed heap memory is handed back to the operating

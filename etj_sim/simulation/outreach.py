@@ -115,7 +115,7 @@ class OutreachPlanner:
         self._cached: tuple[int, DaySends] | None = None
 
     def sends(self, day: int) -> DaySends:
-        """The sends of ``day`` (drawn once, shared by the clinics' processes)."""
+        """The sends of ``day`` (drawn once, shared by the clinics' callback chains)."""
         if self._cached is not None and self._cached[0] == day:
             return self._cached[1]
         plan = self._draw(day)
@@ -192,7 +192,7 @@ class OutreachPlanner:
 
         def schedule_next() -> None:
             if position < len(rows):
-                env.timeout(rows[position][0] - env.now).callbacks.append(send)
+                env.timeout(rows[position][0] - env.now).callbacks.append(send_due)
             else:
                 env.timeout((day + 1) * MINUTES_PER_DAY - env.now).callbacks.append(begin_day)
 
@@ -209,11 +209,24 @@ class OutreachPlanner:
             position = 0
             schedule_next()
 
-        def send(_event: simpy.Event) -> None:
+        def send_due(_event: simpy.Event) -> None:
+            """The next send is due; so are the ones after it that come before any other event.
+
+            Those are sent here at their own minute without a SimPy timeout each: nothing else
+            happens in between, and a send only schedules later events (reads), never earlier
+            ones, so the order of everything is the same as with a timeout per send.
+            """
+            nonlocal position
+            peek = env.peek
+            send(env.now)
+            while position < len(rows) and rows[position][0] < peek():
+                send(rows[position][0])
+            schedule_next()
+
+        def send(now: float) -> None:
             nonlocal position
             _, person, what, staff_draw, digital, pre_visit, form = rows[position]
             position += 1
-            now = env.now
             advance_to(now)
             staff = staff_members[int(staff_draw * staff_count)]
             active = account_active[person]
@@ -238,7 +251,6 @@ class OutreachPlanner:
                         message = send_message(staff, person, _FORM_KIND)
                         if message is not None:
                             delivered(person, message, _FORM_KIND, now)
-            schedule_next()
 
         begin_day(None)
 

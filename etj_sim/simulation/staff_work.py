@@ -1,8 +1,9 @@
 """Staff on e-service duty: shifts, the clinic's case queue, answers and dialogue rounds.
 
 Pipeline position: ``scenario -> population -> domain -> simulation (this module acts as the
-staff in the staff tool, R17) -> event log``. One SimPy process per staff member (a long-lived
-actor) works the shifts; everything goes through ``EServices.staff_tool``.
+staff in the staff tool, R17) -> event log``. Each staff member (a long-lived actor) works the
+shifts as a chain of SimPy callbacks (``_StaffMember``), cheaper per handled case than a resumed
+generator; everything goes through ``EServices.staff_tool``.
 
 E-service duty (P4). Each open weekday a staff member spends ``clinics.eservice_share_of_shift``
 of the shift (``shift_start_hour`` to ``shift_end_hour``) on e-service duty, as one contiguous

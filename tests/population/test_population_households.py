@@ -121,10 +121,14 @@ def test_samordningsnummer_holders_have_no_bankid(people: pl.DataFrame) -> None:
     assert coordination["freja_plus"].any()
 
 
-def test_nobody_under_13_has_an_eid_by_default(people: pl.DataFrame) -> None:
-    young = people.filter(pl.col("age") < 13)
+def test_nobody_under_12_has_an_eid_by_default(people: pl.DataFrame) -> None:
+    young = people.filter(pl.col("age") < 12)
     assert not young["bankid"].any()
     assert not young["freja_plus"].any()
+    # 12-year-olds may already hold the BankID they will log in with at 13 (R15, R14).
+    twelve = people.filter(pl.col("age") == 12)
+    assert twelve["bankid"].any()
+    assert not twelve["freja_plus"].any()
 
 
 def test_from_13_an_active_account_needs_an_own_eid(people: pl.DataFrame) -> None:

@@ -170,11 +170,17 @@ def test_bankid_by_age_band_among_personnummer_holders(population_100k: Populati
     # BankID's one figure for 18-67 (bankid.com 2023) applies to 65-67 too: they take the
     # working-age share, and the rest of the 65-79 band its own.
     early_pensioners = ((ages >= 65) & (ages <= 67)).to_numpy()
+    # A 12-year-old may hold the e-ID they will use from 13: the 13-17 share.
+    twelve = (ages == 12).to_numpy()
     for index, band in enumerate(AGE_BANDS):
-        in_band = people.filter((pl.col("band") == index) & ~pl.Series(early_pensioners))
+        in_band = people.filter(
+            (pl.col("band") == index) & ~pl.Series(early_pensioners) & ~pl.Series(twelve)
+        )
         assert_share(int(in_band["bankid"].sum()), in_band.height, shares[band])
     in_early = people.filter(pl.Series(early_pensioners))
     assert_share(int(in_early["bankid"].sum()), in_early.height, shares["50-64"])
+    at_twelve = people.filter(pl.Series(twelve))
+    assert_share(int(at_twelve["bankid"].sum()), at_twelve.height, shares["13-17"])
 
 
 def test_active_accounts_by_age_band(population_100k: Population) -> None:
