@@ -143,7 +143,6 @@ class CitizenBehaviour:
             _standard_exponential,
             _standard_normal,
         )
-        self._next_reading = self._reading.next
         self._settings = DrawBuffer.uniform(random_stream(seed, "settings_review"))
         self._nudge = DrawBuffer.uniform(random_stream(seed, "opt_in_nudge"))
         self._forms = DrawBuffer.uniform(random_stream(seed, "form_completion"))
@@ -258,15 +257,9 @@ class CitizenBehaviour:
         """Decide whether and when the holder (or a guardian by proxy) reads ``message``."""
         # One row of four numbers per message, used or not, keeps the reading stream aligned
         # across scenarios (common random numbers): never-read, alert login, cadence, delay.
-        never_draw, alert_draw, cadence_draw, delay_draw = self._next_reading()
+        never_draw, alert_draw, cadence_draw, delay_draw = self._reading.next()
         never = never_draw < self.never_read_share
-        # MessageLedger.note inlined: this runs once per delivered message.
-        messages = self.messages
-        if message < len(messages.kind):
-            messages.kind[message] = kind
-            messages.never_read[message] = never
-        else:
-            messages.note(message, kind, never)
+        self.messages.note(message, kind, never)
         if never:
             return
         # The columns are bound once (they never move: ``array.array`` grows in place).
@@ -297,8 +290,7 @@ class CitizenBehaviour:
             if read_minute < self.horizon_minutes:
                 day = int(read_minute // MINUTES_PER_DAY)
                 if day == int(now // MINUTES_PER_DAY):
-                    # Relative to SimPy's clock, which a run of sends may leave behind ``now``.
-                    self.env.timeout(read_minute - self.env.now).callbacks.append(
+                    self.env.timeout(read_minute - now).callbacks.append(
                         partial(self._read_due, person, read_minute)
                     )
                 else:

@@ -1,7 +1,7 @@
 """Citizen demand: when, who and what kind of case arrives at each clinic (F1, F4, F5).
 
 Pipeline position: ``scenario (demand) + population -> (daily arrival plans) -> start_cases
-callbacks -> domain``. Each clinic's arrivals are a Poisson stream whose rate is the sum over its
+processes -> domain``. Each clinic's arrivals are a Poisson stream whose rate is the sum over its
 listed persons of ``demand.cases_per_person_per_year`` (all kinds) times the person's
 ``demand.age_multiplier`` (by age band on the start date), shaped by ``weekday_weights``
 (normalised to mean 1 over the week) and ``hour_weights`` (normalised to sum 1 over the day).
@@ -10,15 +10,15 @@ the need reaches the e-services (activation at first need) or goes elsewhere.
 
 Each day's arrivals of all clinics are drawn in one vectorised block from the stream
 ``("demand", day)``: counts per clinic, persons by weight within the clinic, kinds, times,
-attachments. Then one chain of SimPy callbacks per clinic (``start_cases``) walks its slice in
-time order. Demand does not depend on staffing or alerts, so scenarios that differ there see the
-same cases.
+attachments. Then one SimPy process per clinic (``start_cases``) walks its slice in time order.
+Demand does not depend on staffing or alerts, so scenarios that differ there see the same cases.
 """
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -106,7 +106,7 @@ class DemandPlanner:
         self._cached: tuple[int, DayArrivals] | None = None
 
     def arrivals(self, day: int) -> DayArrivals:
-        """The arrivals of ``day`` (drawn once, shared by the clinics' callback chains)."""
+        """The arrivals of ``day`` (drawn once, shared by the clinics' processes)."""
         if self._cached is not None and self._cached[0] == day:
             return self._cached[1]
         plan = self._draw(day)
@@ -142,38 +142,14 @@ class DemandPlanner:
 
     def start_cases(
         self, env: simpy.Environment, clinic: int, days: int, behaviour: CitizenBehaviour
-    ) -> None:
-        """The clinic's arrival stream: each arrival, the person starts a case (F1).
-
-        A chain of one-shot callbacks, not a process: each arrival schedules the next, and the
-        day's last one the next day's plan at midnight, so no generator is resumed per arrival.
-        """
+    ) -> Generator[Any, Any, None]:
+        """The clinic's arrival stream: each arrival, the person starts a case (F1)."""
         start_case = behaviour.start_case
-        rows: list[tuple[float, int, int, bool]] = []
-        position = 0
-        day = -1
-
-        def schedule_next() -> None:
-            if position < len(rows):
-                env.timeout(rows[position][0] - env.now).callbacks.append(arrive)
-            else:
-                env.timeout((day + 1) * MINUTES_PER_DAY - env.now).callbacks.append(begin_day)
-
-        def begin_day(_event: simpy.Event | None) -> None:
-            nonlocal day, rows, position
-            day += 1
-            if day >= days:
-                return
+        for day in range(days):
             plan = self.arrivals(day)
-            rows = plan.rows[plan.bounds[clinic] : plan.bounds[clinic + 1]]
-            position = 0
-            schedule_next()
-
-        def arrive(_event: simpy.Event) -> None:
-            nonlocal position
-            _, person, kind, with_attachment = rows[position]
-            position += 1
-            start_case(person, clinic, kind, with_attachment)
-            schedule_next()
-
-        begin_day(None)
+            for minute, person, kind, with_attachment in plan.rows[
+                plan.bounds[clinic] : plan.bounds[clinic + 1]
+            ]:
+                yield env.timeout(minute - env.now)
+                start_case(person, clinic, kind, with_attachment)
+            yield env.timeout((day + 1) * MINUTES_PER_DAY - env.now)

@@ -1,19 +1,17 @@
 """``simulate(scenario, seed)``: one run of a population through the in-memory 1177.
 
 Pipeline position: ``Scenario -> synthesize_population -> EServices.from_population -> (this
-module wires the SimPy processes and callbacks) -> EventLog frame -> SimulationResult -> metrics``.
+module wires the SimPy processes) -> EventLog frame -> SimulationResult -> metrics``.
 
-SimPy time is minutes since the epoch, midnight of ``scenario.start_date``. Every process and
-callback calls ``EServices.advance_to(env.now)`` before a domain action, which dispatches the
-alerts due by then (R8, D6) and logs birthdays crossed (R14, D2); the run ends with
-``advance_to`` the end, so every alert of a message delivered in the run is in the log.
+SimPy time is minutes since the epoch, midnight of ``scenario.start_date``. Every process calls
+``EServices.advance_to(env.now)`` before a domain action, which dispatches the alerts due by then
+(R8, D6) and logs birthdays crossed (R14, D2); the run ends with ``advance_to`` the end, so every
+alert of a message delivered in the run is in the log.
 
-Processes and callbacks (design.md "Performance principles"): ``release_due_reads`` and
-``send_mass_mailing`` are processes; the hot actors are chains of one-shot callbacks, each step
-scheduling the next, because a callback costs less than resuming a generator: the duty blocks
-of each staff member (``StaffWork``), ``start_cases`` per clinic (demand), ``send_notices`` per
-clinic (a run of sends with no other event between them goes without a timeout each), and the
-``read_inbox`` / reply callbacks scheduled by the citizen side.
+Processes and callbacks (long-lived actors are processes, one-shot delays are callbacks,
+design.md "Performance principles"): ``start_cases`` per clinic (demand), ``work_shifts`` /
+``handle_cases`` per staff member, ``send_notices`` per clinic, ``send_mass_mailing`` once, and
+``read_inbox`` / reply callbacks scheduled on timeouts by the citizen side.
 
 Memory and speed at region scale: full garbage collections are paused during the run (see
 :func:`_full_garbage_collections_paused`), and freed heap memory is handed back to the operating
@@ -260,8 +258,8 @@ class _Run:
         env = self.env
         days = self.scenario.duration_days
         for clinic in range(len(self.clinic_ids)):
-            self.demand.start_cases(env, clinic, days, self.behaviour)
-            self.outreach.send_notices(env, clinic, self.behaviour)
+            env.process(self.demand.start_cases(env, clinic, days, self.behaviour))
+            env.process(self.outreach.send_notices(env, clinic, self.behaviour))
         self.staff_work.start()
         env.process(self.behaviour.release_due_reads())
         if self.scenario.campaigns:

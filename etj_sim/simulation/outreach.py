@@ -2,7 +2,7 @@
 (R19) and mass mailings (F6).
 
 Pipeline position: ``scenario (outreach, campaigns) + population -> (daily send plans) ->
-send_notices callbacks / send_mass_mailing process -> domain staff tool -> event log``.
+send_notices / send_mass_mailing processes -> domain staff tool -> event log``.
 
 Notices: each clinic sends ``outreach.appointment_notices_per_person_per_year`` per listed person
 and ``questions_per_person_per_year`` questions, on open weekdays only (the yearly rate is spread
@@ -115,7 +115,7 @@ class OutreachPlanner:
         self._cached: tuple[int, DaySends] | None = None
 
     def sends(self, day: int) -> DaySends:
-        """The sends of ``day`` (drawn once, shared by the clinics' callback chains)."""
+        """The sends of ``day`` (drawn once, shared by the clinics' processes)."""
         if self._cached is not None and self._cached[0] == day:
             return self._cached[1]
         plan = self._draw(day)
@@ -167,82 +167,43 @@ class OutreachPlanner:
 
     def send_notices(
         self, env: simpy.Environment, clinic: int, behaviour: CitizenBehaviour
-    ) -> None:
-        """The clinic's outreach: notices with their follow-ups, and questions (F2, F3, F7, R19).
-
-        A chain of one-shot callbacks, not a process: each send schedules the next, and the
-        day's last one the next day's plan at midnight, so no generator is resumed per send.
-        """
+    ) -> Generator[Any, Any, None]:
+        """The clinic's outreach: notices with their follow-ups, and questions (F2, F3, F7, R19)."""
         staff_members = self.staff_by_clinic[clinic]
         if not staff_members:
             return
         account_active = self.citizens.account_active
         send_message = self.staff_tool.send_message
-        send_paper_notice = self.send_paper_notice
         advance_to = self.services.advance_to
         delivered = behaviour.message_delivered
         staff_count = len(staff_members)
         digital_share = self.digital_share
         pre_visit_share = self.pre_visit_share
         form_share = self.form_share
-        days = self.scenario.duration_days
-        rows: list[SendRow] = []
-        position = 0
-        day = -1
-
-        def schedule_next() -> None:
-            if position < len(rows):
-                env.timeout(rows[position][0] - env.now).callbacks.append(send_due)
-            else:
-                env.timeout((day + 1) * MINUTES_PER_DAY - env.now).callbacks.append(begin_day)
-
-        def begin_day(_event: simpy.Event | None) -> None:
-            nonlocal day, rows, position
-            day += 1
-            if day >= days:
-                return
+        for day in range(self.scenario.duration_days):
             if (self.start_weekday + day) % 7 in self.open_weekdays:
                 plan = self.sends(day)
                 rows = plan.rows[plan.bounds[clinic] : plan.bounds[clinic + 1]]
-            else:
-                rows = []
-            position = 0
-            schedule_next()
-
-        def send_due(_event: simpy.Event) -> None:
-            """The next send is due; so are the ones after it that come before any other event.
-
-            Those are sent here at their own minute without a SimPy timeout each: nothing else
-            happens in between, and a send only schedules later events (reads), never earlier
-            ones, so the order of everything is the same as with a timeout per send.
-            """
-            nonlocal position
-            peek = env.peek
-            send(env.now)
-            while position < len(rows) and rows[position][0] < peek():
-                send(rows[position][0])
-            schedule_next()
-
-        def send(now: float) -> None:
-            nonlocal position
-            _, person, what, staff_draw, digital, pre_visit, form = rows[position]
-            position += 1
-            advance_to(now)
-            staff = staff_members[int(staff_draw * staff_count)]
-            active = account_active[person]
-            if what == _QUESTION:
-                if active:
-                    message = send_message(staff, person, _QUESTION_KIND)
-                    if message is not None:
-                        delivered(person, message, _QUESTION_KIND, now)
-            else:
-                if active and digital < digital_share:
-                    message = send_message(staff, person, _NOTICE_KIND)
-                    if message is not None:
-                        delivered(person, message, _NOTICE_KIND, now)
-                else:
-                    send_paper_notice(staff, clinic, person)
-                if active:
+                for minute, person, what, staff_draw, digital, pre_visit, form in rows:
+                    yield env.timeout(minute - env.now)
+                    now = env.now
+                    advance_to(now)
+                    staff = staff_members[int(staff_draw * staff_count)]
+                    active = account_active[person]
+                    if what == _QUESTION:
+                        if active:
+                            message = send_message(staff, person, _QUESTION_KIND)
+                            if message is not None:
+                                delivered(person, message, _QUESTION_KIND, now)
+                        continue
+                    if active and digital < digital_share:
+                        message = send_message(staff, person, _NOTICE_KIND)
+                        if message is not None:
+                            delivered(person, message, _NOTICE_KIND, now)
+                    else:
+                        self.send_paper_notice(staff, clinic, person)
+                    if not active:
+                        continue
                     if pre_visit < pre_visit_share:
                         message = send_message(staff, person, _PRE_VISIT_KIND)
                         if message is not None:
@@ -251,8 +212,7 @@ class OutreachPlanner:
                         message = send_message(staff, person, _FORM_KIND)
                         if message is not None:
                             delivered(person, message, _FORM_KIND, now)
-
-        begin_day(None)
+            yield env.timeout((day + 1) * MINUTES_PER_DAY - env.now)
 
     def send_paper_notice(self, staff: int, clinic: int, person: int) -> None:
         """F7 on paper: the notice goes by post (counted, P4).

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from itertools import chain, repeat
 from typing import Final, Generic, TypeVar
 
 import numpy as np
@@ -57,14 +56,13 @@ class DrawBuffer(Generic[T]):
     any scenario (common random numbers stay aligned).
     """
 
-    __slots__ = ("next",)
-
-    next: Callable[[], T]
-    """The next draw of the stream. A C-level iterator over the blocks (drawn lazily, one block
-    when the previous one is used up), so a draw on the hot path is one builtin call."""
+    __slots__ = ("_block_size", "_draw_block", "_index", "_values")
 
     def __init__(self, draw_block: Callable[[int], list[T]], block_size: int = BLOCK_SIZE) -> None:
-        self.next = chain.from_iterable(map(draw_block, repeat(block_size))).__next__
+        self._draw_block = draw_block
+        self._block_size = block_size
+        self._values: list[T] = []
+        self._index = 0
 
     @staticmethod
     def uniform(generator: np.random.Generator, block_size: int = BLOCK_SIZE) -> DrawBuffer[float]:
@@ -95,3 +93,12 @@ class DrawBuffer(Generic[T]):
             return list(zip(*(column(generator, size).tolist() for column in columns), strict=True))
 
         return DrawBuffer(draw_block)
+
+    def next(self) -> T:
+        """The next draw of the stream."""
+        index = self._index
+        if index == len(self._values):
+            self._values = self._draw_block(self._block_size)
+            index = 0
+        self._index = index + 1
+        return self._values[index]

@@ -1,9 +1,8 @@
 """Staff on e-service duty: shifts, the clinic's case queue, answers and dialogue rounds.
 
 Pipeline position: ``scenario -> population -> domain -> simulation (this module acts as the
-staff in the staff tool, R17) -> event log``. Each staff member (a long-lived actor) works the
-shifts as a chain of SimPy callbacks (``_StaffMember``), cheaper per handled case than a resumed
-generator; everything goes through ``EServices.staff_tool``.
+staff in the staff tool, R17) -> event log``. One SimPy process per staff member (a long-lived
+actor) works the shifts; everything goes through ``EServices.staff_tool``.
 
 E-service duty (P4). Each open weekday a staff member spends ``clinics.eservice_share_of_shift``
 of the shift (``shift_start_hour`` to ``shift_end_hour``) on e-service duty, as one contiguous
@@ -40,7 +39,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import TYPE_CHECKING, Final
+from collections.abc import Generator
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final
 
 from etj_sim.events import Kind
 from etj_sim.scenario import CASE_KINDS, Scenario
@@ -133,16 +134,15 @@ class StaffWork:
         ]
 
     def start(self) -> None:
-        """Schedule the first duty block of every staff member with e-service duty."""
+        """Start one shift process per staff member with e-service duty."""
         if self.duty_minutes <= 0.0:
             return
-        assert self.behaviour is not None, "StaffWork.behaviour must be set before the run"
         for clinic, staff_members in enumerate(self.staff_by_clinic):
             offsets = duty_offsets_minutes(
                 len(staff_members), self.shift_minutes, self.duty_minutes
             )
             for staff, offset in zip(staff_members, offsets, strict=True):
-                _StaffMember(self, self.behaviour, staff, clinic, offset).start_next_block(-1)
+                self.env.process(self.work_shifts(staff, clinic, offset))
 
     def wake_staff(self, clinic: int) -> None:
         """A case entered the clinic's queue: wake one idle staff member on duty, if any."""
@@ -164,198 +164,89 @@ class StaffWork:
         self.services.advance_to(self.env.now)
         self.staff_tool.close_case(self.cases.staff[case], case)
 
-
-class _StaffMember:
-    """One staff member's e-service duty, as a chain of SimPy callbacks (no process).
-
-    Each step schedules the next: the block's start, a case's handling timeout, a wake-up
-    while idle, the block's end. A callback costs less than resuming a generator, and the
-    member's state between steps is a few attributes.
-    """
-
-    __slots__ = (
-        "advance_to",
-        "allow_overrun",
-        "answer_case",
-        "assign_case",
-        "case",
-        "case_kind",
-        "case_person",
-        "case_round",
-        "case_staff",
-        "clinic",
-        "clinic_id",
-        "close_case",
-        "continue_share",
-        "day",
-        "duty_end",
-        "duty_minutes",
-        "env",
-        "exponential_means",
-        "finish_case",
-        "handling",
-        "handling_minutes",
-        "idle",
-        "message_delivered",
-        "next_case",
-        "next_continue_draw",
-        "next_handling_draw",
-        "offset_minutes",
-        "returned",
-        "schedule_reply",
-        "staff",
-        "staff_tool",
-        "take_work",
-        "waiting",
-        "work",
-    )
-
-    def __init__(
-        self,
-        work: StaffWork,
-        behaviour: CitizenBehaviour,
-        staff: int,
-        clinic: int,
-        offset_minutes: float,
-    ) -> None:
-        self.work = work
-        self.env = work.env
-        self.staff = staff
-        self.clinic = clinic
-        self.offset_minutes = offset_minutes
-        self.day = -1
-        self.duty_end = 0.0
-        self.case = -1
-        self.handling_minutes = 0.0
-        staff_tool = work.staff_tool
-        self.staff_tool = staff_tool
-        self.clinic_id = work.clinic_ids[clinic]
-        # Bound once: the steps run once per handled case.
-        self.advance_to = work.services.advance_to
-        self.next_case = staff_tool.next_case
-        self.assign_case = staff_tool.assign_case
-        self.answer_case = staff_tool.answer_case
-        self.close_case = staff_tool.close_case
-        self.message_delivered = behaviour.message_delivered
-        self.schedule_reply = behaviour.schedule_reply
-        self.next_handling_draw = work._handling_draws[clinic].next
-        self.next_continue_draw = work._continue_draws[clinic].next
-        cases = work.cases
-        self.case_round = cases.round
-        self.case_kind = cases.kind
-        self.case_person = cases.person
-        self.case_staff = cases.staff
-        self.exponential_means = work.exponential_mean_minutes
-        self.handling = work.handling
-        self.allow_overrun = work.allow_overrun
-        self.duty_minutes = work.duty_minutes
-        self.continue_share = work.continue_share
-        self.idle = work.idle[clinic]
-        self.waiting = work.waiting
-        self.returned = work.returned[staff]
-        self.take_work = self._take_work
-        self.finish_case = self._finish_case
-
-    def start_next_block(self, after_day: int) -> None:
-        """Schedule the duty block of the next open weekday after ``after_day``, if any."""
-        work = self.work
-        env = self.env
-        for day in range(after_day + 1, work.days):
-            if (work.start_weekday + day) % 7 not in work.open_weekdays:
-                continue
-            self.day = day
-            duty_start = day * MINUTES_PER_DAY + work.shift_start_minutes + self.offset_minutes
-            self.duty_end = duty_start + self.duty_minutes
-            # Only with allow_overrun can the previous block's last case end after this start.
-            env.timeout(max(duty_start - env.now, 0.0)).callbacks.append(self._begin_block)
-            return
-
-    def _begin_block(self, _event: simpy.Event) -> None:
-        env = self.env
-        self.advance_to(env.now)
-        self.staff_tool.start_shift(self.staff)
-        # One callback per block ends an idle wait at the block's end (cheaper than a
-        # condition of "woken or timed out" per idle spell).
-        env.timeout(self.duty_end - env.now).callbacks.append(self._duty_over)
-        self._take_work(None)
-
-    def _duty_over(self, _event: simpy.Event) -> None:
+    def _duty_over(self, staff: int, clinic: int, _event: simpy.Event) -> None:
         """The duty block ended: an idle staff member stops waiting for cases."""
-        wake = self.waiting.pop(self.staff, None)
+        wake = self.waiting.pop(staff, None)
         if wake is not None:
-            self.idle.remove(self.staff)
+            self.idle[clinic].remove(staff)
             wake.succeed()
 
-    def _take_work(self, _event: simpy.Event | None) -> None:
-        """Take the oldest case (returned ones first) and start handling it, or wait (P4)."""
+    def work_shifts(
+        self, staff: int, clinic: int, offset_minutes: float
+    ) -> Generator[Any, Any, None]:
+        """The staff member's e-service duty block on each open weekday of the run."""
         env = self.env
-        now = env.now
-        duty_end = self.duty_end
-        returned = self.returned
-        case = returned[0] if returned else self.next_case(self.clinic_id)
-        if case is None:
-            if now >= duty_end:
-                self._end_block()
-                return
-            wake = env.event()
-            wake.callbacks.append(self.take_work)
-            self.idle.append(self.staff)
-            self.waiting[self.staff] = wake
-            return
-        kind = _REPLY_KIND if self.case_round[case] > 0 else self.case_kind[case]
-        exponential_mean = self.exponential_means[kind]
-        if exponential_mean is None:
-            mu, sigma = self.handling[kind]
-            handling_minutes = math.exp(mu + sigma * self.next_handling_draw())
-        else:
-            # Upper tail of the normal as a uniform: -log of it is a standard exponential.
-            tail = 0.5 * math.erfc(self.next_handling_draw() / math.sqrt(2.0))
-            handling_minutes = -exponential_mean * math.log(max(tail, 1e-300))
-        if self.allow_overrun:
-            if now >= duty_end:
-                self._end_block()
-                return
-        else:
-            if handling_minutes > self.duty_minutes:
-                handling_minutes = self.duty_minutes
-            if now + handling_minutes > duty_end:
-                self._end_block()
-                return
-        self.advance_to(now)
-        if returned:
-            returned.popleft()
-        else:
-            self.assign_case(self.staff, case)
-        # One case at a time: the case in hand is kept here, not bound into the callback.
-        self.case = case
-        self.handling_minutes = handling_minutes
-        env.timeout(handling_minutes).callbacks.append(self.finish_case)
+        for day in range(self.days):
+            if (self.start_weekday + day) % 7 not in self.open_weekdays:
+                continue
+            duty_start = day * MINUTES_PER_DAY + self.shift_start_minutes + offset_minutes
+            duty_end = duty_start + self.duty_minutes
+            # Only with allow_overrun can the previous block's last case end after this start.
+            yield env.timeout(max(duty_start - env.now, 0.0))
+            self.services.advance_to(env.now)
+            self.staff_tool.start_shift(staff)
+            # One callback per block ends an idle wait at the block's end (cheaper than a
+            # condition of "woken or timed out" per idle spell).
+            env.timeout(duty_end - env.now).callbacks.append(
+                partial(self._duty_over, staff, clinic)
+            )
+            yield from self.handle_cases(staff, clinic, duty_end)
+            if env.now < duty_end:
+                yield env.timeout(duty_end - env.now)
+            self.services.advance_to(env.now)
+            self.staff_tool.end_shift(staff)
 
-    def _finish_case(self, _event: simpy.Event) -> None:
-        """Answer the case (F4: another round, or close it), then take the next one."""
-        now = self.env.now
-        staff = self.staff
-        case = self.case
-        handling_minutes = self.handling_minutes
-        self.advance_to(now)
-        message = self.answer_case(staff, case, handling_minutes=handling_minutes)
-        self.case_staff[case] = staff
-        self.message_delivered(self.case_person[case], message, Kind.REPLY, now)
-        if self.next_continue_draw() < self.continue_share:
-            self.schedule_reply(case, now)
-        else:
-            self.close_case(staff, case)
-        self._take_work(None)
-
-    def _end_block(self) -> None:
-        """Stop taking work; the block ends at its end (or now, after an overrun)."""
+    def handle_cases(self, staff: int, clinic: int, duty_end: float) -> Generator[Any, Any, None]:
+        """Take the oldest case, handle it, answer; repeat until the duty block is used up."""
         env = self.env
-        if env.now < self.duty_end:
-            env.timeout(self.duty_end - env.now).callbacks.append(self._end_shift)
-        else:
-            self._end_shift(None)
-
-    def _end_shift(self, _event: simpy.Event | None) -> None:
-        self.advance_to(self.env.now)
-        self.staff_tool.end_shift(self.staff)
-        self.start_next_block(self.day)
+        services = self.services
+        staff_tool = self.staff_tool
+        cases = self.cases
+        clinic_id = self.clinic_ids[clinic]
+        handling_draws = self._handling_draws[clinic]
+        continue_draws = self._continue_draws[clinic]
+        returned = self.returned[staff]
+        behaviour = self.behaviour
+        assert behaviour is not None, "StaffWork.behaviour must be set before the run"
+        while True:
+            now = env.now
+            case = returned[0] if returned else staff_tool.next_case(clinic_id)
+            if case is None:
+                if now >= duty_end:
+                    return
+                wake = env.event()
+                self.idle[clinic].append(staff)
+                self.waiting[staff] = wake
+                yield wake
+                continue
+            kind = _REPLY_KIND if cases.round[case] > 0 else cases.kind[case]
+            exponential_mean = self.exponential_mean_minutes[kind]
+            if exponential_mean is None:
+                mu, sigma = self.handling[kind]
+                handling_minutes = math.exp(mu + sigma * handling_draws.next())
+            else:
+                # Upper tail of the normal as a uniform: -log of it is a standard exponential.
+                tail = 0.5 * math.erfc(handling_draws.next() / math.sqrt(2.0))
+                handling_minutes = -exponential_mean * math.log(max(tail, 1e-300))
+            if self.allow_overrun:
+                if now >= duty_end:
+                    return
+            else:
+                handling_minutes = min(handling_minutes, self.duty_minutes)
+                if now + handling_minutes > duty_end:
+                    return
+            services.advance_to(now)
+            if returned:
+                returned.popleft()
+            else:
+                staff_tool.assign_case(staff, case)
+            yield env.timeout(handling_minutes)
+            now = env.now
+            services.advance_to(now)
+            message = staff_tool.answer_case(staff, case, handling_minutes=handling_minutes)
+            cases.staff[case] = staff
+            behaviour.message_delivered(cases.person[case], message, Kind.REPLY, now)
+            if continue_draws.next() < self.continue_share:
+                behaviour.schedule_reply(case, now)
+            else:
+                staff_tool.close_case(staff, case)
