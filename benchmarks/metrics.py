@@ -7,7 +7,9 @@ metrics (every read follows its message, answers follow their case, alerts follo
 persons with alerts on), then times every metric and every chart (including ``to_dict``, which
 serialises the chart data). Target (issue 5): at most 15 s for metrics and charts together.
 
-Run: ``.venv/bin/python -m benchmarks.metrics [--persons N] [--days D] [--seed S]``.
+Run: ``.venv/bin/python -m benchmarks.metrics [--persons N] [--days D] [--seed S]``, or
+``--run DIR`` to time the real event log of ``etj-sim run region-stockholm --out DIR`` (the
+folder's ``events.parquet``, ``population.parquet`` and ``scenario.json``) instead.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -52,6 +55,7 @@ from etj_sim.metrics import (
     summary_of,
     time_to_read_quantiles,
 )
+from etj_sim.scenario import Scenario
 
 START = datetime(2026, 1, 5)
 MINUTES_PER_DAY = 1440.0
@@ -331,18 +335,35 @@ def _resident_mb() -> float:
     return float("nan")
 
 
+def load_run(folder: Path) -> tuple[pl.DataFrame, pl.DataFrame, MetricContext]:
+    """The event log, population and metric context written by ``etj-sim run --out``."""
+    scenario = Scenario.load(folder / "scenario.json")
+    return (
+        pl.read_parquet(folder / "events.parquet"),
+        pl.read_parquet(folder / "population.parquet"),
+        MetricContext.from_scenario(scenario),
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--persons", type=int, default=2_400_000)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--run", type=Path, help="folder of an `etj-sim run --out` (real log)")
     arguments = parser.parse_args(argv)
     began = time.perf_counter()
-    events, population, context = synthesize(arguments.persons, arguments.days, arguments.seed)
+    if arguments.run is not None:
+        events, population, context = load_run(arguments.run)
+        what = f"real log of {arguments.run}"
+    else:
+        events, population, context = synthesize(arguments.persons, arguments.days, arguments.seed)
+        what = "synthetic log"
     built = time.perf_counter() - began
     print(
-        f"synthetic log: {events.height:,} rows, {population.height:,} persons, "
-        f"{arguments.days} days, {events.estimated_size('mb'):,.0f} MB; built in {built:.1f} s"
+        f"{what}: {events.height:,} rows, {population.height:,} persons, "
+        f"{(context.end - context.start).days} days, {events.estimated_size('mb'):,.0f} MB; "
+        f"ready in {built:.1f} s"
     )
     load_before = os.getloadavg()[0]
     resident_mb = _resident_mb()
