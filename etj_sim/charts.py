@@ -238,6 +238,9 @@ def response_time_chart(distribution: pl.DataFrame) -> alt.Chart:
             x=alt.X("bin_start_hours:Q", title="Hours from case start to first answer (hours)"),
             x2="bin_end_hours:Q",
             y=alt.Y("cases:Q", title="Answered cases (cases)"),
+            # With x and x2 both set, Vega-Lite reads a bar as horizontal unless y has a
+            # baseline: give it one, so each bin is a column from zero.
+            y2=alt.datum(0),
             tooltip=[
                 alt.Tooltip("bin_start_hours:Q", title="From (hours)"),
                 alt.Tooltip("bin_end_hours:Q", title="To (hours)"),

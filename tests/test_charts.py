@@ -72,6 +72,12 @@ def test_chart_is_valid_vega_lite_with_expected_encodings(
     assert 0 < len(data) <= MAX_CHART_ROWS
 
 
+def test_response_time_bins_are_columns_from_zero(charts: dict[str, alt.TopLevelMixin]) -> None:
+    # x and x2 alone make Vega-Lite draw thin horizontal bars; y2 = 0 makes them columns.
+    encoding = charts["response_time"].to_dict()["encoding"]
+    assert encoding["y2"] == {"datum": 0}
+
+
 def test_alert_colours_are_the_same_in_every_chart(charts: dict[str, alt.TopLevelMixin]) -> None:
     scales = [
         charts[name].to_dict()["encoding"]["color"]["scale"]
