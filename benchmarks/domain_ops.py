@@ -13,7 +13,6 @@ event log's bytes per row and the time to drain it into a frame.
 from __future__ import annotations
 
 import argparse
-import resource
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from datetime import datetime
 import numpy as np
 import polars as pl
 
+from benchmarks.memory import peak_rss_megabytes
 from etj_sim.domain import EID, EServices, Session
 from etj_sim.domain.identity import luhn_check_digits
 from etj_sim.events import Channel, EventLog, Kind
@@ -204,7 +204,7 @@ def main() -> None:
     print(f"  alerts sent: {len(services.alerts):,}, pending: {services.alerts.pending}")
     read()
     rate("start_case", operations, start_case)
-    peak_megabytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_megabytes = peak_rss_megabytes()
     print(f"event log rows: {len(log):,}")
     print(f"peak RSS: {peak_megabytes:,.0f} MB")
     # Old logs (before the packed buffer) have no buffered_bytes: only then is it skipped.

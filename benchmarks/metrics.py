@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
 import time
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from benchmarks.memory import peak_rss_megabytes
 from etj_sim.charts import charts_of
 from etj_sim.events import EVENT_LOG_SCHEMA, NONE, ActorRole, Channel, Event, Kind
 from etj_sim.metrics import (
@@ -373,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {label:<28} {wall:7.2f} {cpu:7.2f}")
     wall_total = sum(wall for wall, _ in timings.values())
     cpu_total = sum(cpu for _, cpu in timings.values())
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_megabytes()
     print(
         f"all metrics and charts: {wall_total:.2f} s wall, {cpu_total:.2f} s CPU "
         f"(target 15 s wall); {os.cpu_count()} cores, load average {load_before:.1f} before, "

@@ -11,18 +11,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
-import sys
 import time
 
+from benchmarks.memory import peak_rss_megabytes
 from etj_sim.population import synthesize_population
 from etj_sim.scenario import PopulationSection, Scenario
-
-
-def peak_rss_megabytes() -> float:
-    """Peak resident set size of this process (ru_maxrss is KiB on Linux, bytes on macOS)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -17,23 +17,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import sys
 import time
 from pathlib import Path
 
 import simpy
 
+from benchmarks.memory import peak_rss_megabytes
 from etj_sim.scenario import Scenario
 from etj_sim.simulation import simulate
 
 SCENARIO_FOLDER = Path(__file__).resolve().parent.parent / "scenarios"
-
-
-def peak_rss_megabytes() -> float:
-    """Peak resident set size of this process (ru_maxrss is KiB on Linux, bytes on macOS)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
 
 
 def bare_simpy_timeouts_per_second(count: int = 1_000_000) -> float:

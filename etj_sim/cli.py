@@ -123,23 +123,16 @@ def format_summary(summary: Mapping[str, object]) -> str:
     return "\n".join(lines)
 
 
-def _write_atomically(folder: Path, name: str, write: Callable[[Path], None]) -> None:
-    """Write to a temporary name in ``folder``, then rename: readers never see half a file."""
-    temporary = folder / f".{name}.{os.getpid()}.tmp"
-    try:
-        write(temporary)
-        os.replace(temporary, folder / name)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
 def _write_run(result: Any, summary: Any, scenario: Scenario, seed: int, folder: Path) -> None:
+    # Imported here: only `run --out` writes files, and the other commands start faster without it.
+    from etj_sim.experiments.store import write_atomically
+
     folder.mkdir(parents=True, exist_ok=True)
-    _write_atomically(folder, "events.parquet", result.events.write_parquet)
-    _write_atomically(folder, "summary.parquet", summary.write_parquet)
-    _write_atomically(folder, "population.parquet", result.population.write_parquet)
+    write_atomically(folder / "events.parquet", result.events.write_parquet)
+    write_atomically(folder / "summary.parquet", summary.write_parquet)
+    write_atomically(folder / "population.parquet", result.population.write_parquet)
     scenario_json = scenario.model_dump_json(indent=2) + "\n"
-    _write_atomically(folder, "scenario.json", lambda path: _write_text(path, scenario_json))
+    write_atomically(folder / "scenario.json", lambda path: _write_text(path, scenario_json))
     # The seed is not part of the scenario; without it the folder could not be reproduced.
     run_json = json.dumps(
         {
@@ -150,7 +143,7 @@ def _write_run(result: Any, summary: Any, scenario: Scenario, seed: int, folder:
         },
         indent=2,
     )
-    _write_atomically(folder, "run.json", lambda path: _write_text(path, run_json + "\n"))
+    write_atomically(folder / "run.json", lambda path: _write_text(path, run_json + "\n"))
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -158,10 +151,9 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def _report_writer() -> Callable[[Any, Path], object] | None:
-    """The report stage's ``(result, out_dir)`` writer if there is one, else None.
+    """The report stage's ``write_result_report(result, out_dir)`` if there is one, else None.
 
-    ``etj_sim.report`` names it ``write_result_report`` (its ``write_report`` takes the frames
-    one by one); a plain ``write_report(result, out_dir)`` is the fallback.
+    (``etj_sim.report.write_report`` takes the frames one by one, so it is no stand-in for it.)
     """
     try:
         module = importlib.import_module("etj_sim.report")
@@ -170,9 +162,7 @@ def _report_writer() -> Callable[[Any, Path], object] | None:
         if error.name != "etj_sim.report":
             raise
         return None
-    writer: Callable[[Any, Path], object] | None = getattr(
-        module, "write_result_report", getattr(module, "write_report", None)
-    )
+    writer: Callable[[Any, Path], object] | None = getattr(module, "write_result_report", None)
     return writer
 
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from etj_sim.cli import SHIPPED_SCENARIOS_DIR, _write_atomically, format_summary, main
+from etj_sim.cli import SHIPPED_SCENARIOS_DIR, format_summary, main
 from etj_sim.events import EVENT_LOG_SCHEMA
+from etj_sim.experiments.store import write_atomically
 from etj_sim.scenario import Scenario
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -293,7 +294,7 @@ def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:
 
     (tmp_path / "events.parquet").write_text("old", encoding="utf-8")
     with pytest.raises(OSError, match="disk full"):
-        _write_atomically(tmp_path, "events.parquet", fail_halfway)
+        write_atomically(tmp_path / "events.parquet", fail_halfway)
     assert [path.name for path in tmp_path.iterdir()] == ["events.parquet"]
     assert (tmp_path / "events.parquet").read_text(encoding="utf-8") == "old"
 

@@ -66,27 +66,6 @@ def test_unknown_top_level_key_hints_the_close_one(tmp_path: Path) -> None:
     assert str(error) == f"{path}: duraton_days: {problem.message}"
 
 
-def test_unknown_nested_key_hints_the_close_one(tmp_path: Path) -> None:
-    path = write(tmp_path, "typo.toml", "[clinics]\nstaf_per_clinic = 3\n")
-    problem = only_problem(problems_of(path))
-    assert problem.path == "clinics.staf_per_clinic"
-    assert "did you mean 'staff_per_clinic'?" in problem.message
-
-
-def test_misspelt_section_name_is_hinted(tmp_path: Path) -> None:
-    path = write(tmp_path, "typo.toml", "[behavior]\nform_completion_share = 0.5\n")
-    problem = only_problem(problems_of(path))
-    assert problem.path == "behavior"
-    assert "did you mean 'behaviour'?" in problem.message
-
-
-def test_key_in_the_wrong_section_names_its_section(tmp_path: Path) -> None:
-    path = write(tmp_path, "moved.toml", "[alerts]\nopt_in_nudge_share = 0.2\n")
-    problem = only_problem(problems_of(path))
-    assert problem.path == "alerts.opt_in_nudge_share"
-    assert "'behaviour.opt_in_nudge_share'" in problem.message
-
-
 def test_unknown_key_without_a_close_match_lists_the_keys(tmp_path: Path) -> None:
     path = write(tmp_path, "unknown.toml", "[outreach]\nzebra = 1\n")
     problem = only_problem(problems_of(path))
@@ -95,47 +74,72 @@ def test_unknown_key_without_a_close_match_lists_the_keys(tmp_path: Path) -> Non
     assert "digital_notice_share" in problem.message
 
 
-def test_unknown_key_inside_a_campaign(tmp_path: Path) -> None:
-    text = '[[campaigns]]\nname = "a"\nday = 1\nmin_agee = 65\n'
-    problem = only_problem(problems_of(write(tmp_path, "c.toml", text)))
-    assert problem.path == "campaigns[0].min_agee"
-    assert "did you mean 'min_age'?" in problem.message
-
-
-def test_wrong_type_is_not_coerced(tmp_path: Path) -> None:
-    path = write(tmp_path, "types.toml", '[clinics]\ncount = "5"\n')
-    problem = only_problem(problems_of(path))
-    assert problem.path == "clinics.count"
-    assert "valid integer" in problem.message
-    assert "(got '5')" in problem.message
-
-
-def test_quoted_date_says_how_to_write_a_date(tmp_path: Path) -> None:
-    path = write(tmp_path, "date.toml", 'start_date = "2026-01-05"\n')
-    problem = only_problem(problems_of(path))
-    assert problem.path == "start_date"
-    assert "without quotes" in problem.message
-
-
-def test_out_of_range_share(tmp_path: Path) -> None:
-    path = write(tmp_path, "range.toml", "[alerts]\nopt_in_share = 1.5\n")
-    problem = only_problem(problems_of(path))
-    assert problem.path == "alerts.opt_in_share"
-    assert "less than or equal to 1" in problem.message
-    assert "1.5" in problem.message
-
-
-def test_out_of_range_value_inside_a_table(tmp_path: Path) -> None:
-    text = "[clinics.staff_per_clinic]\nnurse = -1\nphysician = 1\nadministrator = 1\n"
-    problem = only_problem(problems_of(write(tmp_path, "staff.toml", text)))
-    assert problem.path == "clinics.staff_per_clinic.nurse"
-    assert "greater than or equal to 0" in problem.message
-
-
-def test_out_of_range_list_item_has_its_index(tmp_path: Path) -> None:
-    path = write(tmp_path, "days.toml", "[clinics]\nopen_weekdays = [0, 7]\n")
-    problem = only_problem(problems_of(path))
-    assert problem.path == "clinics.open_weekdays[1]"
+@pytest.mark.parametrize(
+    ("text", "expected_path", "message_fragments"),
+    [
+        pytest.param(
+            "[clinics]\nstaf_per_clinic = 3\n",
+            "clinics.staf_per_clinic",
+            ("did you mean 'staff_per_clinic'?",),
+            id="unknown nested key hints the close one",
+        ),
+        pytest.param(
+            "[behavior]\nform_completion_share = 0.5\n",
+            "behavior",
+            ("did you mean 'behaviour'?",),
+            id="misspelt section name is hinted",
+        ),
+        pytest.param(
+            "[alerts]\nopt_in_nudge_share = 0.2\n",
+            "alerts.opt_in_nudge_share",
+            ("'behaviour.opt_in_nudge_share'",),
+            id="key in the wrong section names its section",
+        ),
+        pytest.param(
+            '[[campaigns]]\nname = "a"\nday = 1\nmin_agee = 65\n',
+            "campaigns[0].min_agee",
+            ("did you mean 'min_age'?",),
+            id="unknown key inside a campaign",
+        ),
+        pytest.param(
+            '[clinics]\ncount = "5"\n',
+            "clinics.count",
+            ("valid integer", "(got '5')"),
+            id="wrong type is not coerced",
+        ),
+        pytest.param(
+            'start_date = "2026-01-05"\n',
+            "start_date",
+            ("without quotes",),
+            id="quoted date says how to write a date",
+        ),
+        pytest.param(
+            "[alerts]\nopt_in_share = 1.5\n",
+            "alerts.opt_in_share",
+            ("less than or equal to 1", "1.5"),
+            id="out of range share",
+        ),
+        pytest.param(
+            "[clinics.staff_per_clinic]\nnurse = -1\nphysician = 1\nadministrator = 1\n",
+            "clinics.staff_per_clinic.nurse",
+            ("greater than or equal to 0",),
+            id="out of range value inside a table",
+        ),
+        pytest.param(
+            "[clinics]\nopen_weekdays = [0, 7]\n",
+            "clinics.open_weekdays[1]",
+            (),
+            id="out of range list item has its index",
+        ),
+    ],
+)
+def test_one_bad_value_is_one_problem_at_its_path(
+    tmp_path: Path, text: str, expected_path: str, message_fragments: tuple[str, ...]
+) -> None:
+    problem = only_problem(problems_of(write(tmp_path, "bad.toml", text)))
+    assert problem.path == expected_path
+    for fragment in message_fragments:
+        assert fragment in problem.message
 
 
 def test_section_level_inconsistency_points_at_the_section(tmp_path: Path) -> None:

@@ -269,8 +269,3 @@ def _flag(value: object, name: str) -> bool:
     if not isinstance(value, bool):
         raise InvalidOperation(f"R4: {name} must be True or False, got {value!r}")
     return value
-
-
-def alert_codes(alerts: int) -> tuple[int, int]:
-    """The alert bitmask as the event log's (alert_sms, alert_email) flags."""
-    return alerts & ALERT_SMS, (alerts & ALERT_EMAIL) >> 1

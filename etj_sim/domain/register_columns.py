@@ -1,7 +1,9 @@
 """Vectorised helpers of the population register: birthdays, guardianship index, frame checks.
 
-Pipeline position: internal to ``etj_sim.domain.register`` (population frames -> register).
-Each works on whole columns at once, so loading millions of persons needs no Python loop.
+Pipeline position: used by ``etj_sim.domain.register`` (population frames -> register); the
+simulation also calls ``thirteenth_birthday_days`` so that the 13th-birthday rule (D2, R14, and
+the 29 February decision) has one implementation. Each works on whole columns at once, so loading
+millions of persons needs no Python loop.
 """
 
 from __future__ import annotations

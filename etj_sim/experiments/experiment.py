@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,9 +54,9 @@ from etj_sim.scenario import (
     ScenarioError,
     ScenarioProblem,
     _dotted,
-    _syntax_problem,
     _unknown_key_message,
 )
+from etj_sim.scenario.files import parse_toml_table, read_scenario_text
 
 __all__ = ["Experiment", "Run", "replication_seed", "run_id_of"]
 
@@ -162,19 +161,9 @@ class Experiment(StrictModel):
         its dotted path (unknown keys with a "did you mean" hint); a problem in the base scenario
         file is that file's error.
         """
-        file = Path(path)
         source = str(path)
-        try:
-            text = file.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ScenarioError(source, [ScenarioProblem("", "file not found")]) from None
-        except (IsADirectoryError, UnicodeDecodeError, OSError) as error:
-            raise ScenarioError(source, [ScenarioProblem("", f"cannot read: {error}")]) from None
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            raise ScenarioError(source, [_syntax_problem(error)]) from None
-        return cls.from_mapping(data, source=source, directory=file.parent)
+        data = parse_toml_table(read_scenario_text(path), source=source)
+        return cls.from_mapping(data, source=source, directory=Path(path).parent)
 
     @classmethod
     def from_mapping(

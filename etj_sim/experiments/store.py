@@ -43,6 +43,7 @@ __all__ = [
     "failures_frame",
     "package_version",
     "runs_by_id",
+    "write_atomically",
     "write_parquet_atomically",
 ]
 
@@ -76,7 +77,7 @@ def package_version() -> str:
         return "unknown"
 
 
-def _write_atomically(target: Path, write: Callable[[Path], None]) -> None:
+def write_atomically(target: Path, write: Callable[[Path], None]) -> None:
     """Write via ``write(temporary_path)`` in the target's folder, fsync, rename over target."""
     descriptor, name = tempfile.mkstemp(
         prefix=f".{target.name}{_TEMPORARY_MARK}", dir=target.parent
@@ -112,12 +113,12 @@ def _write_json(target: Path, value: object) -> None:
     def write(path: Path) -> None:
         path.write_text(text + "\n", encoding="utf-8")
 
-    _write_atomically(target, write)
+    write_atomically(target, write)
 
 
 def write_parquet_atomically(target: Path, frame: pl.DataFrame) -> None:
     """Write ``frame`` to ``target`` as Parquet: temporary file, fsync, rename."""
-    _write_atomically(target, lambda path: frame.write_parquet(path))
+    write_atomically(target, lambda path: frame.write_parquet(path))
 
 
 class ResultFolder:

@@ -30,7 +30,8 @@ PROXY_AGE: Final = 13  # proxy ends and own e-ID starts on the 13th birthday (R1
 FAMILY_PROTECTION_SHARE: Final = 0.9
 """Assumption: the chance that a child of a protected guardian is protected too (protection
 usually covers the family a threat is aimed at)."""
-_AGE_BAND_LOWER_YEARS: Final = np.array([0, 13, 18, 30, 50, 65, 80])
+# Read from the band labels ("13-17", "80+") so ``AGE_BANDS`` stays the one definition.
+_AGE_BAND_LOWER_YEARS: Final = np.array([int(band.split("-")[0].rstrip("+")) for band in AGE_BANDS])
 
 BoolArray = npt.NDArray[np.bool_]
 Int32Array = npt.NDArray[np.int32]
@@ -175,7 +176,9 @@ def draw_account_state(
 
     # Who can have an active account at the start: from 13 only someone who could log in with
     # an own e-ID (R1, R15, D2); under 13 only a child a guardian could activate in proxy mode
-    # (R9, D7): a guardian with an e-ID, and nobody in the pair protected (R12).
+    # (R9, D7): a guardian with an e-ID, and nobody in the pair protected (R12). The rule itself
+    # is enforced once, per call, in ``etj_sim.domain.portal.Portal.check_proxy``; this is its
+    # vectorised reading for the start state, and must change with it.
     has_eid = bankid | freja_plus
     proxy_possible = (
         _any_guardian(has_eid, first_guardian, second_guardian)

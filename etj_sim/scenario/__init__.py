@@ -50,7 +50,6 @@ from etj_sim.scenario.sections import (
 # The experiment spec (etj_sim.experiments.experiment) reports its own file's problems the same way;
 # the aliases mark these private helpers as deliberately re-exported.
 from etj_sim.scenario.translation import _dotted as _dotted
-from etj_sim.scenario.translation import _syntax_problem as _syntax_problem
 from etj_sim.scenario.translation import _unknown_key_message as _unknown_key_message
 from etj_sim.scenario.vocabulary import (
     AGE_BANDS,

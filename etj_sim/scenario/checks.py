@@ -78,3 +78,13 @@ def _check_campaign_days(
                 f"outside the run of {duration_days} days "
                 f"(duration_days; days count from 0, so the last day is {duration_days - 1})",
             )
+
+
+def _raise_if_bad_share_table(
+    values: Mapping[str, float], field: str, allowed: Sequence[str], noun: str
+) -> None:
+    """Raise on a share table with an unknown key or shares that do not sum to 1."""
+    findings = _Findings()
+    _check_keys(values, field, allowed, noun, findings, require_all=False)
+    _check_sum_to_one(values, field, findings)
+    findings.raise_if_any()

@@ -24,8 +24,8 @@ from pydantic import (
 from etj_sim.scenario.checks import (
     _check_bands,
     _check_keys,
-    _check_sum_to_one,
     _fill_missing_with_zero,
+    _raise_if_bad_share_table,
 )
 from etj_sim.scenario.problems import _Findings
 from etj_sim.scenario.vocabulary import (
@@ -151,10 +151,7 @@ class PopulationSection(_Section):
     @field_validator("family_types")
     @classmethod
     def _check_family_types(cls, value: dict[str, float]) -> dict[str, float]:
-        findings = _Findings()
-        _check_keys(value, "family_types", FAMILY_TYPES, "type", findings, require_all=False)
-        _check_sum_to_one(value, "family_types", findings)
-        findings.raise_if_any()
+        _raise_if_bad_share_table(value, "family_types", FAMILY_TYPES, "type")
         return value
 
 
@@ -182,10 +179,7 @@ class AlertsSection(_Section):
     @field_validator("channel_split")
     @classmethod
     def _check_channel_split(cls, value: dict[str, float]) -> dict[str, float]:
-        findings = _Findings()
-        _check_keys(value, "channel_split", ALERT_CHANNELS, "channel", findings, require_all=False)
-        _check_sum_to_one(value, "channel_split", findings)
-        findings.raise_if_any()
+        _raise_if_bad_share_table(value, "channel_split", ALERT_CHANNELS, "channel")
         return value
 
 

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 
 from etj_sim.domain import EID, Attachment, DomainError
+from etj_sim.domain.accounts import NO_CONTACT
 from etj_sim.events import Channel, Kind
 from etj_sim.scenario import Scenario
 from etj_sim.simulation.citizens import MINUTES_PER_DAY, NO_EID, NO_PERSON, Citizens
@@ -152,7 +153,13 @@ class CitizenBehaviour:
         self._first_guardian = citizens.first_guardian
         self._next_cadence_minute = citizens.next_cadence_minute
         self._logins_per_month = citizens.logins_per_month
-        self._alerts_on = citizens.alerts_on
+        # The domain's own account columns, read per person on the hot path: activation (R2,
+        # D7), the alert bitmask (R4, R8) and the contact slots (R4, R13, D3).
+        accounts = services.accounts
+        self._account_active = accounts.active
+        self._alerts = accounts.alerts
+        self._mobile_slot = accounts.mobile
+        self._email_slot = accounts.email
         self._next_read_minute = citizens.next_read_minute
 
     # -- logging in ---------------------------------------------------------------------------
@@ -162,7 +169,7 @@ class CitizenBehaviour:
         citizens = self.citizens
         eid = citizens.eid[person]
         # Activation at first need needs an e-ID (R1); without one the need goes elsewhere.
-        if not citizens.account_active[person] and (
+        if not self._account_active[person] and (
             eid == NO_EID or self._activation.next() >= self.activation_at_need_share
         ):
             return None
@@ -173,7 +180,6 @@ class CitizenBehaviour:
             session = self.portal.login(person, _LOGIN_EIDS[eid], channel)
         except DomainError:
             return None
-        citizens.account_active[person] = 1
         return session
 
     def open_account(self, person: int, now: float) -> Session | None:
@@ -189,7 +195,7 @@ class CitizenBehaviour:
         if guardian == NO_PERSON:
             return None
         # The child's account is activated at first need too (R9, D7), with the same share.
-        child_active = citizens.account_active[person]
+        child_active = self._account_active[person]
         if not child_active and self._activation.next() >= self.activation_at_need_share:
             return None
         guardian_session = self._login_own(guardian)
@@ -203,7 +209,6 @@ class CitizenBehaviour:
             proxy = guardian_session.activate_for(person)  # R9, D7
         except DomainError:
             return None
-        citizens.account_active[person] = 1
         return proxy
 
     def _after_login(self, session: Session, person: int) -> None:
@@ -212,8 +217,8 @@ class CitizenBehaviour:
             self._review_settings(session, person)
         if (
             self.opt_in_nudge_share > 0.0
-            and not self._alerts_on[person]
-            and self.citizens.settings_has_contact[person]
+            and not self._alerts[person]
+            and (self._mobile_slot[person] != NO_CONTACT or self._email_slot[person] != NO_CONTACT)
             and self._nudge.next() < self.opt_in_nudge_share
         ):
             settings = session.settings()
@@ -221,7 +226,6 @@ class CitizenBehaviour:
                 session.update_settings(sms_alerts=True)
             else:
                 session.update_settings(email_alerts=True)
-            self._alerts_on[person] = 1
         self._next_read_minute[person] = math.inf
         never_read = self.messages.never_read
         kinds = self.messages.kind
@@ -247,9 +251,6 @@ class CitizenBehaviour:
         session.update_settings(
             mobile=mobile, email=email, sms_alerts=sms_alerts, email_alerts=email_alerts
         )
-        citizens = self.citizens
-        citizens.alerts_on[person] = int(sms_alerts or email_alerts)
-        citizens.settings_has_contact[person] = int(mobile is not None or email is not None)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -276,7 +277,7 @@ class CitizenBehaviour:
                 else math.inf
             )
             next_cadence[person] = read_minute
-        if self._alerts_on[person] and alert_draw < self.alert_login_share:
+        if self._alerts[person] and alert_draw < self.alert_login_share:
             alert_read = (
                 now
                 + self.alert_delay_minutes

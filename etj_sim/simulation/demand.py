@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from etj_sim.population.accounts import age_band_indices
 from etj_sim.scenario import AGE_BANDS, CASE_KINDS, Scenario
-from etj_sim.simulation.citizens import MINUTES_PER_DAY, Citizens, age_band_index
+from etj_sim.simulation.citizens import MINUTES_PER_DAY, Citizens
 from etj_sim.simulation.random_streams import random_stream
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ class DemandPlanner:
         self.clinic_count = scenario.clinics.count
         self.start_weekday = scenario.start_date.weekday()
         multipliers = np.array([demand.age_multiplier[band] for band in AGE_BANDS])
-        weights = multipliers[age_band_index(citizens.start_age)]
+        weights = multipliers[age_band_indices(citizens.start_age)]
         self.roll = ClinicRoll.build(citizens.clinic, self.clinic_count, weights)
         kind_rates = np.array([demand.cases_per_person_per_year.get(k, 0.0) for k in CASE_KINDS])
         total_rate = float(kind_rates.sum())

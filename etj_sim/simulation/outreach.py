@@ -172,7 +172,7 @@ class OutreachPlanner:
         staff_members = self.staff_by_clinic[clinic]
         if not staff_members:
             return
-        account_active = self.citizens.account_active
+        account_active = self.services.accounts.active
         send_message = self.staff_tool.send_message
         advance_to = self.services.advance_to
         delivered = behaviour.message_delivered
@@ -222,7 +222,7 @@ class OutreachPlanner:
         active account is not an e-service operation, so no rule is involved; the row is written
         to the event log in the staff tool's own layout for paper_sent, with no reason.
         """
-        if not self.citizens.account_active[person]:
+        if not self.services.accounts.active[person]:
             self.staff_tool.send_message(staff, person, Kind.APPOINTMENT_NOTICE)
             return
         log = self.services.event_log
