@@ -38,6 +38,10 @@ NO_CONTACT: Final = -1
 _TYPED: Final = -(2**31)
 _MOBILE_PATTERN: Final = re.compile(r"\+?[0-9][0-9 \-]{6,18}[0-9]")
 _EMAIL_PATTERN: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# Enum members bound to module names for the hot path (a module global is ~10x faster to
+# look up than a member on its enum class).
+_GUARDIAN_PROXY: Final = ActorRole.GUARDIAN_PROXY
+_ACCOUNT_ACTIVATED: Final = Event.ACCOUNT_ACTIVATED
 
 
 class Accounts:
@@ -130,12 +134,12 @@ class Accounts:
         An account activated by a guardian in proxy mode holds guardian-era settings (R14).
         """
         self.active[person] = 1
-        if role is ActorRole.GUARDIAN_PROXY:
+        if role is _GUARDIAN_PROXY:
             self.review_pending[person] = 1
         if self._log is not None:
             self._log.record_dense(
                 self._clock.minutes,
-                Event.ACCOUNT_ACTIVATED,
+                _ACCOUNT_ACTIVATED,
                 person,
                 actor,
                 role,

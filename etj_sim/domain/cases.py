@@ -40,6 +40,13 @@ CASE_KINDS: Final = frozenset(
 )
 
 _KIND_NAMES: Final = {kind: kind.name.lower() for kind in Kind}
+# Enum members bound to module names for the hot path (a module global is ~10x faster to
+# look up than a member on its enum class).
+_LOCAL_ESERVICE: Final = Kind.LOCAL_ESERVICE
+_CASE_STARTED: Final = Event.CASE_STARTED
+_CASE_ASSIGNED: Final = Event.CASE_ASSIGNED
+_CASE_CLOSED: Final = Event.CASE_CLOSED
+_STAFF: Final = ActorRole.STAFF
 
 
 class Clinics:
@@ -106,7 +113,7 @@ class Clinics:
     def case_kind(self, clinic: int, kind: Kind | str, eservice: str | None) -> tuple[Kind, str]:
         """F1, R18: the case kind and e-service name a citizen may start at the clinic."""
         clinic = self.require(clinic)
-        if type(kind) is Kind and kind is not Kind.LOCAL_ESERVICE and kind in CASE_KINDS:
+        if type(kind) is Kind and kind is not _LOCAL_ESERVICE and kind in CASE_KINDS:
             if eservice is not None and eservice != _KIND_NAMES[kind]:
                 raise InvalidOperation(f"F1: e-service {eservice!r} does not match kind {kind}")
             return kind, _KIND_NAMES[kind]
@@ -176,7 +183,9 @@ class Cases:
 
     def require_open(self, case: int) -> int:
         """The id of an open case; raises ``UnknownCase`` or ``InvalidOperation``."""
-        case = self.require(case)
+        # The check of ``require``, repeated: this runs for every staff action on a case.
+        if type(case) is not int or not 0 <= case < len(self.person):
+            raise UnknownCase(f"no case with id {case!r}")
         if self.closed[case]:
             raise InvalidOperation(f"case {case} is closed")
         return case
@@ -205,7 +214,7 @@ class Cases:
         self.assigned_staff.append(NONE)
         self.closed.append(0)
         self.last_entry.append(NONE)
-        if kind is Kind.LOCAL_ESERVICE:
+        if kind is _LOCAL_ESERVICE:
             self.local_eservice[case] = eservice
         self._clinic_lists(clinic)
         self.queue[clinic].append(case)
@@ -215,7 +224,7 @@ class Cases:
         if self._log is not None:
             self._log.record_dense(
                 now,
-                Event.CASE_STARTED,
+                _CASE_STARTED,
                 person,
                 actor,
                 role,
@@ -284,7 +293,7 @@ class Cases:
         channel: int,
     ) -> None:
         """F5: one attachment_sent row per attachment, in either direction."""
-        if self._log is None:
+        if not attachments or self._log is None:
             return
         for _ in attachments:
             self._log.record(
@@ -317,10 +326,10 @@ class Cases:
         if self._log is not None:
             self._log.record_dense(
                 self._clock.minutes,
-                Event.CASE_ASSIGNED,
+                _CASE_ASSIGNED,
                 self.person[case],
                 NONE,
-                ActorRole.STAFF,
+                _STAFF,
                 self.clinic[case],
                 staff,
                 case,
@@ -342,10 +351,10 @@ class Cases:
         if self._log is not None:
             self._log.record_dense(
                 self._clock.minutes,
-                Event.CASE_CLOSED,
+                _CASE_CLOSED,
                 self.person[case],
                 NONE,
-                ActorRole.STAFF,
+                _STAFF,
                 clinic,
                 staff,
                 case,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from etj_sim.domain.accounts import ALERT_EMAIL, ALERT_SMS, Accounts
 from etj_sim.domain.alerts import AlertGateway
@@ -29,6 +29,11 @@ from etj_sim.events import NONE, ActorRole, Event, EventLog, Kind
 __all__ = ["Inboxes"]
 
 _UNREAD = math.nan
+# Enum members bound to module names: looking a member up on its enum class costs about 60 ns
+# (Python 3.11), a module global 5 ns, and every delivery and read pays it.
+_MESSAGE_SENT: Final = Event.MESSAGE_SENT
+_MESSAGE_READ: Final = Event.MESSAGE_READ
+_STAFF: Final = ActorRole.STAFF
 
 
 class Inboxes:
@@ -106,10 +111,10 @@ class Inboxes:
         if self._log is not None:
             self._log.record_dense(
                 now,
-                Event.MESSAGE_SENT,
+                _MESSAGE_SENT,
                 person,
                 NONE,
-                ActorRole.STAFF,
+                _STAFF,
                 clinic,
                 staff,
                 case,
@@ -144,7 +149,7 @@ class Inboxes:
         if self._log is not None:
             self._log.record_dense(
                 now,
-                Event.MESSAGE_READ,
+                _MESSAGE_READ,
                 person,
                 reader,
                 role,

@@ -90,10 +90,11 @@ class PopulationRegister:
         self._guardian = array("i")
         self._child = array("i")
         self._index_dirty = False
-        self._guardians_start = np.zeros(1, dtype=np.int32)
-        self._guardians = np.empty(0, dtype=np.int32)
-        self._children_start = np.zeros(1, dtype=np.int32)
-        self._children = np.empty(0, dtype=np.int32)
+        # The CSR index of guardianships, as array columns: every proxy check reads it (R10).
+        self._guardians_start = array("i", [0])
+        self._guardians = array("i")
+        self._children_start = array("i", [0])
+        self._children = array("i")
         self.generation = 0
         """Bumped whenever persons are added (birthday schedules re-sort when it changes)."""
         self.growth_listeners: list[Callable[[int], None]] = []
@@ -361,7 +362,7 @@ class PopulationRegister:
         start = self._guardians_start
         if child + 1 >= len(start):
             return ()
-        return tuple(self._guardians[start[child] : start[child + 1]].tolist())
+        return tuple(self._guardians[start[child] : start[child + 1]])
 
     def children_of(self, guardian: int) -> tuple[int, ...]:
         """The children the person is guardian of, in registration order."""
@@ -371,11 +372,18 @@ class PopulationRegister:
         start = self._children_start
         if guardian + 1 >= len(start):
             return ()
-        return tuple(self._children[start[guardian] : start[guardian + 1]].tolist())
+        return tuple(self._children[start[guardian] : start[guardian + 1]])
 
     def is_guardian_of(self, guardian: int, child: int) -> bool:
         """Whether ``guardian`` is registered as guardian of ``child`` (R9, R10)."""
-        return guardian in self.guardians_of(child)
+        child = self.person_id(child)
+        if self._index_dirty:
+            self._build_index()
+        start = self._guardians_start
+        if child + 1 >= len(start):
+            return False
+        # Every proxy call checks this (R10): a C-level scan of the child's one or two guardians.
+        return guardian in self._guardians[start[child] : start[child + 1]]
 
     def _build_index(self) -> None:
         # CSR in both directions: one argsort per direction, no Python list per person.
@@ -383,11 +391,11 @@ class PopulationRegister:
         children = as_numpy(self._child)
         size = len(self._number)
         by_child = np.argsort(children, kind="stable")
-        self._guardians = guardians[by_child]
-        self._guardians_start = starts(children, size)
+        self._guardians = from_numpy("i", guardians[by_child])
+        self._guardians_start = from_numpy("i", starts(children, size))
         by_guardian = np.argsort(guardians, kind="stable")
-        self._children = children[by_guardian]
-        self._children_start = starts(guardians, size)
+        self._children = from_numpy("i", children[by_guardian])
+        self._children_start = from_numpy("i", starts(guardians, size))
         self._index_dirty = False
 
     def thirteenth_days(self) -> npt.NDArray[np.int32]:

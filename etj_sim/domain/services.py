@@ -8,6 +8,7 @@ carries out what falls due: alerts (R8, D6), each at its own due time, and turne
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -90,12 +91,15 @@ class EServices:
         self._birthday_days = np.empty(0, dtype=np.int32)
         self._birthday_persons = np.empty(0, dtype=np.int32)
         self._birthday_next = 0
-        self._next_birthday_minutes = float("inf")
+        # Minus infinity sends the next advance_to down the slow path, which (re)sorts the
+        # birthdays first: the fast path then needs no check of the register's generation.
+        self._next_birthday_minutes = -math.inf
         self.register.growth_listeners.append(self._grow)
 
     def _grow(self, persons: int) -> None:
         self.accounts.grow()
         self.inboxes.grow(persons)
+        self._next_birthday_minutes = -math.inf
 
     @classmethod
     def from_population(
@@ -110,8 +114,9 @@ class EServices:
 
         Account columns of the people frame: ``account_active``, ``alert_sms``, ``alert_email``,
         ``settings_mobile_owner``, ``settings_email_owner`` (null owner: empty slot). A child
-        under 13 with an active account, and a minor whose settings hold someone else's
-        contact, start with guardian-era settings (R14 prompt at the first own login).
+        under 13 with an active account, a minor whose settings hold someone else's contact,
+        and a minor with an active account but no own e-ID (only a guardian can have activated
+        it) start with guardian-era settings (R14 prompt at the first own login).
         """
         services = cls(epoch, event_log=event_log, alert_delay_minutes=alert_delay_minutes)
         people = population.people
@@ -148,7 +153,10 @@ class EServices:
         foreign_contact = ((mobile_owner >= 0) & (mobile_owner != persons)) | (
             (email_owner >= 0) & (email_owner != persons)
         )
-        review_pending = active & (under_13 | (under_18 & foreign_contact))
+        # A minor without an own e-ID cannot have activated the account (R1, R15): a guardian did,
+        # in proxy mode (R9, D7), so the settings are guardian-era even when they are empty.
+        no_own_eid = ~(people["bankid"].to_numpy() | people["freja_plus"].to_numpy())
+        review_pending = active & (under_13 | (under_18 & (foreign_contact | no_own_eid)))
         services.accounts.load(
             0,
             active,
@@ -185,13 +193,13 @@ class EServices:
             raise InvalidOperation(
                 f"the clock cannot move backwards (now {clock.minutes} min, asked {minutes} min)"
             )
-        if self._birthday_generation != self.register.generation:
-            self._sort_birthdays()
         alerts = self.alerts
         pending = alerts.due_minutes
         if (not pending or pending[0] > minutes) and self._next_birthday_minutes > minutes:
             clock.minutes = float(minutes)  # the common case: nothing falls due
             return
+        if self._birthday_generation != self.register.generation:
+            self._sort_birthdays()
         message_person = self.inboxes.person
         last_day = clock.day_of(minutes)
         days = self._birthday_days

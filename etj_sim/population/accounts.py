@@ -174,35 +174,41 @@ def draw_account_state(
     has_mobile = contact_rng.random(size) < _by_band(population.mobile_share_by_age)[band]
     has_email = contact_rng.random(size) < _by_band(population.email_share_by_age)[band]
 
-    # Who can have an active account at the start: from 13 only someone who could log in with
-    # an own e-ID (R1, R15, D2); under 13 only a child a guardian could activate in proxy mode
-    # (R9, D7): a guardian with an e-ID, and nobody in the pair protected (R12). The rule itself
-    # is enforced once, per call, in ``etj_sim.domain.portal.Portal.check_proxy``; this is its
-    # vectorised reading for the start state, and must change with it.
+    # Who can have an active account at the start: from 13 someone who could log in with an
+    # own e-ID (R1, R15, D2); at any age under 18 a child a guardian could activate in proxy
+    # mode (R9, D7): a guardian with an e-ID, and nobody in the pair protected (R12). A minor
+    # from 13 keeps an account a guardian activated before the 13th birthday (nothing is
+    # cleared, R14), without being able to log in until they get an own e-ID (R15). The proxy
+    # rule itself is enforced once, per call, in ``etj_sim.domain.portal.Portal.check_proxy``;
+    # this is its vectorised reading for the start state, and must change with it.
     has_eid = bankid | freja_plus
     proxy_possible = (
         _any_guardian(has_eid, first_guardian, second_guardian)
         & ~protected
         & ~_any_guardian(protected, first_guardian, second_guardian)
     )
-    eligible = np.where(own_eid_age, has_eid, proxy_possible)
+    eligible = (own_eid_age & has_eid) | proxy_possible  # only minors have guardians
     target = _by_band(population.active_account_share_by_age)
     account_rng = streams["accounts"]
     account_active = eligible & (
         account_rng.random(size) < _conditional_shares(target, eligible, band)[band]
     )
 
-    # Settings (R4, R13, D3): the account holder's own contacts from 13; for a child under 13,
-    # guardians' contacts in ``guardian_contacts_share`` of active accounts, one guardian in the
-    # SMS slot and (where there are two) preferably the other in the e-mail slot.
+    # Settings (R4, R13, D3): the account holder's own contacts where they log in with an own
+    # e-ID; in an account a guardian activated in proxy mode, guardians' contacts in
+    # ``guardian_contacts_share`` of them, one guardian in the SMS slot and (where there are
+    # two) preferably the other in the e-mail slot. That is every active account under 13, and
+    # from 13 an account without an own e-ID: only a guardian can have activated it (R9, D7),
+    # nobody has logged in since, and nothing is cleared at 13 (R14, D4), so it still holds the
+    # guardian-era settings (``EServices.from_population`` then marks their review pending).
     settings_rng = streams["settings"]
     rows = np.arange(size, dtype=np.int32)
     none = np.int32(-1)
-    own = account_active & own_eid_age
+    own = account_active & own_eid_age & has_eid
     mobile_owner = np.where(own & has_mobile, rows, none)
     email_owner = np.where(own & has_email, rows, none)
     child_settings = (
-        account_active & ~own_eid_age & (settings_rng.random(size) < alerts.guardian_contacts_share)
+        account_active & ~own & (settings_rng.random(size) < alerts.guardian_contacts_share)
     )
     swap = (settings_rng.random(size) < 0.5) & (second_guardian >= 0)
     guardian_a = np.where(swap, second_guardian, first_guardian)

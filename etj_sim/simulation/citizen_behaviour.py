@@ -12,9 +12,9 @@ once whether and when it will be read: never (``behaviour.never_read_share``: th
 opens it, even when logged in for something else), at the reader's next login by cadence
 (exponential with the reader's ``logins_per_month``), or sooner after an alert
 (``behaviour.alert_login_share``, log-normal delay) when the settings approve alerts (R8). The read
-is a one-shot callback on a SimPy timeout, not a process; a read on a later day waits in a
-:class:`ReadCalendar` until its day begins (``release_due_reads``), so weeks-ahead cadence logins
-cost two numbers, not a SimPy timeout, until then. Idle logins of people with nothing to
+is a one-shot callback on a SimPy timeout, not a process; a read in a later hour of the run waits in
+a :class:`ReadCalendar` until its hour begins (``release_due_reads``), so weeks-ahead cadence
+logins cost two numbers, not a SimPy timeout, until then. Idle logins of people with nothing to
 read are not simulated: cadence logins matter only when something waits, and because the
 exponential is memoryless, sampling the next cadence login at delivery is exact. One pending
 cadence login per account is kept, so a second message waiting for the same account is read at
@@ -46,7 +46,7 @@ from etj_sim.domain import EID, Attachment, DomainError
 from etj_sim.domain.accounts import NO_CONTACT
 from etj_sim.events import Channel, Kind
 from etj_sim.scenario import Scenario
-from etj_sim.simulation.citizens import MINUTES_PER_DAY, NO_EID, NO_PERSON, Citizens
+from etj_sim.simulation.citizens import NO_EID, NO_PERSON, Citizens
 from etj_sim.simulation.ledger import CaseLedger, MessageLedger
 from etj_sim.simulation.random_streams import DrawBuffer, random_stream
 from etj_sim.simulation.read_calendar import ReadCalendar
@@ -66,6 +66,7 @@ _LOGIN_EIDS: Final = (EID.BANKID, EID.FREJA_PLUS, EID.BANKID)
 _APP: Final = Channel.APP
 _WEB: Final = Channel.WEB
 _FORM: Final = Kind.FORM
+_LOCAL_ESERVICE: Final = Kind.LOCAL_ESERVICE
 _CASE_KINDS: Final = tuple(Kind)
 _ATTACHMENT: Final = Attachment(
     name="bilaga.pdf", content_type="application/pdf", size_bytes=250_000
@@ -73,6 +74,8 @@ _ATTACHMENT: Final = Attachment(
 _REPLY_TEXT: Final = "Tack. Här kommer svaren på era frågor."
 _FORM_ANSWERS: Final = {"svar": "ifyllt"}
 _MINUTES_PER_MONTH: Final = 30.0 * 1440.0
+_RELEASE_MINUTES: Final = 60.0
+"""Reads wait in the read calendar until the hour they fall in begins (one slot per hour)."""
 
 
 def _uniform(generator: np.random.Generator, size: int) -> np.ndarray:
@@ -114,7 +117,7 @@ class CitizenBehaviour:
         self.messages = messages
         self.clinic_ids = clinic_ids
         self.horizon_minutes = horizon_minutes
-        self.read_calendar = ReadCalendar(int(horizon_minutes // MINUTES_PER_DAY) + 1)
+        self.read_calendar = ReadCalendar(int(horizon_minutes // _RELEASE_MINUTES) + 1)
         self.wake_staff = wake_staff
         self.return_case = return_case
         self.close_unanswered = close_unanswered
@@ -289,23 +292,23 @@ class CitizenBehaviour:
         if read_minute < next_read[person]:
             next_read[person] = read_minute
             if read_minute < self.horizon_minutes:
-                day = int(read_minute // MINUTES_PER_DAY)
-                if day == int(now // MINUTES_PER_DAY):
+                slot = int(read_minute // _RELEASE_MINUTES)
+                if slot == int(now // _RELEASE_MINUTES):
                     self.env.timeout(read_minute - now).callbacks.append(
                         partial(self._read_due, person, read_minute)
                     )
                 else:
-                    self.read_calendar.add(day, person, read_minute)
+                    self.read_calendar.add(slot, person, read_minute)
 
     def release_due_reads(self) -> Generator[Any, Any, None]:
-        """At the start of each day, schedule the reads that fall due that day (one-shot)."""
+        """At the start of each hour, schedule the reads that fall due in it (one-shot)."""
         env = self.env
         next_read = self._next_read_minute
         read_due = self._read_due
-        for day in range(1, int(self.horizon_minutes // MINUTES_PER_DAY)):
-            yield env.timeout(day * MINUTES_PER_DAY - env.now)
+        for slot in range(1, int(self.horizon_minutes // _RELEASE_MINUTES)):
+            yield env.timeout(slot * _RELEASE_MINUTES - env.now)
             now = env.now
-            persons, minutes = self.read_calendar.release(day)
+            persons, minutes = self.read_calendar.release(slot)
             for person, read_minute in zip(persons, minutes, strict=True):
                 # A read decided later, or a login in between, superseded this one.
                 if next_read[person] == read_minute:
@@ -345,7 +348,7 @@ class CitizenBehaviour:
             self.clinic_ids[clinic],
             case_kind,
             attachments=(_ATTACHMENT,) if with_attachment else (),
-            eservice=self.local_eservice if case_kind is Kind.LOCAL_ESERVICE else None,
+            eservice=self.local_eservice if case_kind is _LOCAL_ESERVICE else None,
         )
         self.cases.open(case, person, clinic, kind)
         self.wake_staff(clinic)

@@ -55,6 +55,9 @@ _QUESTION_KIND = Kind.QUESTION
 _NOTICE_KIND = Kind.APPOINTMENT_NOTICE
 _PRE_VISIT_KIND = Kind.PRE_VISIT_INFORMATION
 _FORM_KIND = Kind.FORM
+_PAPER_SENT = Event.PAPER_SENT
+_STAFF = ActorRole.STAFF
+_PAPER = Channel.PAPER
 
 
 SendRow = tuple[float, int, int, float, float, float, float]
@@ -223,22 +226,22 @@ class OutreachPlanner:
         to the event log in the staff tool's own layout for paper_sent, with no reason.
         """
         if not self.services.accounts.active[person]:
-            self.staff_tool.send_message(staff, person, Kind.APPOINTMENT_NOTICE)
+            self.staff_tool.send_message(staff, person, _NOTICE_KIND)
             return
         log = self.services.event_log
         if log is not None:
             log.record(
                 self.services.clock.minutes,
-                Event.PAPER_SENT,
+                _PAPER_SENT,
                 person,
                 NONE,
-                ActorRole.STAFF,
+                _STAFF,
                 self.clinic_ids[clinic],
                 staff,
                 NONE,
                 NONE,
-                Channel.PAPER,
-                Kind.APPOINTMENT_NOTICE,
+                _PAPER,
+                _NOTICE_KIND,
             )
 
     def send_mass_mailing(

@@ -16,7 +16,8 @@ event-by-event parts of the model from blocks drawn in one vectorised call.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import chain
 from typing import Final, Generic, TypeVar
 
 import numpy as np
@@ -50,19 +51,23 @@ class DrawBuffer(Generic[T]):
     """Single draws (a number, or a tuple of numbers for one decision), served from blocks
     drawn by numpy in one call.
 
-    Values are kept as a Python list, so taking one is a list index, not a numpy scalar access.
-    A decision that needs several numbers takes them as one tuple, so it consumes the same
-    amount of its stream whichever way it goes: the next decision then gets the same numbers in
-    any scenario (common random numbers stay aligned).
+    Values are kept as Python lists and served by a C-level iterator over the chained blocks, so
+    taking one is a builtin call, not a numpy scalar access or a Python frame. A block is drawn
+    only when the previous one is used up, so the stream's numbers come out in the same order
+    whatever the block size of the consumer. A decision that needs several numbers takes them as
+    one tuple, so it consumes the same amount of its stream whichever way it goes: the next
+    decision then gets the same numbers in any scenario (common random numbers stay aligned).
     """
 
-    __slots__ = ("_block_size", "_draw_block", "_index", "_values")
+    __slots__ = ("next",)
 
     def __init__(self, draw_block: Callable[[int], list[T]], block_size: int = BLOCK_SIZE) -> None:
-        self._draw_block = draw_block
-        self._block_size = block_size
-        self._values: list[T] = []
-        self._index = 0
+        def blocks() -> Iterator[list[T]]:
+            while True:
+                yield draw_block(block_size)
+
+        self.next: Callable[[], T] = chain.from_iterable(blocks()).__next__
+        """The next draw of the stream."""
 
     @staticmethod
     def uniform(generator: np.random.Generator, block_size: int = BLOCK_SIZE) -> DrawBuffer[float]:
@@ -93,12 +98,3 @@ class DrawBuffer(Generic[T]):
             return list(zip(*(column(generator, size).tolist() for column in columns), strict=True))
 
         return DrawBuffer(draw_block)
-
-    def next(self) -> T:
-        """The next draw of the stream."""
-        index = self._index
-        if index == len(self._values):
-            self._values = self._draw_block(self._block_size)
-            index = 0
-        self._index = index + 1
-        return self._values[index]

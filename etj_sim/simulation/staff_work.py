@@ -59,6 +59,7 @@ __all__ = ["StaffWork", "duty_offsets_minutes"]
 
 _REPLY_KIND: Final = len(CASE_KINDS)
 """Index of the "reply" handling time, after the case kinds (whose index is their Kind code)."""
+_REPLY: Final = Kind.REPLY  # a module global: ~10x faster to look up than Kind.REPLY
 
 
 def duty_offsets_minutes(
@@ -245,7 +246,7 @@ class StaffWork:
             services.advance_to(now)
             message = staff_tool.answer_case(staff, case, handling_minutes=handling_minutes)
             cases.staff[case] = staff
-            behaviour.message_delivered(cases.person[case], message, Kind.REPLY, now)
+            behaviour.message_delivered(cases.person[case], message, _REPLY, now)
             if continue_draws.next() < self.continue_share:
                 behaviour.schedule_reply(case, now)
             else:

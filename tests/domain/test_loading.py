@@ -131,6 +131,24 @@ def test_from_population_loads_register_accounts_and_settings() -> None:
     assert session.unread() == [message]
 
 
+def test_r14_a_minor_without_an_own_eid_starts_with_guardian_era_settings() -> None:
+    # Only a guardian can have activated the account of a minor without an own e-ID (R1, R15,
+    # R9, D7): even empty settings are guardian-era, so the first own login prompts (R14).
+    people = people_frame(
+        [
+            {"born": date(1980, 1, 1), "mobile": "0701000000"},
+            {"born": date(2010, 6, 1), "bankid": False, "account_active": True},
+            {"born": date(2010, 6, 1), "account_active": True},
+            {"born": date(2010, 6, 1), "bankid": False},
+        ]
+    )
+    guardianships = pl.DataFrame(
+        {"guardian": [0, 0, 0], "child": [1, 2, 3]}, schema=GUARDIANSHIP_SCHEMA
+    )
+    services = EServices.from_population(Population(people, guardianships), EPOCH)
+    assert list(services.accounts.review_pending) == [0, 1, 0, 0]
+
+
 def test_from_population_turns_29_february_children_13_on_1_march() -> None:
     people = people_frame([{"born": date(1980, 1, 1)}, {"born": date(2012, 2, 29)}])
     guardianships = pl.DataFrame({"guardian": [0], "child": [1]}, schema=GUARDIANSHIP_SCHEMA)

@@ -12,7 +12,19 @@ from etj_sim.domain.errors import LoginRefused, ProxyRefused
 from etj_sim.population import Population, ages_on, synthesize_population
 from etj_sim.scenario import PopulationSection, Scenario
 
-SCENARIO = Scenario(population=PopulationSection(size=6_000, protected_share=0.05))
+# Many protected families, so the R12 refusals have cases; and half of children under 13
+# active (the default, 0.92, is about every child a guardian may proxy once 5% are protected),
+# so some are left for a guardian to activate.
+SCENARIO = Scenario(
+    population=PopulationSection(
+        size=6_000,
+        protected_share=0.05,
+        active_account_share_by_age={
+            **PopulationSection().active_account_share_by_age,
+            "0-12": 0.5,
+        },
+    )
+)
 
 
 @pytest.fixture(scope="module")

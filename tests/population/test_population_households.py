@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from etj_sim.domain import EServices
 from etj_sim.population import Population, ages_on, synthesize_population
 from etj_sim.population.age_profile import draw_ages
 from etj_sim.population.households import (
@@ -131,9 +134,33 @@ def test_nobody_under_12_has_an_eid_by_default(people: pl.DataFrame) -> None:
     assert not twelve["freja_plus"].any()
 
 
-def test_from_13_an_active_account_needs_an_own_eid(people: pl.DataFrame) -> None:
-    active = people.filter((pl.col("age") >= 13) & pl.col("account_active"))  # R1, R15, D2
+def test_from_18_an_active_account_needs_an_own_eid(people: pl.DataFrame) -> None:
+    active = people.filter((pl.col("age") >= 18) & pl.col("account_active"))  # R1, R15, D2
     assert (active["bankid"] | active["freja_plus"]).all()
+
+
+def test_from_13_an_active_account_without_an_own_eid_was_activated_by_a_guardian(
+    population_20k: Population, people: pl.DataFrame
+) -> None:
+    # R14: an account a guardian activated before 13 stays active; the young person cannot log
+    # in to it until they get an own e-ID (R15), but it counts as activated (D7).
+    guardian_eid = (
+        population_20k.guardianships.join(
+            people.select(guardian="person", eid=pl.col("bankid") | pl.col("freja_plus")),
+            on="guardian",
+        )
+        .group_by("child")
+        .agg(pl.col("eid").any())
+    )
+    without_eid = people.filter(
+        (pl.col("age") >= 13)
+        & pl.col("account_active")
+        & ~(pl.col("bankid") | pl.col("freja_plus"))
+    ).join(guardian_eid, left_on="person", right_on="child", how="left")
+    assert without_eid.height > 0
+    assert (without_eid["age"] < 18).all()
+    assert without_eid["eid"].fill_null(False).all()  # R9: a guardian logged in to activate
+    assert not without_eid["protected"].any()  # R12
 
 
 def test_active_children_under_13_were_activated_by_a_guardian_who_may_proxy(
@@ -166,7 +193,11 @@ def test_settings_owners_and_alerts(population_20k: Population, people: pl.DataF
     assert inactive["settings_email_owner"].null_count() == inactive.height
     assert not (inactive["alert_sms"] | inactive["alert_email"]).any()
 
-    own = people.filter(pl.col("account_active") & (pl.col("age") >= 13))
+    # From 13, with an own e-ID: the holder's own contacts (R13). Without one, see
+    # ``test_teens_without_an_own_eid_keep_guardian_era_settings``.
+    own = people.filter(
+        pl.col("account_active") & (pl.col("age") >= 13) & (pl.col("bankid") | pl.col("freja_plus"))
+    )
     assert (own["settings_mobile_owner"].is_null() == own["mobile"].is_null()).all()
     assert (
         own["settings_mobile_owner"].drop_nulls()
@@ -207,6 +238,41 @@ def test_settings_owners_and_alerts(population_20k: Population, people: pl.DataF
     )
     share = AlertsSection().guardian_contacts_share
     assert abs(with_guardian_contacts.mean() - share) < 0.05  # type: ignore[operator]
+
+
+def test_teens_without_an_own_eid_keep_guardian_era_settings(
+    population_20k: Population, people: pl.DataFrame
+) -> None:
+    # R14, D4: a 13-17-year-old's active account without an own e-ID can only have been
+    # activated by a guardian in proxy mode (R9, D7) and nobody has logged in to it since, so
+    # nothing has been cleared: like an active child under 13 it holds a guardian's contacts in
+    # ``guardian_contacts_share`` of cases, never the teen's own, and the settings review waits
+    # for the first own login.
+    has_eid = pl.col("bankid") | pl.col("freja_plus")
+    teens = pl.col("age").is_between(13, 17) & pl.col("account_active")
+    without_eid = people.filter(teens & ~has_eid)
+    assert without_eid.height > 100
+    for slot in ("settings_mobile_owner", "settings_email_owner"):
+        owned = without_eid.filter(pl.col(slot).is_not_null()).select("person", slot)
+        assert owned.height > 0
+        of_a_guardian = owned.join(
+            population_20k.guardianships, left_on=["person", slot], right_on=["child", "guardian"]
+        )
+        assert of_a_guardian.height == owned.height
+    guardian_era = without_eid.filter(
+        pl.col("settings_mobile_owner").is_not_null() | pl.col("settings_email_owner").is_not_null()
+    )
+    share = AlertsSection().guardian_contacts_share
+    margin = 4.0 * (share * (1.0 - share) / without_eid.height) ** 0.5
+    assert abs(guardian_era.height / without_eid.height - share) <= margin
+
+    services = EServices.from_population(population_20k, datetime.combine(START, time(9)))
+    pending = services.accounts.review_pending
+    assert all(pending[person] for person in guardian_era["person"])
+    # A teen with an own e-ID holds their own contacts: no guardian-era settings to review.
+    with_eid = people.filter(teens & has_eid)
+    assert with_eid.height > 0
+    assert not any(pending[person] for person in with_eid["person"])
 
 
 def test_alert_opt_in_and_channels_follow_the_scenario() -> None:
