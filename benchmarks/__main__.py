@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICK_MET = "n/a (quick)"
@@ -62,6 +63,18 @@ Reader = Callable[[str, bool], list[Figure]]
 """(what the benchmark printed, quick) -> its figures."""
 
 
+COMPILED_PYTHON = ROOT / ".venv-compiled" / "bin" / "python"
+"""The interpreter of the compiled build (``make compiled``, setup.py)."""
+
+# Runs a benchmark module in the compiled build's interpreter. ``-P`` keeps the checkout off the
+# front of sys.path and the checkout is appended at the end, so ``benchmarks`` is found there but
+# ``etj_sim`` is the installed, compiled package rather than the checkout's pure-Python source.
+_COMPILED_BOOTSTRAP = (
+    "import runpy, sys; sys.path.append(sys.argv.pop(1)); module = sys.argv.pop(1); "
+    "runpy.run_module(module, run_name='__main__', alter_sys=True)"
+)
+
+
 @dataclass(frozen=True)
 class Step:
     """One benchmark process and how to read its figures."""
@@ -70,6 +83,8 @@ class Step:
     module: str
     arguments: Sequence[str]
     read: Reader
+    compiled: bool = False
+    """Run in the compiled build (``.venv-compiled``) instead of this interpreter."""
 
 
 def find_number(pattern: str, text: str) -> float | None:
@@ -141,8 +156,10 @@ def read_simulation(
 ) -> list[Figure]:
     """``benchmarks.simulate --json``: wall time, peak RSS, events/s vs bare SimPy (issue 4)."""
     lines = [line for line in output.splitlines() if line.startswith("{")]
-    values: dict[str, float] = json.loads(lines[-1]) if lines else {}
+    values: dict[str, Any] = json.loads(lines[-1]) if lines else {}
     ratio = Limit(0.15, at_most=False, text=">= 0.15 x bare SimPy")
+    if values.get("build") == "compiled":
+        label = f"{label} [compiled]"
     size = (
         f" ({values['persons']:,.0f} people, {values['days']:.0f} days)"
         if "persons" in values
@@ -220,6 +237,23 @@ def read_experiments(output: str, quick: bool) -> list[Figure]:
     ]
 
 
+def compiled_simulation_steps(
+    runs: Sequence[tuple[str, Limit, Limit | None, list[str]]],
+) -> list[Step]:
+    """The simulation benchmarks again in the compiled build (issue 4's events-per-second
+    target), when ``make compiled`` has built it."""
+    return [
+        Step(
+            f"simulate {scenario} [compiled]",
+            "benchmarks.simulate",
+            ["--scenario", scenario, *arguments, "--json"],
+            partial(read_simulation, scenario, seconds, megabytes),
+            compiled=True,
+        )
+        for scenario, seconds, megabytes, arguments in runs
+    ]
+
+
 def full_steps() -> list[Step]:
     """The benchmarks at the sizes their targets are set for."""
     return [
@@ -257,6 +291,17 @@ def full_steps() -> list[Step]:
                 Limit(300.0, at_most=True, text="<= 300 s"),
                 Limit(4096.0, at_most=True, text="<= 4 GB"),
             ),
+        ),
+        *compiled_simulation_steps(
+            [
+                ("baseline", Limit(5.0, at_most=True, text="<= 5 s"), None, []),
+                (
+                    "region-stockholm",
+                    Limit(300.0, at_most=True, text="<= 300 s"),
+                    Limit(4096.0, at_most=True, text="<= 4 GB"),
+                    [],
+                ),
+            ]
         ),
         Step("metrics and charts", "benchmarks.metrics", [], read_metrics),
         Step("experiments", "benchmarks.experiments", [], read_experiments),
@@ -298,6 +343,16 @@ def quick_steps() -> list[Step]:
                 Limit(4096.0, at_most=True, text="<= 4 GB"),
             ),
         ),
+        *compiled_simulation_steps(
+            [
+                (
+                    "baseline",
+                    Limit(5.0, at_most=True, text="<= 5 s"),
+                    None,
+                    ["--size", "10000", "--days", "30"],
+                )
+            ]
+        ),
         Step(
             "metrics and charts (20k persons, 30 days)",
             "benchmarks.metrics",
@@ -319,7 +374,14 @@ def quick_steps() -> list[Step]:
 
 def run_step(step: Step, quick: bool) -> tuple[list[Figure], float]:
     """Run one benchmark in its own process; its output goes to stderr as it comes."""
-    command = [sys.executable, "-m", step.module, *step.arguments]
+    if step.compiled and not COMPILED_PYTHON.exists():
+        return [Figure(step.title, "not built (run `make compiled`)", "", "no figure")], 0.0
+    command = (
+        [str(COMPILED_PYTHON), "-P", "-c", _COMPILED_BOOTSTRAP, str(ROOT), step.module]
+        if step.compiled
+        else [sys.executable, "-m", step.module]
+    )
+    command += step.arguments
     print(f"\n== {step.title}: {' '.join(command[1:])}", file=sys.stderr, flush=True)
     started = time.perf_counter()
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import simpy
 
+import etj_sim
+import etj_sim.events
 from benchmarks.memory import peak_rss_megabytes
 from etj_sim.scenario import Scenario
 from etj_sim.simulation import simulate
@@ -93,6 +95,7 @@ def main(argv: list[str] | None = None) -> None:
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False))
 
+    build = "compiled" if etj_sim.events.__file__.endswith((".so", ".pyd")) else "pure Python"
     events = result.events.height
     run_seconds = result.timings["run"]
     model_rate = events / run_seconds
@@ -100,6 +103,7 @@ def main(argv: list[str] | None = None) -> None:
         f"scenario            {scenario.name} ({scenario.population.size:,} people, "
         f"{scenario.duration_days} days, {scenario.clinics.count} clinics, seed {arguments.seed})"
     )
+    print(f"build               {build} ({Path(etj_sim.__file__).parent})")
     print(f"bare SimPy          {bare:,.0f} timeouts/s")
     print(
         f"model               {model_rate:,.0f} domain events/s ({events:,} events in the "
@@ -114,6 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     if arguments.json:
         figures = {
             "scenario": scenario.name,
+            "build": "compiled" if build == "compiled" else "pure",
             "persons": scenario.population.size,
             "days": scenario.duration_days,
             "clinics": scenario.clinics.count,

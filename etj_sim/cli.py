@@ -38,8 +38,19 @@ from etj_sim.scenario import Scenario, ScenarioError, ScenarioProblem
 
 __all__ = ["SHIPPED_SCENARIOS_DIR", "find_scenario", "format_summary", "main", "shipped_scenarios"]
 
-SHIPPED_SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-"""``scenarios/`` of the checkout this package runs from (installed in editable mode)."""
+
+def _shipped_scenarios_dir() -> Path:
+    # An editable install runs from the checkout; a built one (e.g. the compiled build) has the
+    # copy that pyproject.toml's data-files put under the environment's prefix.
+    checkout = Path(__file__).resolve().parent.parent / "scenarios"
+    if checkout.is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "etj_sim" / "scenarios"
+
+
+SHIPPED_SCENARIOS_DIR = _shipped_scenarios_dir()
+"""The shipped scenarios: ``scenarios/`` of the checkout (editable install), else the installed
+copy in ``<prefix>/share/etj_sim/scenarios``."""
 
 DEFAULT_SEED = 1
 

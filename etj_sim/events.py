@@ -217,6 +217,22 @@ class EventLog:
     def __len__(self) -> int:
         return len(self._rows) // ROW_BYTES
 
+    def __deepcopy__(self, memo: dict[int, object]) -> EventLog:
+        """A copy with buffers of its own: a frame of it may stay alive while this log grows.
+
+        Written out because the compiled build (mypyc) has no generic deep copy of a class with
+        ``__slots__`` and a required constructor argument.
+        """
+        copied = EventLog(self.epoch)
+        copied._rows = bytearray(self._rows)
+        copied._reason_rows = array("q", self._reason_rows)
+        copied._reason = array("b", self._reason)
+        copied._recipient_rows = array("q", self._recipient_rows)
+        copied._recipient = array("i", self._recipient)
+        copied._duration_rows = array("q", self._duration_rows)
+        copied._duration = array("f", self._duration)
+        return copied
+
     @property
     def buffered_bytes(self) -> int:
         """Bytes the buffer holds now (dense records plus sparse pairs), for memory reports."""

@@ -36,9 +36,17 @@ def files_in(folder: Path) -> set[Path]:
     return set(folder.rglob("*"))
 
 
-def test_shipped_folder_is_the_checkouts() -> None:
-    assert SHIPPED_SCENARIOS_DIR == REPOSITORY / "scenarios"
+def test_shipped_folder_is_the_checkouts_or_its_installed_copy() -> None:
+    # Editable install: the checkout's folder; a built install (the compiled build): the copy
+    # that pyproject.toml's data-files put under the prefix, with the same files.
     assert len(SHIPPED) == 7
+    if SHIPPED_SCENARIOS_DIR != REPOSITORY / "scenarios":
+        assert Path(sys.prefix) / "share" / "etj_sim" / "scenarios" == SHIPPED_SCENARIOS_DIR
+    for folder in (Path("."), Path("experiments")):
+        checkout = sorted((REPOSITORY / "scenarios" / folder).glob("*.toml"))
+        shipped = sorted((SHIPPED_SCENARIOS_DIR / folder).glob("*.toml"))
+        assert [path.name for path in shipped] == [path.name for path in checkout]
+        assert [path.read_bytes() for path in shipped] == [path.read_bytes() for path in checkout]
 
 
 def test_validate_shipped_scenarios(capsys: pytest.CaptureFixture[str]) -> None:

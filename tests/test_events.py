@@ -7,6 +7,7 @@ must give the same frame.
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 import struct
@@ -217,6 +218,21 @@ def test_to_frame_keeps_the_log_and_recording_goes_on() -> None:
     for row in rows[300:]:
         log.record(*row)
     assert first.equals(_expected_frame(rows[:300]))
+    assert log.to_frame().equals(_expected_frame(rows))
+
+
+def test_deep_copy_has_the_same_rows_and_buffers_of_its_own() -> None:
+    rows = _random_rows(400, seed=15) + _alert_rows(30)
+    log = _record_generic(rows[:300])
+    copied = copy.deepcopy(log)
+    for row in rows[300:]:
+        log.record(*row)
+    assert copied.epoch == log.epoch
+    assert len(copied) == 300
+    assert copied.buffered_bytes < log.buffered_bytes
+    assert copied.to_frame().equals(_expected_frame(rows[:300]))
+    copied.record(*rows[300])
+    assert copied.to_frame().equals(_expected_frame(rows[:301]))
     assert log.to_frame().equals(_expected_frame(rows))
 
 
