@@ -20,7 +20,7 @@ SOURCES := $(shell find etj_sim -name '*.py') setup.py pyproject.toml
 
 $(COMPILED_STAMP): $(SOURCES)
 	test -d $(COMPILED) || $(PYTHON) -m venv $(COMPILED)
-	$(COMPILED)/bin/python -m pip install --quiet --upgrade pip 'setuptools>=68' wheel
+	$(COMPILED)/bin/python -m pip install --quiet --upgrade pip 'setuptools>=77' wheel
 	# Dependencies and mypy (mypyc) first: the compiled build type-checks against them.
 	$(COMPILED)/bin/python -m pip install --quiet '.[dev]'
 	ETJ_SIM_COMPILE=1 $(COMPILED)/bin/python -m pip install --quiet --no-build-isolation \
