@@ -53,23 +53,21 @@ def test_the_hot_path_modules_are_compiled() -> None:
     assert not _compiled("etj_sim.domain.identity")  # left pure on purpose (setup.py)
 
 
+def _log_digest(scenario: str, environment: dict[str, str]) -> str:
+    return subprocess.run(
+        [sys.executable, "-c", _LOG_DIGEST, scenario],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT / "tests",
+        env=environment,
+    ).stdout
+
+
 def test_compiled_and_pure_python_give_the_same_event_log() -> None:
     scenario = str(ROOT / "scenarios" / "teen-transition.toml")
-    compiled = subprocess.run(
-        [sys.executable, "-c", _LOG_DIGEST, scenario],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT / "tests",
-    ).stdout
+    compiled = _log_digest(scenario, dict(os.environ))
     # The repository's own etj_sim/ first on the path: the pure-Python source of the same code.
-    pure = subprocess.run(
-        [sys.executable, "-c", _LOG_DIGEST, scenario],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT / "tests",
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    ).stdout
+    pure = _log_digest(scenario, {**os.environ, "PYTHONPATH": str(ROOT)})
     assert len(compiled) == len(pure) == len(hashlib.sha256().hexdigest())
     assert compiled == pure
