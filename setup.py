@@ -3,7 +3,7 @@
 Pipeline position: packaging only. ``pip install .`` (and the editable install of ``make test``)
 builds the pure-Python package. With ``ETJ_SIM_COMPILE=1`` the modules on the simulation's hot
 path (the event log, the domain and the simulation) are compiled to C extensions with mypyc,
-which runs a SimPy run about 1.5 times faster and gives the same event log. ``make compiled``
+which runs a SimPy run 1.4 to 1.65 times faster and gives the same event log. ``make compiled``
 builds it into ``.venv-compiled``; the README's "Performance" section says when to use it.
 
 The compiled build needs mypy (which ships mypyc), a C compiler and the Python headers, and

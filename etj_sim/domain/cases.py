@@ -183,9 +183,7 @@ class Cases:
 
     def require_open(self, case: int) -> int:
         """The id of an open case; raises ``UnknownCase`` or ``InvalidOperation``."""
-        # The check of ``require``, repeated: this runs for every staff action on a case.
-        if type(case) is not int or not 0 <= case < len(self.person):
-            raise UnknownCase(f"no case with id {case!r}")
+        case = self.require(case)
         if self.closed[case]:
             raise InvalidOperation(f"case {case} is closed")
         return case
