@@ -42,8 +42,7 @@ class World:
     other_nurse: int
 
     def events(self) -> pl.DataFrame:
-        # A frame of a deep copy: EventLog.to_frame() shares the log's buffers, and a live
-        # frame would block further appends (BufferError).
+        # A frame of a deep copy, so the world's log and the frame never share a buffer.
         return copy.deepcopy(self.log).to_frame()
 
     def events_named(self, name: str) -> pl.DataFrame:
