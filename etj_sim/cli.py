@@ -42,9 +42,11 @@ __all__ = ["SHIPPED_SCENARIOS_DIR", "find_scenario", "format_summary", "main", "
 def _shipped_scenarios_dir() -> Path:
     # An editable install runs from the checkout; a built one (e.g. the compiled build) has the
     # copy that pyproject.toml's data-files put under the environment's prefix.
-    checkout = Path(__file__).resolve().parent.parent / "scenarios"
-    if checkout.is_dir():
-        return checkout
+    root = Path(__file__).resolve().parent.parent
+    # A checkout has the project file beside the package; site-packages has none (a "scenarios"
+    # folder there could belong to another distribution).
+    if (root / "pyproject.toml").is_file() and (root / "scenarios").is_dir():
+        return root / "scenarios"
     return Path(sys.prefix) / "share" / "etj_sim" / "scenarios"
 
 

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "metrics"))
-from metric_builders import LogBuilder, context, minutes, population
+from metric_builders import context, day_of_work, minutes, population
 
 from etj_sim.charts import (
     CHART_TITLES,
@@ -20,21 +20,14 @@ from etj_sim.charts import (
     read_curve_chart,
     scenario_comparison_chart,
 )
-from etj_sim.events import Kind, empty_event_log
+from etj_sim.events import empty_event_log
 
 CONTEXT = context(days=14)
 PEOPLE = population([date(1980, 1, 1), date(2019, 1, 1), date(1940, 1, 1)], sms=[True, False, True])
 
 
 def build_log() -> pl.DataFrame:
-    log = LogBuilder()
-    log.shift(minutes(0, 8), minutes(0, 17), staff=1)
-    log.case(minutes(0, 8), 1, person=0)
-    log.answer(minutes(0, 9), 1, staff=1, handling_minutes=8)
-    log.message(minutes(0, 9), 1, 0, Kind.REPLY, sms=True, staff=1)
-    log.read(minutes(0, 12), 1, 0)
-    log.message(minutes(1), 2, 1, Kind.APPOINTMENT_NOTICE)
-    log.read(minutes(4), 2, 1, guardian=0)
+    log = day_of_work()
     log.settings(minutes(2), 1, sms=False, email=True)
     return log.frame()
 

@@ -15,10 +15,9 @@ import polars as pl
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "metrics"))
-from metric_builders import LogBuilder, context, minutes, population
+from metric_builders import context, day_of_work, minutes, population
 
 from etj_sim.charts import CHART_TITLES
-from etj_sim.events import Kind
 from etj_sim.metrics import SUMMARY_COLUMNS
 from etj_sim.report import REPORT_FILE_NAME, write_report, write_result_report
 from etj_sim.scenario import Scenario
@@ -38,14 +37,7 @@ COMPARISON = pl.DataFrame(
 
 
 def build_log() -> pl.DataFrame:
-    log = LogBuilder()
-    log.shift(minutes(0, 8), minutes(0, 17), staff=1)
-    log.case(minutes(0, 8), 1, person=0)
-    log.answer(minutes(0, 9), 1, staff=1, handling_minutes=8)
-    log.message(minutes(0, 9), 1, 0, Kind.REPLY, sms=True, staff=1)
-    log.read(minutes(0, 12), 1, 0)
-    log.message(minutes(1), 2, 1, Kind.APPOINTMENT_NOTICE)
-    log.read(minutes(4), 2, 1, guardian=0)
+    log = day_of_work()
     log.paper(minutes(1), 2)
     return log.frame()
 

@@ -128,6 +128,20 @@ class LogBuilder:
         )  # fmt: skip
 
 
+def day_of_work() -> LogBuilder:
+    """The run the chart and report tests draw: a duty block, a case answered with an alerted
+    reply that is read, and an appointment notice read by a guardian by proxy."""
+    log = LogBuilder()
+    log.shift(minutes(0, 8), minutes(0, 17), staff=1)
+    log.case(minutes(0, 8), 1, person=0)
+    log.answer(minutes(0, 9), 1, staff=1, handling_minutes=8)
+    log.message(minutes(0, 9), 1, 0, Kind.REPLY, sms=True, staff=1)
+    log.read(minutes(0, 12), 1, 0)
+    log.message(minutes(1), 2, 1, Kind.APPOINTMENT_NOTICE)
+    log.read(minutes(4), 2, 1, guardian=0)
+    return log
+
+
 def population(
     birth_dates: list[date],
     *,
