@@ -61,6 +61,7 @@ class AlertGateway:
         self.delay_minutes = float(delay_minutes)
         self.due_minutes: deque[float] = deque()  # pending alerts, oldest first (read-only)
         self._message: deque[int] = deque()
+        self._message_person: deque[int] = deque()
         self._time = array("d")
         self._person = array("i")
         self._recipient = array("i")
@@ -77,20 +78,22 @@ class AlertGateway:
         """Alerts sent (one per channel)."""
         return len(self._time)
 
-    def schedule(self, message: int, delivered_minutes: float) -> None:
-        """D6: an alert for ``message`` falls due ``delay_minutes`` after delivery."""
+    def schedule(self, message: int, person: int, delivered_minutes: float) -> None:
+        """D6: an alert for ``message`` (in ``person``'s inbox) falls due ``delay_minutes`` after
+        delivery."""
         self.due_minutes.append(delivered_minutes + self.delay_minutes)
         self._message.append(message)
+        self._message_person.append(person)
 
     def next_due_minutes(self) -> float:
         """When the oldest pending alert falls due (infinity when none is pending)."""
         return self.due_minutes[0] if self.due_minutes else _INFINITY
 
-    def dispatch_next(self, person_of_message: array[int]) -> None:
+    def dispatch_next(self) -> None:
         """Send the oldest pending alert at its due time, to the channels approved now (D6)."""
         due = self.due_minutes.popleft()
         message = self._message.popleft()
-        person = person_of_message[message]
+        person = self._message_person.popleft()
         accounts = self._accounts
         alerts = accounts.alerts[person]
         if alerts & ALERT_SMS:
@@ -155,6 +158,7 @@ class AlertGateway:
         return (
             tuple(self.due_minutes),
             tuple(self._message),
+            tuple(self._message_person),
             bytes(self._time),
             bytes(self._contact),
         )

@@ -208,7 +208,7 @@ class Session:
     def _own_message(self, message: int) -> int:
         inboxes = self._portal.inboxes
         message = inboxes.require(message)
-        if inboxes.person[message] != self.person:
+        if inboxes.person_of(message) != self.person:
             raise NotAccountHolder(
                 f"R3: message {message} is not in the inbox of person {self.person}"
             )

@@ -200,7 +200,6 @@ class EServices:
             return
         if self._birthday_generation != self.register.generation:
             self._sort_birthdays()
-        message_person = self.inboxes.person
         last_day = clock.day_of(minutes)
         days = self._birthday_days
         persons = self._birthday_persons
@@ -214,7 +213,7 @@ class EServices:
                 birthday_minutes = float("inf")
             due = alerts.next_due_minutes()
             if due <= minutes and due <= birthday_minutes:
-                alerts.dispatch_next(message_person)
+                alerts.dispatch_next()
             elif birthday_minutes <= minutes:
                 if log is not None:
                     log.record(

@@ -37,10 +37,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator
-from functools import partial
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import numpy as np
+from simpy.events import NORMAL
 
 from etj_sim.domain import EID, Attachment, DomainError
 from etj_sim.domain.accounts import NO_CONTACT
@@ -48,7 +48,12 @@ from etj_sim.events import Channel, Kind
 from etj_sim.scenario import Scenario
 from etj_sim.simulation.citizens import NO_EID, NO_PERSON, Citizens
 from etj_sim.simulation.ledger import CaseLedger, MessageLedger
-from etj_sim.simulation.random_streams import DrawBuffer, random_stream
+from etj_sim.simulation.random_streams import (
+    random_stream,
+    row_draws,
+    standard_normal_draws,
+    uniform_draws,
+)
 from etj_sim.simulation.read_calendar import ReadCalendar
 
 if TYPE_CHECKING:
@@ -110,6 +115,9 @@ class CitizenBehaviour:
         close_unanswered: Callable[[int], None],
     ) -> None:
         self.env = env
+        # ``Environment.schedule`` takes any object with an event's ``callbacks`` and ``_ok``:
+        # typed here for the one-shot :class:`_Due` events.
+        self._schedule = cast("Callable[[_Due, int, float], None]", env.schedule)
         self.services = services
         self.portal = services.portal
         self.citizens = citizens
@@ -138,19 +146,19 @@ class CitizenBehaviour:
         )
         # One stream per purpose (design.md "Randomness"), so a scenario change to one purpose
         # leaves the draws of the others untouched (common random numbers).
-        self._login_channel = DrawBuffer.uniform(random_stream(seed, "login_channel"))
-        self._activation = DrawBuffer.uniform(random_stream(seed, "activation_at_need"))
-        self._reading = DrawBuffer.rows(
+        self._login_channel = uniform_draws(random_stream(seed, "login_channel"))
+        self._activation = uniform_draws(random_stream(seed, "activation_at_need"))
+        self._reading = row_draws(
             random_stream(seed, "reading"),
             _uniform,
             _uniform,
             _standard_exponential,
             _standard_normal,
         )
-        self._settings = DrawBuffer.uniform(random_stream(seed, "settings_review"))
-        self._nudge = DrawBuffer.uniform(random_stream(seed, "opt_in_nudge"))
-        self._forms = DrawBuffer.uniform(random_stream(seed, "form_completion"))
-        self._reply_delay = DrawBuffer.standard_normal(random_stream(seed, "reply_delay"))
+        self._settings = uniform_draws(random_stream(seed, "settings_review"))
+        self._nudge = uniform_draws(random_stream(seed, "opt_in_nudge"))
+        self._forms = uniform_draws(random_stream(seed, "form_completion"))
+        self._reply_delay = standard_normal_draws(random_stream(seed, "reply_delay"))
         self.needs_elsewhere = 0
         self._thirteen_minute = citizens.thirteen_minute
         self._first_guardian = citizens.first_guardian
@@ -173,10 +181,10 @@ class CitizenBehaviour:
         eid = citizens.eid[person]
         # Activation at first need needs an e-ID (R1); without one the need goes elsewhere.
         if not self._account_active[person] and (
-            eid == NO_EID or self._activation.next() >= self.activation_at_need_share
+            eid == NO_EID or next(self._activation) >= self.activation_at_need_share
         ):
             return None
-        channel = _APP if self._login_channel.next() < self.app_login_share else _WEB
+        channel = _APP if next(self._login_channel) < self.app_login_share else _WEB
         try:
             # A holder without an own e-ID still tries (BankID, index -1): the domain refuses and
             # logs it (R1, R15: e.g. a young person from 13 whose account a guardian activated).
@@ -199,7 +207,7 @@ class CitizenBehaviour:
             return None
         # The child's account is activated at first need too (R9, D7), with the same share.
         child_active = self._account_active[person]
-        if not child_active and self._activation.next() >= self.activation_at_need_share:
+        if not child_active and next(self._activation) >= self.activation_at_need_share:
             return None
         guardian_session = self._login_own(guardian)
         if guardian_session is None:
@@ -222,7 +230,7 @@ class CitizenBehaviour:
             self.opt_in_nudge_share > 0.0
             and not self._alerts[person]
             and (self._mobile_slot[person] != NO_CONTACT or self._email_slot[person] != NO_CONTACT)
-            and self._nudge.next() < self.opt_in_nudge_share
+            and next(self._nudge) < self.opt_in_nudge_share
         ):
             settings = session.settings()
             if settings.mobile is not None:
@@ -230,18 +238,18 @@ class CitizenBehaviour:
             else:
                 session.update_settings(email_alerts=True)
         self._next_read_minute[person] = math.inf
-        never_read = self.messages.never_read
-        kinds = self.messages.kind
+        flags = self.messages.flags  # kind << 1 | never_read
         for message in session.unread():
-            if never_read[message]:
+            flag = flags[message]
+            if flag & 1:
                 continue
             session.read(message)  # F8
-            if kinds[message] == _FORM and self._forms.next() < self.form_completion_share:
+            if flag >> 1 == _FORM and next(self._forms) < self.form_completion_share:
                 session.submit_form(message, _FORM_ANSWERS)  # F3
 
     def _review_settings(self, session: Session, person: int) -> None:
         """R14: the young person edits the settings when prompted, or leaves them (D4)."""
-        if self._settings.next() >= self.settings_edit_share:
+        if next(self._settings) >= self.settings_edit_share:
             return
         settings = session.settings()
         register = self.services.register
@@ -261,7 +269,7 @@ class CitizenBehaviour:
         """Decide whether and when the holder (or a guardian by proxy) reads ``message``."""
         # One row of four numbers per message, used or not, keeps the reading stream aligned
         # across scenarios (common random numbers): never-read, alert login, cadence, delay.
-        never_draw, alert_draw, cadence_draw, delay_draw = self._reading.next()
+        never_draw, alert_draw, cadence_draw, delay_draw = next(self._reading)
         never = never_draw < self.never_read_share
         self.messages.note(message, kind, never)
         if never:
@@ -294,8 +302,8 @@ class CitizenBehaviour:
             if read_minute < self.horizon_minutes:
                 slot = int(read_minute // _RELEASE_MINUTES)
                 if slot == int(now // _RELEASE_MINUTES):
-                    self.env.timeout(read_minute - now).callbacks.append(
-                        partial(self._read_due, person, read_minute)
+                    self._schedule(
+                        _Due(_fire_read, self, person, read_minute), NORMAL, read_minute - now
                     )
                 else:
                     self.read_calendar.add(slot, person, read_minute)
@@ -303,8 +311,8 @@ class CitizenBehaviour:
     def release_due_reads(self) -> Generator[Any, Any, None]:
         """At the start of each hour, schedule the reads that fall due in it (one-shot)."""
         env = self.env
+        schedule = self._schedule
         next_read = self._next_read_minute
-        read_due = self._read_due
         for slot in range(1, int(self.horizon_minutes // _RELEASE_MINUTES)):
             yield env.timeout(slot * _RELEASE_MINUTES - env.now)
             now = env.now
@@ -312,11 +320,9 @@ class CitizenBehaviour:
             for person, read_minute in zip(persons, minutes, strict=True):
                 # A read decided later, or a login in between, superseded this one.
                 if next_read[person] == read_minute:
-                    env.timeout(read_minute - now).callbacks.append(
-                        partial(read_due, person, read_minute)
-                    )
+                    schedule(_Due(_fire_read, self, person, read_minute), NORMAL, read_minute - now)
 
-    def _read_due(self, person: int, read_minute: float, _event: simpy.Event) -> None:
+    def _read_due(self, person: int, read_minute: float) -> None:
         """The scheduled login to read: skipped if a later decision or a login superseded it."""
         if self.citizens.next_read_minute[person] != read_minute:
             return
@@ -355,11 +361,11 @@ class CitizenBehaviour:
 
     def schedule_reply(self, case: int, now: float) -> None:
         """F4: the case needs another round; the citizen replies after a log-normal delay."""
-        delay = math.exp(self.reply_mu + REPLY_DELAY_SIGMA * self._reply_delay.next())
+        delay = math.exp(self.reply_mu + REPLY_DELAY_SIGMA * next(self._reply_delay))
         if now + delay < self.horizon_minutes:
-            self.env.timeout(delay).callbacks.append(partial(self._reply_due, case))
+            self._schedule(_Due(_fire_reply, self, case, 0.0), NORMAL, delay)
 
-    def _reply_due(self, case: int, _event: simpy.Event) -> None:
+    def _reply_due(self, case: int) -> None:
         now = self.env.now
         self.services.advance_to(now)
         person = self.cases.person[case]
@@ -373,3 +379,38 @@ class CitizenBehaviour:
         session.reply(case, text=_REPLY_TEXT)  # F4
         self.cases.round[case] += 1
         self.return_case(case)
+
+
+class _Due:
+    """A citizen's next action at a set minute (a read, a reply), as a one-shot SimPy event.
+
+    The same heap entry as ``env.timeout(delay)`` with a callback (same time, priority and
+    insertion order, so the same event log), without a Timeout object's construction and the
+    callback's ``partial``: reads and replies are most of the run's scheduled one-shots.
+    ``Environment.step`` uses only an event's ``callbacks`` (called with the event) and ``_ok``
+    (SimPy 4's event protocol, pinned in pyproject.toml; ``tests/simulation`` checks the order).
+    """
+
+    __slots__ = ("_ok", "_value", "behaviour", "callbacks", "key", "minute")
+
+    def __init__(
+        self,
+        fire: Callable[[_Due], None],
+        behaviour: CitizenBehaviour,
+        key: int,
+        minute: float,
+    ) -> None:
+        self.callbacks: list[Callable[[_Due], None]] | None = [fire]
+        self._ok = True
+        self._value: object = None
+        self.behaviour = behaviour
+        self.key = key
+        self.minute = minute
+
+
+def _fire_read(due: _Due) -> None:
+    due.behaviour._read_due(due.key, due.minute)
+
+
+def _fire_reply(due: _Due) -> None:
+    due.behaviour._reply_due(due.key)

@@ -6,8 +6,8 @@ case it is, which clinic's queue it is in, which dialogue round it is on (handli
 from the second round, F4) and who answered it last; and per message its kind and whether the
 citizen will ever open it (``behaviour.never_read_share``).
 
-Ids are the domain's integer ids, used as indexes into growable numpy columns (a few bytes per
-case or message; no Python object per row).
+Ids are the domain's integer ids, used as indexes into growable ``array.array`` columns (a few
+bytes per case or message; no Python object per row).
 """
 
 from __future__ import annotations
@@ -56,18 +56,20 @@ class CaseLedger:
 
 
 class MessageLedger:
-    """Per message: its kind and whether its holder will never open it."""
+    """Per message, one byte: its kind and whether its holder will never open it.
 
-    __slots__ = ("kind", "never_read")
+    One byte, not two columns: a login reads both for every unread message, long after delivery,
+    when the message is no longer in the processor's caches (one miss, not two).
+    """
+
+    __slots__ = ("flags",)
 
     def __init__(self) -> None:
-        self.kind = array("b")
-        self.never_read = array("b")
+        self.flags = array("b")
+        """``kind << 1 | never_read`` per message; -1 for a message not noted."""
 
     def note(self, message: int, kind: int, never_read: bool) -> None:
         """Remember a delivered message."""
-        if message >= len(self.kind):
-            _grow(self.kind, message, -1)
-            _grow(self.never_read, message, 0)
-        self.kind[message] = kind
-        self.never_read[message] = never_read  # bool is an int: stored as 0 or 1
+        if message >= len(self.flags):
+            _grow(self.flags, message, -1)
+        self.flags[message] = kind << 1 | never_read

@@ -9,8 +9,8 @@ are independent of one another and of the population's own ``SeedSequence(seed)`
 scenarios run with the same seed draw the same numbers for the same purpose: common random numbers,
 so a comparison of scenarios shows the change, not the noise.
 
-There is no global random state anywhere. :class:`DrawBuffer` serves single numbers to the
-event-by-event parts of the model from blocks drawn in one vectorised call.
+There is no global random state anywhere. Iterators of draws serve single numbers to the
+event-by-event parts of the model from blocks drawn in one vectorised call (:func:`block_draws`).
 """
 
 from __future__ import annotations
@@ -18,16 +18,26 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Iterator
 from itertools import chain
-from typing import Final, Generic, TypeVar
+from typing import Final, TypeVar
 
 import numpy as np
 
-__all__ = ["BLOCK_SIZE", "SMALL_BLOCK_SIZE", "DrawBuffer", "random_stream", "stable_code"]
+__all__ = [
+    "BLOCK_SIZE",
+    "SMALL_BLOCK_SIZE",
+    "block_draws",
+    "random_stream",
+    "row_draws",
+    "stable_code",
+    "standard_exponential_draws",
+    "standard_normal_draws",
+    "uniform_draws",
+]
 
 T = TypeVar("T")
 
 BLOCK_SIZE: Final = 16_384
-"""Numbers drawn per refill of a :class:`DrawBuffer`: large enough to amortise numpy's call cost.
+"""Numbers drawn per refill of :func:`block_draws`: large enough to amortise numpy's call cost.
 Streams kept per clinic use :data:`SMALL_BLOCK_SIZE`, so hundreds of clinics do not hold millions
 of pre-drawn numbers."""
 
@@ -47,54 +57,51 @@ def random_stream(seed: int, purpose: str, *ids: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
 
 
-class DrawBuffer(Generic[T]):
+def block_draws(draw_block: Callable[[int], list[T]], block_size: int = BLOCK_SIZE) -> Iterator[T]:
     """Single draws (a number, or a tuple of numbers for one decision), served from blocks
-    drawn by numpy in one call.
+    drawn by numpy in one call: take one with ``next(draws)``.
 
     Values are kept as Python lists and served by a C-level iterator over the chained blocks, so
-    taking one is a builtin call, not a numpy scalar access or a Python frame. A block is drawn
-    only when the previous one is used up, so the stream's numbers come out in the same order
-    whatever the block size of the consumer. A decision that needs several numbers takes them as
-    one tuple, so it consumes the same amount of its stream whichever way it goes: the next
-    decision then gets the same numbers in any scenario (common random numbers stay aligned).
+    taking one is a builtin call (``tp_iternext`` directly, compiled with mypyc), not a numpy
+    scalar access or a Python frame. A block is drawn only when the previous one is used up, so
+    the stream's numbers come out in the same order whatever the block size of the consumer. A
+    decision that needs several numbers takes them as one tuple, so it consumes the same amount
+    of its stream whichever way it goes: the next decision then gets the same numbers in any
+    scenario (common random numbers stay aligned).
     """
 
-    __slots__ = ("next",)
+    def blocks() -> Iterator[list[T]]:
+        while True:
+            yield draw_block(block_size)
 
-    def __init__(self, draw_block: Callable[[int], list[T]], block_size: int = BLOCK_SIZE) -> None:
-        def blocks() -> Iterator[list[T]]:
-            while True:
-                yield draw_block(block_size)
+    return chain.from_iterable(blocks())
 
-        self.next: Callable[[], T] = chain.from_iterable(blocks()).__next__
-        """The next draw of the stream."""
 
-    @staticmethod
-    def uniform(generator: np.random.Generator, block_size: int = BLOCK_SIZE) -> DrawBuffer[float]:
-        """Uniform numbers on [0, 1)."""
-        return DrawBuffer(lambda size: generator.random(size).tolist(), block_size)
+def uniform_draws(generator: np.random.Generator, block_size: int = BLOCK_SIZE) -> Iterator[float]:
+    """Uniform numbers on [0, 1)."""
+    return block_draws(lambda size: generator.random(size).tolist(), block_size)
 
-    @staticmethod
-    def standard_normal(
-        generator: np.random.Generator, block_size: int = BLOCK_SIZE
-    ) -> DrawBuffer[float]:
-        """Standard normal numbers (log-normal delays are ``exp(mu + sigma * z)``)."""
-        return DrawBuffer(lambda size: generator.standard_normal(size).tolist(), block_size)
 
-    @staticmethod
-    def standard_exponential(
-        generator: np.random.Generator, block_size: int = BLOCK_SIZE
-    ) -> DrawBuffer[float]:
-        """Exponential numbers with mean 1 (divide by a rate for waiting times)."""
-        return DrawBuffer(lambda size: generator.standard_exponential(size).tolist(), block_size)
+def standard_normal_draws(
+    generator: np.random.Generator, block_size: int = BLOCK_SIZE
+) -> Iterator[float]:
+    """Standard normal numbers (log-normal delays are ``exp(mu + sigma * z)``)."""
+    return block_draws(lambda size: generator.standard_normal(size).tolist(), block_size)
 
-    @staticmethod
-    def rows(
-        generator: np.random.Generator, *columns: Callable[[np.random.Generator, int], np.ndarray]
-    ) -> DrawBuffer[tuple[float, ...]]:
-        """Tuples with one number per column, each column drawn by ``column(generator, size)``."""
 
-        def draw_block(size: int) -> list[tuple[float, ...]]:
-            return list(zip(*(column(generator, size).tolist() for column in columns), strict=True))
+def standard_exponential_draws(
+    generator: np.random.Generator, block_size: int = BLOCK_SIZE
+) -> Iterator[float]:
+    """Exponential numbers with mean 1 (divide by a rate for waiting times)."""
+    return block_draws(lambda size: generator.standard_exponential(size).tolist(), block_size)
 
-        return DrawBuffer(draw_block)
+
+def row_draws(
+    generator: np.random.Generator, *columns: Callable[[np.random.Generator, int], np.ndarray]
+) -> Iterator[tuple[float, ...]]:
+    """Tuples with one number per column, each column drawn by ``column(generator, size)``."""
+
+    def draw_block(size: int) -> list[tuple[float, ...]]:
+        return list(zip(*(column(generator, size).tolist() for column in columns), strict=True))
+
+    return block_draws(draw_block)

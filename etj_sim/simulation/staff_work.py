@@ -47,7 +47,12 @@ from etj_sim.events import Kind
 from etj_sim.scenario import CASE_KINDS, Scenario
 from etj_sim.simulation.citizens import MINUTES_PER_DAY
 from etj_sim.simulation.ledger import CaseLedger
-from etj_sim.simulation.random_streams import SMALL_BLOCK_SIZE, DrawBuffer, random_stream
+from etj_sim.simulation.random_streams import (
+    SMALL_BLOCK_SIZE,
+    random_stream,
+    standard_normal_draws,
+    uniform_draws,
+)
 
 if TYPE_CHECKING:
     import simpy
@@ -124,13 +129,11 @@ class StaffWork:
         }
         # Per clinic, so a clinic's handling times do not depend on the others' workload.
         self._handling_draws = [
-            DrawBuffer.standard_normal(
-                random_stream(seed, "handling_time", index), SMALL_BLOCK_SIZE
-            )
+            standard_normal_draws(random_stream(seed, "handling_time", index), SMALL_BLOCK_SIZE)
             for index in range(len(clinic_ids))
         ]
         self._continue_draws = [
-            DrawBuffer.uniform(random_stream(seed, "dialogue_continue", index), SMALL_BLOCK_SIZE)
+            uniform_draws(random_stream(seed, "dialogue_continue", index), SMALL_BLOCK_SIZE)
             for index in range(len(clinic_ids))
         ]
 
@@ -224,10 +227,10 @@ class StaffWork:
             exponential_mean = self.exponential_mean_minutes[kind]
             if exponential_mean is None:
                 mu, sigma = self.handling[kind]
-                handling_minutes = math.exp(mu + sigma * handling_draws.next())
+                handling_minutes = math.exp(mu + sigma * next(handling_draws))
             else:
                 # Upper tail of the normal as a uniform: -log of it is a standard exponential.
-                tail = 0.5 * math.erfc(handling_draws.next() / math.sqrt(2.0))
+                tail = 0.5 * math.erfc(next(handling_draws) / math.sqrt(2.0))
                 handling_minutes = -exponential_mean * math.log(max(tail, 1e-300))
             if self.allow_overrun:
                 if now >= duty_end:
@@ -247,7 +250,7 @@ class StaffWork:
             message = staff_tool.answer_case(staff, case, handling_minutes=handling_minutes)
             cases.staff[case] = staff
             behaviour.message_delivered(cases.person[case], message, _REPLY, now)
-            if continue_draws.next() < self.continue_share:
+            if next(continue_draws) < self.continue_share:
                 behaviour.schedule_reply(case, now)
             else:
                 staff_tool.close_case(staff, case)

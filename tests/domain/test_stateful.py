@@ -158,7 +158,7 @@ class DomainMachine(RuleBasedStateMachine):
             assert alerts & (1 if row["channel"] == "sms" else 2)
             assert row["recipient"] == (slot if slot >= 0 else None)
             assert row["text"] in (AlertGateway.SMS_TEXT, AlertGateway.EMAIL_TEXT)
-            sent_minutes = services.inboxes.sent_minutes[row["message"]]
+            sent_minutes = services.inboxes.sent_minutes_of(row["message"])
             expected = services.clock.moment(sent_minutes + delay)
             assert abs((row["time"] - expected).total_seconds()) < 0.001
         assert services.alerts.next_due_minutes() > target
@@ -214,7 +214,7 @@ class DomainMachine(RuleBasedStateMachine):
         assert seen == self.sent
         for person in self.persons:
             unread = inboxes.unread_of(person)
-            assert len(unread) == inboxes.unread_count[person]
+            assert len(unread) == inboxes.unread_count_of(person)
             assert unread == sorted(
                 message
                 for message in inboxes.messages_of(person)
@@ -234,9 +234,9 @@ class DomainMachine(RuleBasedStateMachine):
     def no_read_before_delivery(self) -> None:
         inboxes = self.services.inboxes
         for message in self.sent:
-            read = inboxes.read_minutes[message]
+            read = inboxes.read_minutes_of(message)
             if read == read:
-                assert inboxes.sent_minutes[message] <= read <= self.services.clock.minutes
+                assert inboxes.sent_minutes_of(message) <= read <= self.services.clock.minutes
 
     @invariant()
     def proxy_and_settings_rules_held_in_the_log(self) -> None:

@@ -9,7 +9,9 @@ import pytest
 from simulation_runs import run_small, small_scenario
 
 from etj_sim.events import EVENT_LOG_SCHEMA
+from etj_sim.population import synthesize_population
 from etj_sim.simulation import STAFF_ROSTER_SCHEMA, simulate
+from etj_sim.simulation.engine import _Run
 
 HEADLINE_COLUMNS = [
     "population",
@@ -89,6 +91,26 @@ def test_a_bad_seed_is_refused_with_a_clear_message() -> None:
 
 def test_the_run_restores_the_garbage_collector_settings() -> None:
     threshold = gc.get_threshold()
+    assert gc.isenabled()
     simulate(small_scenario(duration_days=5), 5)
+    assert gc.isenabled()
     assert gc.get_threshold() == threshold
     assert gc.get_freeze_count() == 0
+
+
+def test_the_run_makes_no_reference_cycles() -> None:
+    """The collector is off during the run (engine._garbage_collection_paused); that is only
+    free of cost if the run leaves nothing for it: no unreachable cycles at the end."""
+    scenario = small_scenario(duration_days=20)
+    population = synthesize_population(scenario, 3)
+    gc.disable()
+    try:
+        gc.collect()
+        run = _Run(scenario, 3, population)
+        run.execute(progress=False)
+        assert len(run.event_log) > 1_000
+        assert not gc.isenabled()
+        # Everything the run made and dropped is unreachable now; cycles among it are counted.
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

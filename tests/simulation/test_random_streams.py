@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from etj_sim.simulation.random_streams import BLOCK_SIZE, DrawBuffer, random_stream, stable_code
+from etj_sim.simulation.random_streams import BLOCK_SIZE, random_stream, stable_code, uniform_draws
 
 
 def test_stable_code_is_crc32_not_salted_hash() -> None:
@@ -35,9 +35,9 @@ def test_stream_is_not_the_population_seed_sequence() -> None:
     assert not np.array_equal(population_like, random_stream(7, "demand").random(5))
 
 
-def test_draw_buffer_serves_the_block_in_order_and_refills() -> None:
-    buffer = DrawBuffer.uniform(random_stream(1, "test"))
-    values = [buffer.next() for _ in range(BLOCK_SIZE + 3)]
+def test_block_draws_serve_the_block_in_order_and_refill() -> None:
+    draws = uniform_draws(random_stream(1, "test"))
+    values = [next(draws) for _ in range(BLOCK_SIZE + 3)]
     expected = random_stream(1, "test")
     np.testing.assert_array_equal(values[:BLOCK_SIZE], expected.random(BLOCK_SIZE))
     np.testing.assert_array_equal(values[BLOCK_SIZE:], expected.random(BLOCK_SIZE)[:3])
