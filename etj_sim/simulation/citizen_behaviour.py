@@ -12,9 +12,10 @@ once whether and when it will be read: never (``behaviour.never_read_share``: th
 opens it, even when logged in for something else), at the reader's next login by cadence
 (exponential with the reader's ``logins_per_month``), or sooner after an alert
 (``behaviour.alert_login_share``, log-normal delay) when the settings approve alerts (R8). The read
-is a one-shot callback on a SimPy timeout, not a process; a read in a later hour of the run waits in
-a :class:`ReadCalendar` until its hour begins (``release_due_reads``), so weeks-ahead cadence
-logins cost two numbers, not a SimPy timeout, until then. Idle logins of people with nothing to
+is a one-shot event in SimPy's queue (:class:`_Due`, a direct callback), not a process; a read in a
+later hour of the run waits in a :class:`ReadCalendar` until its hour begins
+(``release_due_reads``), so weeks-ahead cadence logins cost two numbers, not a queue entry, until
+then. Idle logins of people with nothing to
 read are not simulated: cadence logins matter only when something waits, and because the
 exponential is memoryless, sampling the next cadence login at delivery is exact. One pending
 cadence login per account is kept, so a second message waiting for the same account is read at

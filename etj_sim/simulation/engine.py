@@ -11,7 +11,7 @@ alert of a message delivered in the run is in the log.
 Processes and callbacks (long-lived actors are processes, one-shot delays are callbacks,
 design.md "Performance principles"): ``start_cases`` per clinic (demand), ``work_shifts`` /
 ``handle_cases`` per staff member, ``send_notices`` per clinic, ``send_mass_mailing`` once, and
-``read_inbox`` / reply callbacks scheduled on timeouts by the citizen side.
+``read_inbox`` / reply callbacks scheduled as one-shot events by the citizen side.
 
 Memory and speed at region scale: the cyclic garbage collector is off during the run, which makes
 no reference cycles (see :func:`_garbage_collection_paused`), and freed heap memory is handed back
