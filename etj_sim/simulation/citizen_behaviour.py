@@ -15,9 +15,9 @@ opens it, even when logged in for something else), at the reader's next login by
 is a one-shot event in SimPy's queue (:class:`_Due`, a direct callback), not a process; a read in a
 later hour of the run waits in a :class:`ReadCalendar` until its hour begins
 (``release_due_reads``), so weeks-ahead cadence logins cost two numbers, not a queue entry, until
-then. Idle logins of people with nothing to
-read are not simulated: cadence logins matter only when something waits, and because the
-exponential is memoryless, sampling the next cadence login at delivery is exact. One pending
+then. Idle logins of people with nothing to read are not simulated: cadence logins matter only
+when something waits, and because the exponential is memoryless, sampling the next cadence login
+at delivery is exact. One pending
 cadence login per account is kept, so a second message waiting for the same account is read at
 the same login rather than at an independent (too early) one. Any login reads every unread
 message the holder means to read, so ``next_read_minute`` is cleared at each login and later
