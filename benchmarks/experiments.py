@@ -38,6 +38,7 @@ from distributed import LocalCluster
 from polars.testing import assert_frame_equal
 
 from etj_sim.experiments import Experiment, ExperimentResult, run_experiment
+from etj_sim.experiments.runner import LOCAL_DASHBOARD_ADDRESS
 from etj_sim.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +80,10 @@ def main() -> None:
     timings: dict[str, list[float]] = {"sequential": [], "pool": [], "dask": [], "running": []}
     # A cluster that is already up, as on a real deployment: the call only connects to it.
     cluster = LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=LOCAL_DASHBOARD_ADDRESS,
     )
     address = cluster.scheduler_address
     configurations: dict[str, Callable[[], ExperimentResult]] = {

@@ -51,6 +51,7 @@ from etj_sim.experiments.store import ResultFolder, RunFailure, failures_frame, 
 from etj_sim.scenario import Scenario
 
 __all__ = [
+    "LOCAL_DASHBOARD_ADDRESS",
     "ExperimentResult",
     "RunFailureWarning",
     "RunFunction",
@@ -338,6 +339,11 @@ def _column_dtype(points: Sequence[Any], column: str) -> Any:
 
 POLARS_THREADS_VARIABLE = "POLARS_MAX_THREADS"
 
+LOCAL_DASHBOARD_ADDRESS = "127.0.0.1:0"
+"""Where a ``LocalCluster`` made here serves Dask's HTTP pages: a free port on this machine only.
+``dashboard_address=None`` does not switch the server off (dask/distributed#8136, open): it took
+the default port 8787 on every interface, or warned when a user's own cluster held it."""
+
 
 @contextmanager
 def _worker_environment(workers: int) -> Iterator[None]:
@@ -407,7 +413,7 @@ def _dask_outcomes(
                     n_workers=workers or 2,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=LOCAL_DASHBOARD_ADDRESS,
                 )
             stack.enter_context(cluster)
             client = stack.enter_context(distributed.Client(cluster))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
+import socket
 import warnings
 from pathlib import Path
 
@@ -20,7 +22,11 @@ from etj_sim.experiments import (
     RunFailureWarning,
     run_experiment,
 )
-from etj_sim.experiments.runner import POLARS_THREADS_VARIABLE, _worker_environment
+from etj_sim.experiments.runner import (
+    LOCAL_DASHBOARD_ADDRESS,
+    POLARS_THREADS_VARIABLE,
+    _worker_environment,
+)
 from etj_sim.scenario import Scenario
 
 from .stand_in import StandInResult, calls_made, counting_run, failing_run, stand_in_run
@@ -83,7 +89,15 @@ def test_local_equals_dask_local_cluster(baseline: Scenario) -> None:
         master_seed=7,
     )
     local = run_experiment(small, workers=1, progress=False, run=stand_in_run)
-    on_dask = run_experiment(small, backend="dask", workers=2, progress=False, run=stand_in_run)
+    # With Dask's default dashboard port taken (as by a user's own cluster), the cluster made
+    # here takes another, local port and says nothing (LOCAL_DASHBOARD_ADDRESS).
+    with socket.socket() as holder, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with contextlib.suppress(OSError):  # already taken: the case under test all the same
+            holder.bind(("127.0.0.1", 8787))
+            holder.listen()
+        on_dask = run_experiment(small, backend="dask", workers=2, progress=False, run=stand_in_run)
+    assert [str(w.message) for w in caught if "8787" in str(w.message)] == []
     assert on_dask.runs.height == 4
     assert_frame_equal(local.runs, on_dask.runs)
 
@@ -291,7 +305,7 @@ def test_dask_backend_uses_the_scheduler_at_an_address(baseline: Scenario) -> No
     local = run_experiment(experiment, workers=1, progress=False, run=stand_in_run)
     # An in-process cluster stands for a remote one: run_experiment only sees its address.
     with LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=1, processes=False, dashboard_address=None
+        n_workers=1, processes=False, dashboard_address=LOCAL_DASHBOARD_ADDRESS
     ) as cluster:
         remote = run_experiment(
             experiment,
