@@ -389,10 +389,11 @@ class _Due:
     insertion order, so the same event log), without a Timeout object's construction and the
     callback's ``partial``: reads and replies are most of the run's scheduled one-shots.
     ``Environment.step`` uses only an event's ``callbacks`` (called with the event) and ``_ok``
-    (SimPy 4's event protocol, pinned in pyproject.toml; ``tests/simulation`` checks the order).
+    (SimPy 4's event protocol; pyproject.toml asks for simpy >= 4.1, and
+    ``tests/simulation/test_read_calendar.py`` checks that a ``_Due`` fires where a timeout would).
     """
 
-    __slots__ = ("_ok", "_value", "behaviour", "callbacks", "key", "minute")
+    __slots__ = ("_ok", "behaviour", "callbacks", "key", "minute")
 
     def __init__(
         self,
@@ -403,7 +404,6 @@ class _Due:
     ) -> None:
         self.callbacks: list[Callable[[_Due], None]] | None = [fire]
         self._ok = True
-        self._value: object = None
         self.behaviour = behaviour
         self.key = key
         self.minute = minute
