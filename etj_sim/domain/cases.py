@@ -217,8 +217,7 @@ class Cases:
         self._clinic_lists(clinic)
         self.queue[clinic].append(case)
         self.open_by_clinic[clinic][case] = None
-        if text or attachments:
-            self.add_entry(case, role, actor, text, attachments)
+        self.add_entry(case, role, actor, text, attachments)
         if self._log is not None:
             self._log.record_dense(
                 now,
@@ -402,6 +401,8 @@ class Cases:
 
 def attachments_of(attachments: Sequence[Attachment]) -> tuple[Attachment, ...]:
     """F5: the attachments as a tuple, each checked to be an ``Attachment``."""
+    if not attachments:
+        return ()  # most cases and replies have none
     result = tuple(attachments)
     for attachment in result:
         if not isinstance(attachment, Attachment):

@@ -289,7 +289,7 @@ class Session:
         self._check()
         portal = self._portal
         case_kind, name = portal.clinics.case_kind(clinic, kind, eservice)
-        files = attachments_of(attachments) if attachments else ()
+        files = attachments_of(attachments)
         portal.accounts.require_active(self.person)
         return portal.cases.start(
             clinic, self.person, self.actor, self.role, case_kind, name, text, files, self.channel
@@ -302,7 +302,7 @@ class Session:
         case = cases.require_open(case)
         if cases.person[case] != self.person:
             raise NotAccountHolder(f"R3: case {case} is not a case of person {self.person}")
-        files = attachments_of(attachments) if attachments else ()
+        files = attachments_of(attachments)
         if not text and not files:
             raise InvalidOperation("F4: a reply needs a text or an attachment")
         cases.add_entry(case, self.role, self.actor, text, files)

@@ -154,13 +154,12 @@ class StaffTool:
             raise InvalidOperation(f"case {case} is assigned to staff member {assigned}")
         if not handling_minutes >= 0.0:
             raise InvalidOperation(f"handling_minutes must be >= 0, got {handling_minutes}")
-        files = attachments_of(attachments) if attachments else ()
+        files = attachments_of(attachments)
         person = cases.person[case]
         self._accounts.require_active(person)
         if assigned == NONE:
             cases.assign(staff, case)
-        if text or files:
-            cases.add_entry(case, _STAFF, staff, text, files)
+        cases.add_entry(case, _STAFF, staff, text, files)
         if self._log is not None:
             self._log.record(
                 self._clock.minutes,
@@ -177,8 +176,7 @@ class StaffTool:
                 duration_minutes=handling_minutes,
             )
         message = self._inboxes.deliver(person, _REPLY, clinic, staff, case, text, "")
-        if files:
-            cases.log_attachments(case, person, NONE, _STAFF, staff, files, NONE)
+        cases.log_attachments(case, person, NONE, _STAFF, staff, files, NONE)
         return message
 
     def close_case(self, staff: int, case: int) -> None:

@@ -7,7 +7,8 @@ with which e-ID, which guardian acts by proxy (R10), when a child turns 13 (D2),
 logs in. Account facts (activation R2, alert choices R4, contacts R13) are not mirrored here:
 the simulation reads the domain's own ``Accounts`` columns, which cost the same per item.
 
-One numpy array per attribute, no Python object per person (design.md "Performance principles").
+One column per attribute (``array.array`` where the processes read single items, numpy where
+only vectorised draws use it), no Python object per person (design.md "Performance principles").
 """
 
 from __future__ import annotations

@@ -147,8 +147,7 @@ def _garbage_collection_paused() -> Iterator[None]:
     collector has nothing to find. It still cost time: every full collection walks the millions
     of small long-lived objects of the run (about 15% of the run time at 600,000 people), and the
     young collections, which walk each new container object twice, about 3% at region scale.
-    The objects from before the run are frozen out of the collector's view as well, so the
-    first collection after the run does not walk them again. The collector's state is
+    Garbage from before the run (setup) is collected first. The collector's state is
     process-wide, so runs in threads of one process (e.g. a Dask worker) share one pause: the
     first run in switches it off, the last out restores it.
     """
@@ -156,7 +155,6 @@ def _garbage_collection_paused() -> Iterator[None]:
     with _gc_pause_lock:
         if _gc_pause_depth == 0:
             gc.collect()
-            gc.freeze()
             _gc_was_enabled = gc.isenabled()
             gc.disable()
         _gc_pause_depth += 1
@@ -165,10 +163,8 @@ def _garbage_collection_paused() -> Iterator[None]:
     finally:
         with _gc_pause_lock:
             _gc_pause_depth -= 1
-            if _gc_pause_depth == 0:
-                if _gc_was_enabled:
-                    gc.enable()
-                gc.unfreeze()
+            if _gc_pause_depth == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 class _Run:

@@ -29,7 +29,6 @@ __all__ = [
     "random_stream",
     "row_draws",
     "stable_code",
-    "standard_exponential_draws",
     "standard_normal_draws",
     "uniform_draws",
 ]
@@ -62,7 +61,7 @@ def block_draws(draw_block: Callable[[int], list[T]], block_size: int = BLOCK_SI
     drawn by numpy in one call: take one with ``next(draws)``.
 
     Values are kept as Python lists and served by a C-level iterator over the chained blocks, so
-    taking one is a builtin call (``tp_iternext`` directly, compiled with mypyc), not a numpy
+    taking one is a call of the builtin ``next`` (in pure Python and compiled alike), not a numpy
     scalar access or a Python frame. A block is drawn only when the previous one is used up, so
     the stream's numbers come out in the same order whatever the block size of the consumer. A
     decision that needs several numbers takes them as one tuple, so it consumes the same amount
@@ -87,13 +86,6 @@ def standard_normal_draws(
 ) -> Iterator[float]:
     """Standard normal numbers (log-normal delays are ``exp(mu + sigma * z)``)."""
     return block_draws(lambda size: generator.standard_normal(size).tolist(), block_size)
-
-
-def standard_exponential_draws(
-    generator: np.random.Generator, block_size: int = BLOCK_SIZE
-) -> Iterator[float]:
-    """Exponential numbers with mean 1 (divide by a rate for waiting times)."""
-    return block_draws(lambda size: generator.standard_exponential(size).tolist(), block_size)
 
 
 def row_draws(

@@ -1,14 +1,14 @@
 """A calendar of reads due in later hours: far-future one-shot callbacks without SimPy objects.
 
-Pipeline position: ``simulation (citizen behaviour) -> (this calendar) -> SimPy timeouts ->
-read_inbox``. A read decided at delivery is often weeks ahead (the next login by cadence). Kept as a
-SimPy timeout from the start, each would hold a timeout, a callback and a heap entry (a few
-hundred bytes) for weeks: hundreds of megabytes at region scale, and a deeper heap for every other
-event. The calendar keeps them as two numbers in per-slot columns instead (a slot is an hour of
-the run, see ``CitizenBehaviour``) and hands each slot's reads to SimPy, as ordinary one-shot
-timeouts, when the slot begins: SimPy's heap then holds at most an hour of reads, not a day of
-them (every push and pop of the heap costs log of its size). Nothing else changes: a read fires at
-the same minute either way.
+Pipeline position: ``simulation (citizen behaviour) -> (this calendar) -> one-shot SimPy events
+-> read_inbox``. A read decided at delivery is often weeks ahead (the next login by cadence).
+Kept in SimPy's queue from the start, each would hold an event, a callback and a heap entry for
+weeks: hundreds of megabytes at region scale, and a deeper heap for every other event. The
+calendar keeps them as two numbers in per-slot columns instead (a slot is an hour of the run, see
+``CitizenBehaviour``) and hands each slot's reads to SimPy, as one-shot events, when the slot
+begins: SimPy's heap then holds at most an hour of reads, not a day of them (every push and pop
+of the heap costs log of its size). Nothing else changes: a read fires at the same minute either
+way.
 """
 
 from __future__ import annotations
