@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from etj_sim.domain.register_columns import thirteenth_birthday_days
+from etj_sim.domain import thirteenth_birthday_days
 from etj_sim.population import ages_on
 from etj_sim.scenario import Scenario
 
