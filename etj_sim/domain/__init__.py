@@ -2,7 +2,7 @@
 
 Pipeline position: ``scenario -> population -> domain (this package) -> simulation -> event
 log -> metrics``. :class:`EServices` bundles one whole system; the simulation and notebooks act
-only through it. Every rule of ``/work/shared/domain-rules.md`` is enforced in exactly one place
+only through it. Every rule of ``docs/rules.md`` is enforced in exactly one place
 that cites its ID; a refused operation raises a :class:`DomainError` subclass naming the rule
 and leaves the state exactly as it was. No SimPy, no randomness, no I/O. The contract is
 ``docs/domain-api.md``.

@@ -9,7 +9,7 @@ SimPy time is minutes since the epoch, midnight of ``scenario.start_date``. Ever
 alert of a message delivered in the run is in the log.
 
 Processes and callbacks (long-lived actors are processes, one-shot delays are callbacks,
-design.md "Performance principles"): ``start_cases`` per clinic (demand), ``work_shifts`` /
+README, "Design"): ``start_cases`` per clinic (demand), ``work_shifts`` /
 ``handle_cases`` per staff member, ``send_notices`` per clinic, ``send_mass_mailing`` once, and
 ``read_inbox`` / reply callbacks scheduled as one-shot events by the citizen side.
 
