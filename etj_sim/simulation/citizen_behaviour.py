@@ -129,7 +129,7 @@ class CitizenBehaviour:
         self.local_eservice = (
             scenario.clinics.local_eservices[0] if scenario.clinics.local_eservices else None
         )
-        # One stream per purpose (design.md "Randomness"), so a scenario change to one purpose
+        # One stream per purpose (README, "Design"), so a scenario change to one purpose
         # leaves the draws of the others untouched (common random numbers).
         self._login_channel = uniform_draws(random_stream(seed, "login_channel"))
         self._activation = uniform_draws(random_stream(seed, "activation_at_need"))

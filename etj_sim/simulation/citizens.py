@@ -8,7 +8,7 @@ logs in. Account facts (activation R2, alert choices R4, contacts R13) are not m
 the simulation reads the domain's own ``Accounts`` columns, which cost the same per item.
 
 One column per attribute (``array.array`` where the processes read single items, numpy where
-only vectorised draws use it), no Python object per person (design.md "Performance principles").
+only vectorised draws use it), no Python object per person (README, "Design").
 """
 
 from __future__ import annotations
