@@ -186,13 +186,13 @@ class DomainMachine(RuleBasedStateMachine):
         session = data.draw(st.sampled_from(self.sessions))
         case = self.attempt(lambda: session.start_case(self.world.clinic, kind, text="Hej"))
         tool = self.services.staff_tool
-        oldest = tool.next_case(self.world.clinic)
+        oldest = tool.next_case(self.world.nurse)
         if oldest is not None and data.draw(st.booleans()):
             message = self.attempt(lambda: tool.answer_case(self.world.nurse, oldest, text="Svar"))
             if message is not None:
-                self.sent[message] = tool.case_view(oldest).person
+                self.sent[message] = tool.case_view(self.world.nurse, oldest).person
         if case is not None:
-            assert tool.case_view(case).started_by == session.actor
+            assert tool.case_view(self.world.nurse, case).started_by == session.actor
 
     @rule(person=st.integers(0, 11))
     def staff_try_to_edit_settings(self, person: int) -> None:
