@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -77,6 +78,40 @@ def package_version() -> str:
         return "unknown"
 
 
+def current_umask() -> int:
+    """The process's umask (read without changing it where Linux allows)."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_OS_ERROR_CODE: Final = re.compile(r"\(os error (\d+)\)")
+
+
+def _as_os_error(write: Callable[[Path], None], temporary: Path, target: Path) -> None:
+    """``write(temporary)``; a library's error that wraps a system error becomes that OSError.
+
+    polars reports a full disk as ``ComputeError: ... No space left on device (os error 28)``;
+    callers handle ``OSError`` (disk full, quota, read-only) with one clear message.
+    """
+    try:
+        write(temporary)
+    except OSError:
+        raise
+    except Exception as error:
+        match = _OS_ERROR_CODE.search(str(error))
+        if match is None:
+            raise
+        code = int(match.group(1))
+        raise OSError(code, os.strerror(code), str(target)) from error
+
+
 def write_atomically(target: Path, write: Callable[[Path], None]) -> None:
     """Write via ``write(temporary_path)`` in the target's folder, fsync, rename over target."""
     descriptor, name = tempfile.mkstemp(
@@ -85,7 +120,9 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> None:
     os.close(descriptor)
     temporary = Path(name)
     try:
-        write(temporary)
+        # mkstemp makes the file 0600; a result file gets the mode any new file would get.
+        os.chmod(temporary, 0o666 & ~current_umask())
+        _as_os_error(write, temporary, target)
         with temporary.open("rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary, target)
