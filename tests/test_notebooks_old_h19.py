@@ -1,0 +1,133 @@
+"""The notebooks in ``notebooks/`` run top to bottom in a fresh kernel and are stored clean.
+
+Pipeline position: the last stage's users. ``scenario -> ... -> metrics -> charts -> notebooks``;
+the notebooks call only the public API, so executing them is an end-to-end test of the whole
+pipeline as planners, researchers and teachers meet it.
+
+Each notebook is executed with nbclient in a kernel running this test's own interpreter (the
+venv's), with ``ETJ_SIM_NOTEBOOK_SMALL=1`` (every notebook then shrinks its populations, durations
+and replications), ``ETJ_SIM_NOTEBOOK_OUT`` pointing at a temporary folder (files a notebook
+writes go there, not into the checkout) and ``notebooks/`` as the working directory, as in
+JupyterLab. A failing
+cell fails the test with the cell's traceback. The stored files must have no outputs and no
+execution counts (outputs are stripped in git) and must open with a markdown cell that says what
+the notebook shows and for whom.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+NOTEBOOK_FOLDER = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_FOLDER.glob("*.ipynb"))
+EXPECTED_NOTEBOOKS = (
+    "01_tour_of_1177.ipynb",
+    "02_planner_scenarios.ipynb",
+    "03_research_workbook.ipynb",
+    "04_children_and_proxies.ipynb",
+)
+CELL_TIMEOUT_SECONDS = 240
+"""Per cell; generous because two notebooks may run at once on a shared two-core machine."""
+
+SMALL_SWITCH = "ETJ_SIM_NOTEBOOK_SMALL"
+OUT_FOLDER_VARIABLE = "ETJ_SIM_NOTEBOOK_OUT"
+"""Where notebooks write files (reports); the tests point it at a temporary folder."""
+
+
+# nbformat has no type hints; these two helpers keep the untyped calls in one place.
+def _read(path: Path) -> Any:
+    return nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+
+
+def _notebook_of(*sources: str) -> Any:
+    """An in-memory notebook with one code cell per source."""
+    notebook = nbformat.v4.new_notebook()  # type: ignore[no-untyped-call]
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in sources]  # type: ignore[no-untyped-call]
+    return notebook
+
+
+def _client(notebook: Any) -> NotebookClient:
+    # kernel_name "python3" with argv "python ..." is started by jupyter_client as
+    # sys.executable, i.e. this interpreter: test_kernel_runs_this_interpreter checks it.
+    return NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT_SECONDS,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK_FOLDER)}},
+        allow_errors=False,
+    )
+
+
+def test_the_four_notebooks_are_present() -> None:
+    assert [path.name for path in NOTEBOOKS] == list(EXPECTED_NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_notebook_is_stored_without_outputs(path: Path) -> None:
+    notebook = _read(path)
+    nbformat.validate(notebook)
+    dirty = [
+        index
+        for index, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)
+    ]
+    assert not dirty, f"{path.name}: cells {dirty} have outputs or execution counts; strip them"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_notebook_opens_with_markdown_and_reads_the_small_switch(path: Path) -> None:
+    notebook = _read(path)
+    assert notebook.cells, f"{path.name} is empty"
+    first = notebook.cells[0]
+    assert first.cell_type == "markdown", f"{path.name}: the first cell must be markdown"
+    assert first.source.lstrip().startswith("#"), f"{path.name}: the first cell needs a title"
+    first_code = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    assert SMALL_SWITCH in first_code.source, (
+        f"{path.name}: the first code cell must read {SMALL_SWITCH} so the tests run it small"
+    )
+
+
+@pytest.mark.slow
+def test_kernel_runs_this_interpreter() -> None:
+    notebook = _notebook_of("import os, sys\nprint(sys.prefix)\nprint(os.getcwd())")
+    _client(notebook).execute()
+    printed = notebook.cells[0].outputs[0]["text"].splitlines()
+    assert printed == [sys.prefix, str(NOTEBOOK_FOLDER)]
+
+
+@pytest.mark.slow
+def test_a_failing_cell_fails_the_run() -> None:
+    notebook = _notebook_of("raise RuntimeError('cell 1 failed')", "print('never reached')")
+    with pytest.raises(CellExecutionError, match="cell 1 failed"):
+        _client(notebook).execute()
+    assert notebook.cells[1].outputs == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_notebook_runs_top_to_bottom(
+    path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(SMALL_SWITCH, "1")
+    monkeypatch.setenv(OUT_FOLDER_VARIABLE, str(tmp_path))
+    notebook = _read(path)
+    files_before = sorted(NOTEBOOK_FOLDER.iterdir())
+    _client(notebook).execute()
+    # The working folder is the checkout's notebooks/: a run must not leave files there.
+    assert sorted(NOTEBOOK_FOLDER.iterdir()) == files_before
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count is not None for cell in code_cells)
+    errors = [
+        output
+        for cell in code_cells
+        for output in cell.outputs
+        if output.get("output_type") == "error"
+    ]
+    assert errors == []
