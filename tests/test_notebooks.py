@@ -21,6 +21,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -62,12 +63,12 @@ def _notebook_of(*sources: str) -> Any:
 def _client(notebook: Any) -> Iterator[NotebookClient]:
     """A client whose kernel talks over Unix sockets in a folder of its own, shut down after.
 
-    The stall of about four minutes in half the suite's runs (kernel idle, client polling until
-    the cell timeout) was jupyter_client's port race (jupyter/jupyter_client#487): a kernel
-    manager picks "free" TCP ports by binding and releasing them, and with pytest-xdist two
-    kernels starting at once can be handed the same ports, so one client listens to the other's
-    kernel and never sees its own replies. With the "ipc" transport a kernel's channels are
-    socket files under a path unique to it: no ports, so nothing to collide on.
+    The kernel's five TCP ports would be picked by binding and releasing them
+    (jupyter/jupyter_client#487): another process of the suite (a second kernel under
+    pytest-xdist, a Dask cluster, Chromium) can take one before the kernel binds it. With the
+    "ipc" transport the channels are socket files under a folder of this kernel's own: no ports
+    to race for. (The stall itself came from the kernel: see
+    test_the_kernel_has_the_shell_channel_fix.)
     """
     folder = Path(tempfile.mkdtemp(prefix="etj-kernel-"))  # short: socket paths max ~100 bytes
     # kernel_name "python3" with argv "python ..." is started by jupyter_client as
@@ -88,6 +89,15 @@ def _client(notebook: Any) -> Iterator[NotebookClient]:
             manager.shutdown_kernel(now=True)
         manager.cleanup_resources()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_kernel_has_the_shell_channel_fix() -> None:
+    # ipykernel 7.0-7.3 send shell replies raw on the ROUTER socket that a ZMQStream also reads;
+    # the send can swallow the stream's wake-up, so an execute_request that arrives then is
+    # never read: the kernel sits idle and the client waits for its reply until the cell
+    # timeout (240 s here, the "about four minutes" stall). Fixed in 7.4 (ipykernel#1529).
+    version = tuple(int(part) for part in metadata.version("ipykernel").split(".")[:2])
+    assert not (7, 0) <= version < (7, 4), f"ipykernel {version} drops shell requests"
 
 
 def test_the_four_notebooks_are_present() -> None:

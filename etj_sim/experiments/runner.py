@@ -446,12 +446,12 @@ def _open_backend(
                 yield execute_run(task)
             return
 
-        def start(launch: Callable[[], None]) -> None:
-            with _worker_environment(count):
-                launch()
-
         for outcome in worker_outcomes(
-            tasks, execute_run, count, max_attempts=max_attempts, start=start
+            tasks,
+            execute_run,
+            count,
+            max_attempts=max_attempts,
+            environment=lambda: _worker_environment(count),
         ):
             if isinstance(outcome, WorkerDied):
                 yield RunOutcome(
