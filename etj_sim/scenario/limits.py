@@ -5,7 +5,7 @@ checks these after its sections are valid, so a population of 10**12 or 10**12 n
 is refused with its dotted path before any work, not met as a ``MemoryError`` minutes later.
 
 The limits are generous for real use (all of Sweden is 10.6 million people; ``region-stockholm``
-expects about 8 million messages and cases in its year) and can be raised deliberately with the
+is estimated at 8.8 million messages and cases in its year) and can be raised deliberately with the
 environment variable :data:`LIMITS_VARIABLE`: ``ETJ_SIM_LIMITS=4`` allows four times every limit,
 ``ETJ_SIM_LIMITS=off`` lifts them. The variable is read when a scenario is validated.
 """
