@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import copy
 import inspect
+import io
 import math
+import pickle
 import random
+import sys
+import threading
+import time
 from datetime import datetime
 
 import polars as pl
@@ -507,3 +512,44 @@ def test_out_of_range_code_is_refused_and_nothing_is_written() -> None:
         log.login_refused(0.0, 2**40, Channel.WEB, Reason.NO_EID)
     assert len(log) == 0
     assert log.buffered_bytes == 0
+
+
+def test_a_frame_with_null_codes_leaves_the_process_intact() -> None:
+    # Pickling and Arrow IPC (how frames reach other processes and Dask) check every enum code,
+    # also under a null: the frame must come back equal (issue 19).
+    rows = _random_rows(2_000, seed=14)
+    frame = _record_generic(rows).to_frame()
+    assert frame["reason"].null_count() > 0
+    assert frame["channel"].null_count() > 0
+    assert pickle.loads(pickle.dumps(frame)).equals(frame)
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer)
+    buffer.seek(0)
+    assert pl.read_ipc(buffer).equals(frame)
+
+
+def test_draining_while_a_profiler_holds_the_frames() -> None:
+    # Dask's workers sample every thread's stack (sys._current_frames) all the time; a frame
+    # held past its call keeps its locals, so a numpy view of the buffer left in a local made
+    # the drain's resize fail with BufferError in nearly every drain (issue 19).
+    stop = threading.Event()
+    held: list[object] = []
+    main = threading.get_ident()
+
+    def sample() -> None:
+        while not stop.is_set():
+            held.append(sys._current_frames().get(main))
+            del held[:-20]
+            time.sleep(0.0005)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        for seed in range(40):
+            rows = _random_rows(2_000, seed=seed)
+            log = _record_generic(rows)
+            assert log.drain_to_frame(chunk_rows=300).equals(_expected_frame(rows))
+            assert len(log) == 0
+    finally:
+        stop.set()
+        sampler.join()
