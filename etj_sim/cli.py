@@ -9,13 +9,15 @@ Subcommands::
 
     etj-sim validate FILE...                   every problem of every file; exit 1 if any
     etj-sim scenarios [--dir DIR]              the shipped scenarios
-    etj-sim run SCENARIO [--seed N] [--out DIR] [--set KEY=VALUE ...]
+    etj-sim run SCENARIO [--seed N] [--out DIR [--force]] [--set KEY=VALUE ...]
     etj-sim batch EXPERIMENT [--workers N] [--dask ADDRESS] [--out DIR]
                                                many runs (etj_sim.experiments.command)
 
 Exit codes: 0 done; 1 problems found (``validate``), the run failed or some batch runs failed;
-2 bad input (usage, missing or invalid scenario, unusable ``--out``), in which case nothing is
-written.
+2 bad input (usage, missing or invalid scenario, a negative seed, an unusable ``--out`` or one
+holding another run), in which case nothing is written; 130 interrupted (Ctrl-C; 143 for a
+batch stopped by SIGTERM). ``run --out`` writes its folder whole or not at all
+(:mod:`etj_sim.run_folder`).
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ DEFAULT_SEED = 1
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 
 OUTPUT_FILES = ("events.parquet", "summary.parquet", "population.parquet", "scenario.json")
 
@@ -140,7 +143,6 @@ def _write_run(result: Any, summary: Any, scenario: Scenario, seed: int, folder:
     # Imported here: only `run --out` writes files, and the other commands start faster without it.
     from etj_sim.experiments.store import write_atomically
 
-    folder.mkdir(parents=True, exist_ok=True)
     write_atomically(folder / "events.parquet", result.events.write_parquet)
     write_atomically(folder / "summary.parquet", summary.write_parquet)
     write_atomically(folder / "population.parquet", result.population.write_parquet)
@@ -252,9 +254,16 @@ def _run(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     except ScenarioError as error:
         print(error, file=err)
         return EXIT_BAD_INPUT
-    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
-        print(f"{out_dir}: --out must be a folder, this is a file", file=err)
-        return EXIT_BAD_INPUT
+    # Imported here: `validate` and `scenarios` start faster without it.
+    from etj_sim.run_folder import RunFolderError, check_run_folder, staged_run_folder
+
+    if out_dir is not None:
+        # Everything about the folder is checked now, not after minutes of simulation.
+        try:
+            check_run_folder(out_dir, scenario.content_hash, arguments.seed, force=arguments.force)
+        except RunFolderError as error:
+            print(error, file=err)
+            return EXIT_BAD_INPUT
     # Looked up at run time: `validate` and `scenarios` must work without the engine, and the
     # engine and the report are optional stages from this module's point of view.
     simulate = getattr(importlib.import_module("etj_sim.simulation"), "simulate", None)
@@ -267,20 +276,46 @@ def _run(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         f"{scenario.duration_days} days, seed {arguments.seed}",
         file=out,
     )
-    result = simulate(scenario, seed=arguments.seed, progress=True)
+    try:
+        result = simulate(scenario, seed=arguments.seed, progress=True)
+    except KeyboardInterrupt:
+        print("interrupted: nothing written", file=err)
+        return EXIT_INTERRUPTED
     summary = result.summary()
     print(format_summary(summary.row(0, named=True)), file=out)
     if out_dir is None:
         return EXIT_OK
 
-    _write_run(result, summary, scenario, arguments.seed, out_dir)
     write_report = _report_writer()
-    if write_report is None:
-        print(f"wrote {out_dir}/ ({', '.join(OUTPUT_FILES)}, run.json)", file=out)
-        return EXIT_OK
-    report = write_report(result, out_dir)
-    print(f"wrote {out_dir}/ ({', '.join(OUTPUT_FILES)}, run.json, report {report})", file=out)
+    report_name = ""
+    try:
+        with staged_run_folder(out_dir) as staging:
+            _write_run(result, summary, scenario, arguments.seed, staging)
+            if write_report is not None:
+                report_name = Path(str(write_report(result, staging))).name
+    except KeyboardInterrupt:
+        print(f"interrupted: {out_dir} is as it was", file=err)
+        return EXIT_INTERRUPTED
+    except OSError as error:
+        reason = error.strerror or str(error)
+        print(f"{out_dir}: cannot write the run ({reason}); the folder is as it was", file=err)
+        return EXIT_PROBLEMS
+    written = f"{', '.join(OUTPUT_FILES)}, run.json"
+    if report_name:
+        written += f", report {out_dir / report_name}"
+    print(f"wrote {out_dir}/ ({written})", file=out)
     return EXIT_OK
+
+
+def _seed(text: str) -> int:
+    """``--seed``: a whole number from 0 to 2**63 - 1 (it is stored in 64-bit columns)."""
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= seed < 2**63:
+        raise argparse.ArgumentTypeError(f"{seed} is outside 0 .. 2**63 - 1")
+    return seed
 
 
 # -- the parser ---------------------------------------------------------------------------------
@@ -316,8 +351,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulate one scenario, print the headline summary, optionally save it.",
     )
     run.add_argument("scenario", metavar="SCENARIO", help="a scenario file or a shipped name")
-    run.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (default 1)")
+    run.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help="random seed (default 1)")
     run.add_argument("--out", type=Path, help="folder for the event log, summary and report")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a run of another scenario or seed already in --out",
+    )
     run.add_argument(
         "--set",
         action="append",

@@ -765,9 +765,12 @@ def _codes_to_enum(name: str, codes: np.ndarray[Any, Any]) -> pl.Series:
     dtype = EVENT_LOG_SCHEMA[name]
     assert isinstance(dtype, pl.Enum)
     # Enums of fewer than 256 categories are stored as UInt8 codes: build them directly,
-    # never through millions of strings.
-    physical = _with_nulls(pl.Series(name, codes.astype(np.uint8), dtype=pl.UInt8), codes == NONE)
-    return physical.cat.to(dtype)
+    # never through millions of strings. Under a null the code is 0, a valid category: a code
+    # past the categories (NONE as 255) is refused when the frame is read back, e.g. after
+    # pickling it to another process or through Arrow IPC.
+    missing = codes == NONE
+    physical = pl.Series(name, np.where(missing, 0, codes).astype(np.uint8), dtype=pl.UInt8)
+    return _with_nulls(physical, missing).cat.to(dtype)
 
 
 def empty_event_log() -> pl.DataFrame:

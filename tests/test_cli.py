@@ -6,6 +6,8 @@ Pipeline position: the outermost layer, ``scenarios/*.toml -> etj-sim -> Parquet
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import types
@@ -285,14 +287,20 @@ def test_run_calls_the_report_when_there_is_one(
 
     def write_report(result: StandInResult, out_dir: Path) -> Path:
         reported.append(out_dir)
+        (out_dir / "report.html").write_text("<html></html>", encoding="utf-8")
         return out_dir / "report.html"
 
     report = types.ModuleType("etj_sim.report")
     report.write_result_report = write_report  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "etj_sim.report", report)
-    assert main(["run", "baseline", "--out", str(tmp_path)]) == 0
-    assert reported == [tmp_path]
-    assert "report.html" in capsys.readouterr().out
+    out_dir = tmp_path / "out"
+    assert main(["run", "baseline", "--out", str(out_dir)]) == 0
+    # The report is written into the folder being built beside, which then becomes --out.
+    assert len(reported) == 1
+    assert reported[0].parent == tmp_path
+    assert (out_dir / "report.html").is_file()
+    assert f"report {out_dir / 'report.html'}" in capsys.readouterr().out
+    assert [path.name for path in tmp_path.iterdir()] == ["out"]
 
 
 def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:
@@ -335,3 +343,214 @@ def test_run_with_the_engine(
         14,
     )
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+# -- run: the folder is checked first and appears whole (issue 19) ------------------------------
+
+
+def _run_json(folder: Path) -> dict[str, object]:
+    loaded: dict[str, object] = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    return loaded
+
+
+def test_run_refuses_a_folder_holding_another_run_unless_forced(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    stand_in_engine: list[tuple[Scenario, int, bool]],
+) -> None:
+    out_dir = tmp_path / "out"
+    assert main(["run", "baseline", "--seed", "1", "--out", str(out_dir)]) == 0
+    (out_dir / "old-chart.png").write_bytes(b"from the first run")
+    before = {path.name: path.read_bytes() for path in out_dir.iterdir()}
+    capsys.readouterr()
+
+    assert main(["run", "baseline", "--seed", "2", "--out", str(out_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "holds the run of scenario 'baseline'" in err
+    assert "seed 1" in err
+    assert "--force" in err
+    assert "Traceback" not in err
+    assert {path.name: path.read_bytes() for path in out_dir.iterdir()} == before
+    assert len(stand_in_engine) == 1  # refused before simulating
+
+    assert main(["run", "baseline", "--seed", "2", "--force", "--out", str(out_dir)]) == 0
+    assert _run_json(out_dir)["seed"] == 2
+    # Replaced whole: nothing of the first run is left beside the second.
+    assert not (out_dir / "old-chart.png").exists()
+    assert [path.name for path in tmp_path.iterdir()] == ["out"]
+
+
+def test_run_replaces_the_same_run_without_force(
+    tmp_path: Path, stand_in_engine: list[tuple[Scenario, int, bool]]
+) -> None:
+    assert main(["run", "baseline", "--seed", "4", "--out", str(tmp_path / "out")]) == 0
+    assert main(["run", "baseline", "--seed", "4", "--out", str(tmp_path / "out")]) == 0
+    assert len(stand_in_engine) == 2
+
+
+def test_run_never_replaces_a_folder_that_is_not_a_run(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    stand_in_engine: list[tuple[Scenario, int, bool]],
+) -> None:
+    (tmp_path / "thesis.tex").write_text("mine", encoding="utf-8")
+    assert main(["run", "baseline", "--force", "--out", str(tmp_path)]) == 2
+    assert "holds no run" in capsys.readouterr().err
+    assert [path.name for path in tmp_path.iterdir()] == ["thesis.tex"]
+    assert stand_in_engine == []
+
+
+@pytest.mark.parametrize("where", ["dangling link", "file as parent", "file as target"])
+def test_run_checks_the_folder_before_simulating(
+    tmp_path: Path,
+    where: str,
+    capsys: pytest.CaptureFixture[str],
+    stand_in_engine: list[tuple[Scenario, int, bool]],
+) -> None:
+    if where == "dangling link":
+        out_dir = tmp_path / "link"
+        out_dir.symlink_to(tmp_path / "gone")
+        expected = "symbolic link to a missing folder"
+    elif where == "file as parent":
+        (tmp_path / "plain").write_text("a file", encoding="utf-8")
+        out_dir = tmp_path / "plain" / "out"
+        expected = "is a file, so no folder can be made there"
+    else:
+        out_dir = tmp_path / "plain"
+        out_dir.write_text("a file", encoding="utf-8")
+        expected = "--out must be a folder"
+    before = files_in(tmp_path)
+    assert main(["run", "baseline", "--out", str(out_dir)]) == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert "Traceback" not in err
+    assert stand_in_engine == []
+    assert files_in(tmp_path) == before
+
+
+@pytest.mark.parametrize("seed", ["-1", "1.5", "nine", str(2**63)])
+def test_run_refuses_a_bad_seed_at_once(
+    seed: str, capsys: pytest.CaptureFixture[str], stand_in_engine: list[tuple[Scenario, int, bool]]
+) -> None:
+    assert main(["run", "baseline", "--seed", seed]) == 2
+    err = capsys.readouterr().err
+    assert "--seed" in err
+    assert "Traceback" not in err
+    assert stand_in_engine == []
+
+
+def test_an_interrupt_while_writing_leaves_the_old_run(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    stand_in_engine: list[tuple[Scenario, int, bool]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out_dir = tmp_path / "out"
+    assert main(["run", "baseline", "--seed", "1", "--out", str(out_dir)]) == 0
+    before = {path.name: path.read_bytes() for path in out_dir.iterdir()}
+
+    def interrupted_report(result: StandInResult, folder: Path) -> Path:
+        (folder / "report.html").write_text("half", encoding="utf-8")
+        raise KeyboardInterrupt
+
+    report = types.ModuleType("etj_sim.report")
+    report.write_result_report = interrupted_report  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "etj_sim.report", report)
+    capsys.readouterr()
+    assert main(["run", "baseline", "--seed", "2", "--force", "--out", str(out_dir)]) == 130
+    assert "is as it was" in capsys.readouterr().err
+    assert {path.name: path.read_bytes() for path in out_dir.iterdir()} == before
+    assert [path.name for path in tmp_path.iterdir()] == ["out"]
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640)])
+def test_run_files_get_the_umask_mode(
+    tmp_path: Path, umask: int, mode: int, stand_in_engine: list[tuple[Scenario, int, bool]]
+) -> None:
+    previous = os.umask(umask)
+    try:
+        assert main(["run", "baseline", "--out", str(tmp_path / "out")]) == 0
+    finally:
+        os.umask(previous)
+    modes = {path.name: path.stat().st_mode & 0o777 for path in (tmp_path / "out").iterdir()}
+    assert set(modes.values()) == {mode}, modes
+
+
+# -- real disks: a mount namespace with a tiny or read-only tmpfs --------------------------------
+
+
+def _mount_namespace_reason() -> str | None:
+    """Why a private mount namespace cannot be used here, or None when it can."""
+    if shutil.which("unshare") is None or sys.platform != "linux":
+        return "needs Linux and unshare(1) for a private tmpfs"
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
+        capture_output=True,
+        check=False,
+    )
+    if probe.returncode != 0:
+        return f"unshare -m with a tmpfs mount is not allowed here: {probe.stderr.decode()[:200]}"
+    return None
+
+
+def _etj_sim_on_tmpfs(
+    mount: Path, options: str, *arguments: str
+) -> subprocess.CompletedProcess[str]:
+    """``etj-sim ARGUMENTS`` in a mount namespace where ``mount`` is a tmpfs with ``options``."""
+    mount.mkdir()
+    command = " ".join(
+        [
+            f"mount -t tmpfs -o {options} tmpfs {mount} &&",
+            f"{sys.executable} -m etj_sim.cli",
+            *(f"'{argument}'" for argument in arguments),
+            f"; status=$?; ls -A {mount} > {mount.parent / 'left.txt'}; exit $status",
+        ]
+    )
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", command],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPOSITORY,
+        env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
+        timeout=240,
+    )
+
+
+SMALL_RUN = (
+    "--set",
+    "population.size=2000",
+    "--set",
+    "duration_days=14",
+    "--set",
+    "clinics.count=1",
+)
+
+
+@pytest.mark.slow
+def test_run_on_a_full_disk_says_so_and_leaves_nothing(tmp_path: Path) -> None:
+    reason = _mount_namespace_reason()
+    if reason:
+        pytest.skip(reason)
+    mount = tmp_path / "disk"
+    done = _etj_sim_on_tmpfs(
+        mount, "size=64k", "run", "baseline", *SMALL_RUN, "--out", f"{mount}/out"
+    )
+    assert done.returncode == 1, done.stderr
+    assert "No space left on device" in done.stderr
+    assert "the folder is as it was" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / "left.txt").read_text(encoding="utf-8").split() == []
+
+
+@pytest.mark.slow
+def test_run_on_a_read_only_disk_is_refused_before_simulating(tmp_path: Path) -> None:
+    reason = _mount_namespace_reason()
+    if reason:
+        pytest.skip(reason)
+    mount = tmp_path / "disk"
+    done = _etj_sim_on_tmpfs(mount, "size=1m,ro", "run", "baseline", "--out", f"{mount}/out")
+    assert done.returncode == 2, done.stderr
+    assert "read-only file system" in done.stderr
+    assert "people" not in done.stdout  # the run's header: nothing was simulated
+    assert "Traceback" not in done.stderr

@@ -6,15 +6,22 @@ run_experiment -> statistics -> printed table``; with ``--out`` the results fold
 ``statistics.parquet`` (mean and 95% interval per design point and metric). ``etj_sim.cli``
 only wires :func:`add_batch_parser` into its subcommands.
 
-Exit codes as the other subcommands: 0 done; 1 some runs failed (the others are kept); 2 bad
-input (an invalid experiment file, a folder of another experiment), with nothing written.
+Exit codes as the other subcommands: 0 done; 1 some runs failed (the others are kept), or a
+result could not be written (disk full); 2 bad input (an invalid experiment file, a malformed
+or silent Dask address, a folder of another experiment or version, or one another batch is
+writing), with nothing written; 130 Ctrl-C and 143 SIGTERM: the batch stops its workers, keeps
+the finished runs and prints how to resume, without a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import signal
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Final, Literal
 
@@ -23,9 +30,21 @@ import polars as pl
 from etj_sim.experiments.designs import NationalRegionsDesign
 from etj_sim.experiments.experiment import Experiment
 from etj_sim.experiments.national import combine_regions
-from etj_sim.experiments.runner import RunFailureWarning, RunFunction, run_experiment
+from etj_sim.experiments.runner import (
+    DASK_TIMEOUT_SECONDS,
+    DaskConnectionError,
+    ResultFileWarning,
+    RunFailureWarning,
+    RunFunction,
+    check_dask_address,
+    run_experiment,
+)
 from etj_sim.experiments.statistics import paired_differences, summarise
-from etj_sim.experiments.store import ExperimentFolderError, write_parquet_atomically
+from etj_sim.experiments.store import (
+    ExperimentFolderError,
+    ResultFolder,
+    write_parquet_atomically,
+)
 from etj_sim.scenario import ScenarioError
 
 __all__ = ["add_batch_parser", "main_batch"]
@@ -69,7 +88,53 @@ def add_batch_parser(commands: Any) -> None:
     batch.add_argument(
         "--save-events", action="store_true", help="also write each run's event log (with --out)"
     )
+    batch.add_argument(
+        "--attempts",
+        type=int,
+        default=3,
+        metavar="N",
+        help="tries of a run whose worker process dies (killed, out of memory); default 3",
+    )
+    batch.add_argument(
+        "--dask-timeout",
+        type=float,
+        default=DASK_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help=f"how long a Dask scheduler has to answer (default {DASK_TIMEOUT_SECONDS:g})",
+    )
     batch.set_defaults(handler=main_batch)
+
+
+class BatchStopped(KeyboardInterrupt):
+    """SIGTERM (or SIGINT) received: the batch stops as on Ctrl-C, keeping the finished runs."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal_number)
+        self.signal_number = signal_number
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Turn SIGTERM into :class:`BatchStopped` while the batch runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signal_number: int, frame: object) -> None:
+        raise BatchStopped(signal_number)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _finished_runs(out_dir: Path | None) -> str:
+    if out_dir is None or not (out_dir / "runs").is_dir():
+        return "no --out folder, so no finished run is kept"
+    count = len(list((out_dir / "runs").glob("*.parquet")))
+    return f"{count} finished run(s) kept in {out_dir}; run the same command again to resume"
 
 
 def main_batch(
@@ -84,19 +149,39 @@ def main_batch(
     if arguments.workers is not None and arguments.workers < 1:
         print(f"--workers must be at least 1, got {arguments.workers}", file=err)
         return EXIT_BAD_INPUT
+    if arguments.attempts < 1:
+        print(f"--attempts must be at least 1, got {arguments.attempts}", file=err)
+        return EXIT_BAD_INPUT
+    if not (math.isfinite(arguments.dask_timeout) and arguments.dask_timeout > 0):
+        print(f"--dask-timeout must be a positive number, got {arguments.dask_timeout}", file=err)
+        return EXIT_BAD_INPUT
     if arguments.save_events and arguments.out is None:
         print("--save-events needs --out DIR", file=err)
         return EXIT_BAD_INPUT
     backend: Literal["local", "dask"] = "dask" if arguments.dask is not None else "local"
     address = None if arguments.dask in (None, LOCAL_CLUSTER) else arguments.dask
+    if address is not None:
+        try:
+            check_dask_address(address)
+        except ValueError as error:
+            print(f"--dask: {error}", file=err)
+            return EXIT_BAD_INPUT
+    if arguments.out is not None:
+        try:
+            # Only reads: another experiment's or version's folder is refused before any work.
+            ResultFolder(arguments.out, experiment)
+        except ExperimentFolderError as error:
+            print(error, file=err)
+            return EXIT_BAD_INPUT
     points = experiment.design_points()
     print(
         f"{experiment.name}: {len(points)} design point(s) x {experiment.replications} "
         f"replication(s), master seed {experiment.master_seed}, backend {backend}",
         file=out,
     )
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, _stop_on_signals():
         warnings.simplefilter("always", RunFailureWarning)
+        warnings.simplefilter("always", ResultFileWarning)
         try:
             result = run_experiment(
                 experiment,
@@ -107,10 +192,31 @@ def main_batch(
                 save_events=arguments.save_events,
                 progress=True,
                 run=run,
+                max_attempts=arguments.attempts,
+                dask_timeout=arguments.dask_timeout,
             )
         except ExperimentFolderError as error:
             print(error, file=err)
             return EXIT_BAD_INPUT
+        except DaskConnectionError as error:
+            print(error, file=err)
+            return EXIT_BAD_INPUT
+        except KeyboardInterrupt as stop:
+            _print_warnings(caught, err, ResultFileWarning)
+            signal_number = stop.signal_number if isinstance(stop, BatchStopped) else 2
+            name = "SIGTERM" if signal_number == signal.SIGTERM else "Ctrl-C"
+            print(f"stopped ({name}): {_finished_runs(arguments.out)}", file=err)
+            return 128 + signal_number
+        except OSError as error:
+            # A full disk, a quota, a folder gone read-only: the finished runs are on disk.
+            where = f" {error.filename}" if error.filename else ""
+            print(
+                f"cannot write{where}: {error.strerror or error}; {_finished_runs(arguments.out)} "
+                "once the cause is removed",
+                file=err,
+            )
+            return EXIT_FAILED_RUNS
+    _print_warnings(caught, err, ResultFileWarning)
     runs = result.runs
     if isinstance(experiment.design, NationalRegionsDesign) and runs.height:
         runs = combine_regions(runs, regions=len(points))
@@ -123,13 +229,16 @@ def main_batch(
         differences = paired_differences(runs, 0, metrics) if compared else None
         print(format_statistics(statistics, differences), file=out)
     if arguments.out is not None:
-        write_parquet_atomically(arguments.out / "results.parquet", result.runs)
-        if statistics is not None:
-            write_parquet_atomically(arguments.out / "statistics.parquet", statistics)
+        try:
+            write_parquet_atomically(arguments.out / "results.parquet", result.runs)
+            if statistics is not None:
+                write_parquet_atomically(arguments.out / "statistics.parquet", statistics)
+        except OSError as error:
+            print(f"cannot write {error.filename}: {error.strerror or error}", file=err)
+            return EXIT_FAILED_RUNS
         print(f"wrote {arguments.out}/ (results.parquet, statistics.parquet, runs/)", file=out)
     if result.failures.height:
-        for warning in caught:
-            print(f"warning: {warning.message}", file=err)
+        _print_warnings(caught, err, RunFailureWarning)
         for row in result.failures.iter_rows(named=True):
             print(
                 f"failed: run {row['run_id']} (design point {row['design_point']}, replication "
@@ -138,6 +247,14 @@ def main_batch(
             )
         return EXIT_FAILED_RUNS
     return EXIT_OK
+
+
+def _print_warnings(
+    caught: list[warnings.WarningMessage], err: IO[str], category: type[Warning]
+) -> None:
+    for warning in caught:
+        if issubclass(warning.category, category):
+            print(f"warning: {warning.message}", file=err)
 
 
 def _format_number(value: float | None) -> str:

@@ -9,7 +9,8 @@ seeds of the replications. The designs:
   stratum per point and key, strata paired at random; whole-number ranges give whole numbers),
   drawn from the master seed;
 - ``scenarios``: an explicit list of scenario files and/or override tables;
-- ``national_regions``: one scenario per Swedish region (:mod:`etj_sim.experiments.national`).
+- ``national_regions``: one scenario per Swedish region (:func:`region_entries`, from the
+  table in :mod:`etj_sim.experiments.regions`).
 
 Every point is derived with ``Scenario.with_overrides``, so a bad key or value is reported with
 the scenario module's own messages ("did you mean"), re-addressed to where it sits in the
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
@@ -28,6 +29,7 @@ from typing import Annotated, Any, Final, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from etj_sim.experiments.regions import STOCKHOLM_CODE, select_regions
 from etj_sim.scenario import Scenario, ScenarioError, ScenarioProblem
 
 __all__ = [
@@ -42,6 +44,8 @@ __all__ = [
     "StrictModel",
     "build_design_points",
     "flatten_keys",
+    "national_design",
+    "region_entries",
 ]
 
 DESIGN_STREAM: Final = 1
@@ -51,7 +55,7 @@ DESIGN_STREAM: Final = 1
 class StrictModel(BaseModel):
     """Frozen and strict about unknown keys, like the scenario sections."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 def flatten_keys(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -162,6 +166,47 @@ Design = Annotated[
 ]
 
 
+# -- the national design: one shard per region --------------------------------------------
+
+
+def region_entries(
+    base: Scenario, scale: float = 1.0, regions: Sequence[str] | None = None
+) -> list[ScenarioEntry]:
+    """One design point per region: its population (times ``scale``), age profile and clinics.
+
+    Clinics keep the base scenario's residents per clinic (``base.clinics.count`` over
+    ``base.population.size``), at least one per region.
+    """
+    if not 0.0 < scale <= 1.0:
+        raise ValueError(f"scale must be in (0, 1], got {scale}")
+    residents_per_clinic = base.population.size / base.clinics.count
+    entries = []
+    for region in select_regions(regions):
+        size = max(1, round(region.population * scale))
+        profile = "stockholm_county" if region.code == STOCKHOLM_CODE else "sweden"
+        entries.append(
+            ScenarioEntry(
+                label=region.name,
+                shard=region.code,
+                overrides={
+                    "name": f"{base.name}-{region.code}",
+                    "population.size": size,
+                    "population.profile": profile,
+                    "population.municipality": region.name,
+                    "clinics.count": max(1, round(size / residents_per_clinic)),
+                },
+            )
+        )
+    return entries
+
+
+def national_design(
+    base: Scenario, scale: float = 1.0, regions: Sequence[str] | None = None
+) -> ScenariosDesign:
+    """The design of kind ``scenarios`` over the regions (what ``national_regions`` expands to)."""
+    return ScenariosDesign(scenarios=list(region_entries(base, scale, regions)))
+
+
 @dataclass(frozen=True)
 class DesignPoint:
     """One scenario of the design, with the values that tell it apart (its table columns)."""
@@ -206,8 +251,6 @@ def build_design_points(
         points = _latin_hypercube_points(configured, design, master_seed, problems)
     else:
         if isinstance(design, NationalRegionsDesign):
-            from etj_sim.experiments.national import national_design
-
             design = national_design(configured, design.scale, design.regions)
         points = _scenario_points(configured, overrides, design, problems)
     if problems:

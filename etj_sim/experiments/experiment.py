@@ -28,7 +28,6 @@ from typing import Annotated, Any, Final
 
 import numpy as np
 from pydantic import (
-    BaseModel,
     Field,
     PrivateAttr,
     ValidationError,
@@ -41,10 +40,6 @@ from etj_sim.experiments.designs import (
     Design,
     DesignPoint,
     GridDesign,
-    LatinHypercubeDesign,
-    NationalRegionsDesign,
-    ScenarioEntry,
-    ScenariosDesign,
     StrictModel,
     build_design_points,
     flatten_keys,
@@ -53,8 +48,8 @@ from etj_sim.scenario import (
     Scenario,
     ScenarioError,
     ScenarioProblem,
-    _dotted,
-    _unknown_key_message,
+    unknown_key_message,
+    validation_problems,
 )
 from etj_sim.scenario.files import parse_toml_table, read_scenario_text
 
@@ -180,7 +175,13 @@ class Experiment(StrictModel):
                 # The base file's own problems, each under "base" so both files are named.
                 problems = [ScenarioProblem("base", line) for line in str(nested).splitlines()]
                 raise ScenarioError(source, problems) from None
-            raise ScenarioError(source, _problems_of(error)) from None
+            problems = validation_problems(
+                error,
+                Experiment,
+                unknown_key=_experiment_unknown_key,
+                union_tags={"design": "design kind"},
+            )
+            raise ScenarioError(source, problems) from None
 
     # -- the runs ------------------------------------------------------------------------------
 
@@ -244,76 +245,10 @@ def _resolve(value: str | Path, info: ValidationInfo) -> Path:
 
 # -- validation problems ------------------------------------------------------------------------
 
-_DESIGN_MODELS: Final[dict[str, type[BaseModel]]] = {
-    "grid": GridDesign,
-    "latin_hypercube": LatinHypercubeDesign,
-    "scenarios": ScenariosDesign,
-    "national_regions": NationalRegionsDesign,
-}
-
-
-def _clean_loc(loc: Sequence[int | str]) -> list[int | str]:
-    """Drop pydantic's union branch names (``design.grid.factors`` -> ``design.factors``)."""
-    cleaned: list[int | str] = []
-    for index, part in enumerate(loc):
-        if index > 0 and loc[index - 1] == "design" and part in _DESIGN_MODELS:
-            continue
-        if part in ("str", "ScenarioEntry", "int", "float"):
-            continue
-        cleaned.append(part)
-    return cleaned
-
-
-def _model_at(loc: Sequence[int | str], design_kind: str | None) -> type[BaseModel] | None:
-    if not loc:
-        return Experiment
-    if loc[0] == "design" and design_kind in _DESIGN_MODELS:
-        if len(loc) == 1:
-            return _DESIGN_MODELS[design_kind]
-        if design_kind == "scenarios" and len(loc) == 3 and loc[1] == "scenarios":
-            return ScenarioEntry
-    return None
-
-
-def _problems_of(error: ValidationError) -> list[ScenarioProblem]:
-    problems: list[ScenarioProblem] = []
-    details = error.errors()
-    # A table in the scenarios list fails both union branches; the "not a string" one is noise.
-    tables = {detail["loc"][:4] for detail in details if "ScenarioEntry" in detail["loc"]}
-    for detail in details:
-        raw_loc = detail["loc"]
-        if raw_loc[-1:] == ("str",) and raw_loc[:4] in tables:
-            continue
-        design_kind = next((str(part) for part in raw_loc[1:2] if raw_loc[0] == "design"), None)
-        loc = _clean_loc(raw_loc)
-        cause = detail.get("ctx", {}).get("error")
-        if isinstance(cause, ScenarioError):
-            # Problems of the design points, already at their dotted paths.
-            problems.extend(cause.problems)
-            continue
-        kind = detail["type"]
-        if kind == "extra_forbidden":
-            model = _model_at(loc[:-1], design_kind)
-            allowed = list(model.model_fields) if model is not None else []
-            message = _experiment_unknown_key(_dotted(loc[:-1]), str(loc[-1]), allowed)
-            problems.append(ScenarioProblem(_dotted(loc), message))
-            continue
-        if kind == "union_tag_invalid":
-            message = f"unknown design kind; the kinds are {', '.join(_DESIGN_MODELS)}"
-        elif kind == "missing":
-            message = "required key is missing"
-        else:
-            message = str(detail["msg"]).removeprefix("Value error, ")
-            given = detail.get("input")
-            if not isinstance(given, dict | list):
-                message += f" (got {given!r})"
-        problems.append(ScenarioProblem(_dotted(loc), message))
-    return problems
-
 
 def _experiment_unknown_key(parent: str, key: str, allowed: Sequence[str]) -> str:
     """The scenario module's "did you mean", or a pointer for scenario keys in the wrong place."""
-    message = _unknown_key_message(parent, key, allowed)
+    message = unknown_key_message(Scenario, parent, key, allowed)
     if "did you mean" in message and "belongs in" not in message:
         return message
     return (

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Final
 
 import polars as pl
 
-from etj_sim.experiments.designs import ScenarioEntry, ScenariosDesign
+from etj_sim.experiments.designs import national_design, region_entries
 from etj_sim.experiments.experiment import Experiment
+from etj_sim.experiments.regions import REGIONS, SWEDEN_POPULATION_2024, Region
 from etj_sim.scenario import Scenario
 
 __all__ = [
@@ -40,105 +40,6 @@ __all__ = [
     "national_experiment",
     "region_entries",
 ]
-
-
-@dataclass(frozen=True)
-class Region:
-    """A Swedish region (län): county code, name, population on 31 December 2024."""
-
-    code: str
-    name: str
-    population: int
-
-
-SWEDEN_POPULATION_2024: Final = 10_587_710
-"""Folkmängd i riket 31 december 2024 (SCB, "Folkmängd i riket, län och kommuner 31 december
-2024 och befolkningsförändringar 2024")."""
-
-REGIONS: Final[tuple[Region, ...]] = (
-    # Source: SCB, Folkmängd i riket, län och kommuner 31 december 2024. Only Stockholm's figure
-    # was checked against that table here; the others are rounded to the thousand from memory of
-    # SCB's figures of 2023-2024 and marked as such: replace them with the table's values.
-    Region("01", "Stockholm", 2_473_307),  # SCB 2024-12-31
-    Region("03", "Uppsala", 405_000),  # assumption: approximate
-    Region("04", "Södermanland", 301_000),  # assumption: approximate
-    Region("05", "Östergötland", 472_000),  # assumption: approximate
-    Region("06", "Jönköping", 369_000),  # assumption: approximate
-    Region("07", "Kronoberg", 204_000),  # assumption: approximate
-    Region("08", "Kalmar", 246_000),  # assumption: approximate
-    Region("09", "Gotland", 61_000),  # assumption: approximate
-    Region("10", "Blekinge", 156_000),  # assumption: approximate
-    Region("12", "Skåne", 1_422_000),  # assumption: approximate
-    Region("13", "Halland", 342_000),  # assumption: approximate
-    Region("14", "Västra Götaland", 1_762_000),  # assumption: approximate
-    Region("17", "Värmland", 283_000),  # assumption: approximate
-    Region("18", "Örebro", 306_000),  # assumption: approximate
-    Region("19", "Västmanland", 280_000),  # assumption: approximate
-    Region("20", "Dalarna", 287_000),  # assumption: approximate
-    Region("21", "Gävleborg", 287_000),  # assumption: approximate
-    Region("22", "Västernorrland", 243_000),  # assumption: approximate
-    Region("23", "Jämtland", 132_000),  # assumption: approximate
-    Region("24", "Västerbotten", 276_000),  # assumption: approximate
-    Region("25", "Norrbotten", 248_000),  # assumption: approximate
-)
-"""Sweden's 21 regions in county-code order."""
-
-STOCKHOLM_CODE: Final = "01"
-
-
-def _select(regions: Sequence[str] | None) -> list[Region]:
-    if regions is None:
-        return list(REGIONS)
-    chosen = []
-    names = {region.name.casefold(): region for region in REGIONS}
-    codes = {region.code: region for region in REGIONS}
-    for wanted in regions:
-        region = codes.get(wanted) or names.get(wanted.casefold())
-        if region is None:
-            raise ValueError(
-                f"unknown region {wanted!r}; give a county code or name: "
-                + ", ".join(f"{r.code} {r.name}" for r in REGIONS)
-            )
-        chosen.append(region)
-    return chosen
-
-
-def region_entries(
-    base: Scenario, scale: float = 1.0, regions: Sequence[str] | None = None
-) -> list[ScenarioEntry]:
-    """One design point per region: its population (times ``scale``), age profile and clinics.
-
-    Clinics keep the base scenario's residents per clinic (``base.clinics.count`` over
-    ``base.population.size``), at least one per region.
-    """
-    if not 0.0 < scale <= 1.0:
-        raise ValueError(f"scale must be in (0, 1], got {scale}")
-    residents_per_clinic = base.population.size / base.clinics.count
-    entries = []
-    for region in _select(regions):
-        size = max(1, round(region.population * scale))
-        profile = "stockholm_county" if region.code == STOCKHOLM_CODE else "sweden"
-        entries.append(
-            ScenarioEntry(
-                label=region.name,
-                shard=region.code,
-                overrides={
-                    "name": f"{base.name}-{region.code}",
-                    "population.size": size,
-                    "population.profile": profile,
-                    "population.municipality": region.name,
-                    "clinics.count": max(1, round(size / residents_per_clinic)),
-                },
-            )
-        )
-    return entries
-
-
-def national_design(
-    base: Scenario, scale: float = 1.0, regions: Sequence[str] | None = None
-) -> ScenariosDesign:
-    """The design of kind ``scenarios`` over the regions (what ``national_regions`` expands to)."""
-    return ScenariosDesign(scenarios=list(region_entries(base, scale, regions)))
 
 
 def national_experiment(

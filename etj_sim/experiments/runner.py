@@ -27,36 +27,43 @@ workers need no shared file system.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import math
 import os
 import pickle
+import re
+import threading
 import time
 import traceback
 import uuid
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Final, Literal, Protocol
 
 import polars as pl
 from tqdm.auto import tqdm
 
 from etj_sim.experiments.experiment import Experiment, Run
+from etj_sim.experiments.pool import WorkerDied, worker_outcomes
 from etj_sim.experiments.statistics import paired_differences, summarise
 from etj_sim.experiments.store import ResultFolder, RunFailure, failures_frame, runs_by_id
 from etj_sim.scenario import Scenario
 
 __all__ = [
+    "DASK_TIMEOUT_SECONDS",
     "LOCAL_DASHBOARD_ADDRESS",
+    "DaskConnectionError",
     "ExperimentResult",
+    "ResultFileWarning",
     "RunFailureWarning",
     "RunFunction",
     "RunOutput",
     "RunTask",
+    "check_dask_address",
     "execute_run",
     "run_experiment",
     "simulate_run",
@@ -78,6 +85,14 @@ RunFunction = Callable[[Scenario, int], RunOutput]
 
 class RunFailureWarning(UserWarning):
     """Some runs of an experiment raised; the others finished (``ExperimentResult.failures``)."""
+
+
+class ResultFileWarning(UserWarning):
+    """A result file found on resume was unusable (unreadable, another run's); the run is redone."""
+
+
+DASK_TIMEOUT_SECONDS: Final = 10.0
+"""How long a Dask scheduler has to answer before the batch gives up (``dask_timeout``)."""
 
 
 def simulate_run(scenario: Scenario, seed: int) -> RunOutput:
@@ -181,6 +196,8 @@ def run_experiment(
     save_events: bool = False,
     progress: bool = True,
     run: RunFunction | None = None,
+    max_attempts: int = 3,
+    dask_timeout: float = DASK_TIMEOUT_SECONDS,
 ) -> ExperimentResult:
     """Run every (design point, replication) of ``experiment`` and gather the summaries.
 
@@ -188,13 +205,17 @@ def run_experiment(
     cores, 1 runs in this process) or ``"dask"`` (a ``Client`` to ``address``, or a
     ``LocalCluster`` of ``workers`` (default 2) single-threaded worker processes made and closed
     here). ``out``: a results folder to write each run to, atomically, and to resume from
-    (finished runs are read, not repeated); a folder of another experiment is refused.
-    ``save_events`` also writes each run's event log there. ``run``: the run function (default
-    :func:`simulate_run`); any picklable ``run(scenario, seed)`` returning an object with
-    ``summary()`` and ``events``.
+    (finished runs whose files check out are read, not repeated); a folder of another experiment
+    or etj_sim version, or one another batch is writing, is refused. ``save_events`` also writes
+    each run's event log there. ``run``: the run function (default :func:`simulate_run`); any
+    picklable ``run(scenario, seed)`` returning an object with ``summary()`` and ``events``.
 
-    A run that raises is recorded and the others go on; the failures are in the result's
-    ``failures`` (and ``OUT/failures.json``) and announced with a :class:`RunFailureWarning`.
+    A run that raises is recorded and the others go on; so is a run whose local worker process
+    dies (killed, out of memory), after ``max_attempts`` tries in new processes. The failures
+    are in the result's ``failures`` (and ``OUT/failures.json``) and announced with a
+    :class:`RunFailureWarning`; result files found unusable on resume are announced with a
+    :class:`ResultFileWarning` and run again. A Dask scheduler at ``address`` must answer
+    within ``dask_timeout`` seconds, before anything is written.
     """
     if backend not in ("local", "dask"):
         raise ValueError(f"backend must be 'local' or 'dask', got {backend!r}")
@@ -202,22 +223,55 @@ def run_experiment(
         raise ValueError(f"workers must be at least 1, got {workers}")
     if address is not None and backend != "dask":
         raise ValueError("address is for the 'dask' backend; pass backend='dask' with it")
+    if address is not None:
+        check_dask_address(address)
     if save_events and out is None:
         raise ValueError("save_events needs a results folder: pass out=...")
+    if max_attempts < 1:
+        raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
+    if not (math.isfinite(dask_timeout) and dask_timeout > 0):
+        raise ValueError(f"dask_timeout must be a positive number of seconds, got {dask_timeout}")
     run_function: RunFunction = run if run is not None else simulate_run
     if backend == "dask" or (workers or os.cpu_count() or 1) > 1:
         _check_picklable(run_function)
+    # Only reads: a folder of another experiment or version is refused before any work.
     folder = ResultFolder(Path(out), experiment) if out is not None else None
+    with ExitStack() as stack:
+        outcomes = stack.enter_context(
+            _open_backend(
+                backend, workers, address, max_attempts=max_attempts, dask_timeout=dask_timeout
+            )
+        )
+        if folder is not None:
+            stack.enter_context(folder)
+        return _run_all(experiment, outcomes, folder, run_function, save_events, progress)
+
+
+def _run_all(
+    experiment: Experiment,
+    outcomes: Outcomes,
+    folder: ResultFolder | None,
+    run_function: RunFunction,
+    save_events: bool,
+    progress: bool,
+) -> ExperimentResult:
     all_runs = experiment.runs()
     unique = runs_by_id(all_runs)
 
     summaries: dict[str, pl.DataFrame] = {}
     pending: list[Run] = []
     for run_id, item in unique.items():
-        if folder is not None and folder.finished(run_id, with_events=save_events):
-            summaries[run_id] = folder.read_summary(run_id)
-        else:
-            pending.append(item)
+        found, reason = (
+            folder.verified_summary(item, with_events=save_events)
+            if folder is not None
+            else (None, "")
+        )
+        if found is not None:
+            summaries[run_id] = found
+            continue
+        if reason:
+            warnings.warn(f"{reason}; running run {run_id} again", ResultFileWarning, stacklevel=3)
+        pending.append(item)
 
     failures: list[RunFailure] = []
     tasks = [
@@ -234,9 +288,9 @@ def run_experiment(
     )
     with bar:
         bar.set_postfix(failures=0)
-        for outcome in _outcomes(tasks, backend, workers, address):
+        for outcome in outcomes(tasks) if tasks else iter(()):
+            item = by_id[outcome.run_id]
             if outcome.failed:
-                item = by_id[outcome.run_id]
                 failures.append(
                     RunFailure(
                         outcome.run_id,
@@ -254,7 +308,7 @@ def run_experiment(
             else:
                 assert outcome.summary is not None
                 if folder is not None:
-                    folder.write_run(outcome.run_id, outcome.summary, outcome.events)
+                    folder.write_run(item, outcome.summary, outcome.events)
                 summaries[outcome.run_id] = outcome.summary
             bar.update(1)
     if folder is not None:
@@ -267,14 +321,14 @@ def run_experiment(
             "see ExperimentResult.failures"
             + (f" and {folder.root}/failures.json" if folder else ""),
             RunFailureWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     runs_table, metrics = _runs_table(experiment, all_runs, summaries)
     return ExperimentResult(
         experiment,
         runs_table,
         failures_frame(failures),
-        Path(out) if out is not None else None,
+        folder.root if folder is not None else None,
         executed=len(tasks),
         metrics=metrics,
     )
@@ -364,47 +418,144 @@ def _worker_environment(workers: int) -> Iterator[None]:
         del os.environ[POLARS_THREADS_VARIABLE]
 
 
-def _outcomes(
-    tasks: Sequence[RunTask], backend: Backend, workers: int | None, address: str | None
-) -> Iterator[RunOutcome]:
-    """Run ``tasks`` and yield their outcomes as they finish (any order)."""
-    if not tasks:
-        return
+Outcomes = Callable[[Sequence[RunTask]], Iterator[RunOutcome]]
+"""A backend, once open: tasks in, their outcomes out as they finish (any order)."""
+
+
+@contextmanager
+def _open_backend(
+    backend: Backend,
+    workers: int | None,
+    address: str | None,
+    *,
+    max_attempts: int,
+    dask_timeout: float,
+) -> Iterator[Outcomes]:
+    """The backend, ready: a Dask scheduler has answered (or a LocalCluster runs) on entry."""
     if backend == "dask":
-        yield from _dask_outcomes(tasks, workers, address)
+        with _dask_client(workers, address, dask_timeout) as client:
+            yield lambda tasks: _dask_outcomes(client, tasks)
         return
-    count = min(workers or os.cpu_count() or 1, len(tasks))
-    if count == 1:
-        for task in tasks:
-            yield execute_run(task)
-        return
-    executor = ProcessPoolExecutor(max_workers=count, mp_context=get_context("spawn"))
-    completed = False
-    try:
-        # The pool starts its processes while the first tasks are submitted.
-        with _worker_environment(count):
-            futures: list[Future[RunOutcome]] = [
-                executor.submit(execute_run, task) for task in tasks
-            ]
-        for future in as_completed(futures):
-            yield future.result()
-        completed = True
-    finally:
-        # On an interrupt, drop the queued runs and do not wait for the running ones (they end
-        # with their current run); the finished runs are already written.
-        executor.shutdown(wait=completed, cancel_futures=True)
+
+    def local(tasks: Sequence[RunTask]) -> Iterator[RunOutcome]:
+        count = min(workers or os.cpu_count() or 1, len(tasks))
+        if count <= 1:
+            for task in tasks:
+                yield execute_run(task)
+            return
+
+        def start(launch: Callable[[], None]) -> None:
+            with _worker_environment(count):
+                launch()
+
+        for outcome in worker_outcomes(
+            tasks, execute_run, count, max_attempts=max_attempts, start=start
+        ):
+            if isinstance(outcome, WorkerDied):
+                yield RunOutcome(
+                    outcome.run_id,
+                    error_type="WorkerDied",
+                    message=(
+                        f"the worker process running it died ({outcome.cause}); "
+                        f"tried {outcome.attempts} time(s)"
+                    ),
+                )
+            else:
+                yield outcome
+
+    yield local
 
 
-def _dask_outcomes(
-    tasks: Sequence[RunTask], workers: int | None, address: str | None
-) -> Iterator[RunOutcome]:
+def _distributed() -> Any:
     try:
         # Untyped library: held as Any rather than silencing each call.
-        distributed: Any = importlib.import_module("distributed")
+        return importlib.import_module("distributed")
     except ImportError as error:  # pragma: no cover - dask is an optional dependency
         raise ImportError(
             "the 'dask' backend needs dask.distributed: pip install 'etj_sim[dask]'"
         ) from error
+
+
+_DASK_SCHEMES: Final = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+_ADDRESS: Final = re.compile(
+    r"^(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[0-9a-fA-F:.]+\]|[^:/\s]+):(?P<port>\d+)$"
+)
+
+
+def check_dask_address(address: str) -> None:
+    """Raise ``ValueError`` unless ``address`` reads as a scheduler address (``tcp://host:8786``).
+
+    Only the spelling is checked (scheme, host, port 1-65535), before anything connects.
+    """
+    if address.startswith("inproc://") and len(address) > len("inproc://"):
+        return  # an in-process scheduler's address has no port
+    match = _ADDRESS.match(address.strip())
+    scheme = match.group("scheme") if match else None
+    if match is None or (scheme is not None and scheme not in _DASK_SCHEMES):
+        raise ValueError(
+            f"{address!r} is not a Dask scheduler address; give SCHEME://HOST:PORT, e.g. "
+            f"tcp://scheduler:8786 (schemes: {', '.join(_DASK_SCHEMES)})"
+        )
+    port = int(match.group("port"))
+    if not 0 < port < 65536:
+        raise ValueError(f"{address!r}: the port must be from 1 to 65535, got {port}")
+
+
+class DaskConnectionError(ConnectionError):
+    """No Dask scheduler answered at the address within the timeout."""
+
+
+async def _identity(distributed: Any, address: str, timeout: float) -> None:
+    security = distributed.security.Security()
+    comm = await distributed.comm.connect(
+        address, timeout=timeout, **security.get_connection_args("client")
+    )
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        reply = await comm.read()
+    finally:
+        comm.abort()
+    if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+        raise DaskConnectionError(f"{address} answered, but not as a Dask scheduler: {reply!r}")
+
+
+def _probe_scheduler(distributed: Any, address: str, timeout: float) -> None:
+    """Ask the scheduler who it is, giving up after ``timeout`` seconds whatever happens.
+
+    ``Client(address, timeout=...)`` bounds the connection, not the handshake: a listener that
+    accepts and never answers would hold it forever. The probe runs on its own event loop in a
+    thread (a notebook's loop may be running in this one).
+    """
+    failure: list[BaseException] = []
+
+    def probe() -> None:
+        try:
+            asyncio.run(asyncio.wait_for(_identity(distributed, address, timeout), timeout))
+        except BaseException as error:
+            failure.append(error)
+
+    thread = threading.Thread(target=probe, name="etj-sim-dask-probe", daemon=True)
+    thread.start()
+    thread.join(timeout + 5.0)
+    if thread.is_alive():
+        failure.append(TimeoutError())
+    if failure:
+        error = failure[0]
+        if isinstance(error, DaskConnectionError):
+            raise error
+        detail = str(error) or type(error).__name__
+        if isinstance(error, TimeoutError | asyncio.TimeoutError):
+            detail = "no answer (a refused port, a firewall, or a listener that is not Dask)"
+        raise DaskConnectionError(
+            f"no Dask scheduler answered at {address} within {timeout:g} s: {detail}. "
+            "Check the address and that the scheduler runs, or use a LocalCluster "
+            "(etj-sim batch --dask local); nothing was written"
+        ) from None
+
+
+@contextmanager
+def _dask_client(workers: int | None, address: str | None, timeout: float) -> Iterator[Any]:
+    distributed = _distributed()
     with ExitStack() as stack:
         if address is None:
             with _worker_environment(workers or 2):
@@ -418,27 +569,33 @@ def _dask_outcomes(
             stack.enter_context(cluster)
             client = stack.enter_context(distributed.Client(cluster))
         else:
-            client = stack.enter_context(distributed.Client(address))
-        # A fresh token per call: a long-lived cluster must not hand back another call's futures.
-        token = uuid.uuid4().hex[:8]
-        futures = [
-            client.submit(execute_run, task, key=f"etj-sim-run-{task.run_id}-{token}", pure=False)
-            for task in tasks
-        ]
-        started = time.monotonic()
-        try:
-            for future in distributed.as_completed(futures):
-                try:
-                    outcome: RunOutcome = future.result()
-                except Exception as error:
-                    # The worker itself died (KilledWorker, lost connection): a failed run too.
-                    run_id = str(future.key).split("-")[3]
-                    outcome = RunOutcome(
-                        run_id,
-                        error_type=type(error).__qualname__,
-                        message=f"{error} (after {time.monotonic() - started:.0f} s)",
-                        traceback=traceback.format_exc(),
-                    )
-                yield outcome
-        finally:
-            client.cancel(futures)
+            _probe_scheduler(distributed, address, timeout)
+            client = stack.enter_context(distributed.Client(address, timeout=timeout))
+        yield client
+
+
+def _dask_outcomes(client: Any, tasks: Sequence[RunTask]) -> Iterator[RunOutcome]:
+    distributed = _distributed()
+    # A fresh token per call: a long-lived cluster must not hand back another call's futures.
+    token = uuid.uuid4().hex[:8]
+    futures = [
+        client.submit(execute_run, task, key=f"etj-sim-run-{task.run_id}-{token}", pure=False)
+        for task in tasks
+    ]
+    started = time.monotonic()
+    try:
+        for future in distributed.as_completed(futures):
+            try:
+                outcome: RunOutcome = future.result()
+            except Exception as error:
+                # The worker itself died (KilledWorker, lost connection): a failed run too.
+                run_id = str(future.key).split("-")[3]
+                outcome = RunOutcome(
+                    run_id,
+                    error_type=type(error).__qualname__,
+                    message=f"{error} (after {time.monotonic() - started:.0f} s)",
+                    traceback=traceback.format_exc(),
+                )
+            yield outcome
+    finally:
+        client.cancel(futures)

@@ -9,7 +9,8 @@ named beside the value) and are marked ``# assumption`` where none does.
 
 Reading a file (:meth:`Scenario.load`) never stops at the first mistake: every problem (TOML
 syntax, unknown keys with a "did you mean" hint, wrong types, out-of-range values, inconsistent
-sections) becomes a :class:`ScenarioProblem` with the dotted path of the field, and all of them are
+sections, inf or nan anywhere, sizes beyond the resource limits) becomes a
+:class:`ScenarioProblem` with the dotted path of the field, and all of them are
 raised together as one :class:`ScenarioError` that names the file in every line. (A check that
 compares two fields of a section, such as the shift hours, runs once those fields are valid
 themselves; the campaign days are checked against the run even when other sections are wrong.)
@@ -25,13 +26,17 @@ The parts:
 - :mod:`~etj_sim.scenario.model`: :class:`Scenario`, the root model and its way in and out.
 - :mod:`~etj_sim.scenario.problems`: :class:`ScenarioProblem` and :class:`ScenarioError`.
 - :mod:`~etj_sim.scenario.checks`: the checks the section validators share.
-- :mod:`~etj_sim.scenario.translation`: parser and pydantic errors as problems at dotted paths.
+- :mod:`~etj_sim.scenario.translation`: parser and pydantic errors as problems at dotted paths
+  (:func:`validation_problems`, which the experiment spec uses for its own files too).
+- :mod:`~etj_sim.scenario.limits`: the resource limits that protect the machine
+  (``ETJ_SIM_LIMITS`` raises them).
 - :mod:`~etj_sim.scenario.files`: reading TOML/JSON, overrides, the content hash, TOML writing.
 """
 
 from __future__ import annotations
 
-from etj_sim.scenario.model import Scenario
+from etj_sim.scenario.limits import LIMITS, LIMITS_VARIABLE, ResourceLimits
+from etj_sim.scenario.model import Scenario, scenario_problems
 from etj_sim.scenario.problems import ScenarioError, ScenarioProblem
 from etj_sim.scenario.sections import (
     AlertsSection,
@@ -46,11 +51,7 @@ from etj_sim.scenario.sections import (
     PositiveFloat,
     Share,
 )
-
-# The experiment spec (etj_sim.experiments.experiment) reports its own file's problems the same way;
-# the aliases mark these private helpers as deliberately re-exported.
-from etj_sim.scenario.translation import _dotted as _dotted
-from etj_sim.scenario.translation import _unknown_key_message as _unknown_key_message
+from etj_sim.scenario.translation import dotted_path, unknown_key_message, validation_problems
 from etj_sim.scenario.vocabulary import (
     AGE_BANDS,
     ALERT_CHANNELS,
@@ -65,6 +66,8 @@ __all__ = [
     "ALERT_CHANNELS",
     "CASE_KINDS",
     "FAMILY_TYPES",
+    "LIMITS",
+    "LIMITS_VARIABLE",
     "STAFF_ROLES",
     "AlertsSection",
     "BehaviourSection",
@@ -76,9 +79,14 @@ __all__ = [
     "OutreachSection",
     "PopulationSection",
     "PositiveFloat",
+    "ResourceLimits",
     "Scenario",
     "ScenarioError",
     "ScenarioProblem",
     "Share",
     "age_band_of",
+    "dotted_path",
+    "scenario_problems",
+    "unknown_key_message",
+    "validation_problems",
 ]

@@ -19,8 +19,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
+from pydantic import BaseModel
+
 from etj_sim.scenario.problems import ScenarioError, ScenarioProblem
-from etj_sim.scenario.translation import _model_at, _syntax_problem, _unknown_key_message
+from etj_sim.scenario.translation import _syntax_problem, model_at, unknown_key_message
 
 __all__ = [
     "hash_values",
@@ -39,7 +41,8 @@ def read_scenario_text(path: str | Path) -> str:
     file = Path(path)
     source = str(path)
     try:
-        return file.read_text(encoding="utf-8")
+        # "utf-8-sig": a byte-order mark (Notepad writes one) is read as no character at all.
+        return file.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ScenarioError(source, [ScenarioProblem("", "file not found")]) from None
     except IsADirectoryError:
@@ -81,8 +84,10 @@ def parse_json_object(text: str, *, source: str) -> dict[str, Any]:
 # -- overrides ----------------------------------------------------------------------------------
 
 
-def _apply_override(data: dict[str, Any], key: str, value: object) -> ScenarioProblem | None:
-    """Set ``value`` at dotted ``key`` inside a model dump, or say why the key is wrong."""
+def _apply_override(
+    root: type[BaseModel], data: dict[str, Any], key: str, value: object
+) -> ScenarioProblem | None:
+    """Set ``value`` at dotted ``key`` inside a dump of a ``root`` model, or say why it is wrong."""
     parts = [part for part in re.split(r"[.\[\]]+", key) if part]
     if not parts:
         return ScenarioProblem(key, "empty key")
@@ -92,9 +97,10 @@ def _apply_override(data: dict[str, Any], key: str, value: object) -> ScenarioPr
         last = depth == len(parts) - 1
         if isinstance(node, dict):
             if part not in node:
-                model = _model_at([int(p) if p.isdigit() else p for p in parts[:depth]])
+                loc = [int(p) if p.isdigit() else p for p in parts[:depth]]
+                model = model_at(root, loc)
                 allowed = list(model.model_fields) if model is not None else list(node)
-                message = _unknown_key_message(here, part, allowed, full_path=True)
+                message = unknown_key_message(root, here, part, allowed, full_path=True)
                 return ScenarioProblem(key, message)
             if last:
                 node[part] = value

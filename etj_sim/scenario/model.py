@@ -25,7 +25,8 @@ from etj_sim.scenario.files import (
     read_scenario_text,
     write_toml,
 )
-from etj_sim.scenario.problems import ScenarioError, _Findings
+from etj_sim.scenario.limits import resource_limit_problems
+from etj_sim.scenario.problems import ScenarioError, ScenarioProblem, _Findings, _Inconsistencies
 from etj_sim.scenario.sections import (
     AlertsSection,
     BehaviourSection,
@@ -36,9 +37,9 @@ from etj_sim.scenario.sections import (
     PopulationSection,
     _Section,
 )
-from etj_sim.scenario.translation import _problems_of
+from etj_sim.scenario.translation import validation_problems
 
-__all__ = ["Scenario"]
+__all__ = ["Scenario", "scenario_problems"]
 
 
 class Scenario(_Section):
@@ -69,6 +70,8 @@ class Scenario(_Section):
             [(index, campaign.name, campaign.day) for index, campaign in enumerate(self.campaigns)],
             findings,
         )
+        for field, message in resource_limit_problems(self):
+            findings.add(field, message)
         findings.raise_if_any()
         return self
 
@@ -92,20 +95,24 @@ class Scenario(_Section):
         data = parse_toml_table(text, source=source)
         # Strict: TOML has real numbers, booleans and dates, so a quoted "5" where a number
         # belongs is a mistake in the file, not something to coerce silently.
-        return cls._validate(data, source=source, strict=True)
+        return cls._validate(data, source=source)
 
     @classmethod
     def _loads_json(cls, text: str, *, source: str) -> Scenario:
         data = parse_json_object(text, source=source)
-        # Lax: JSON has no date type, so start_date arrives as text.
-        return cls._validate(data, source=source, strict=False)
+        # As strict as TOML: pydantic's JSON mode reads a date from its ISO text but nothing else
+        # from a string, and NaN or Infinity (which Python's json accepts) is refused.
+        try:
+            return cls.model_validate_json(text, strict=True)
+        except ValidationError as error:
+            raise ScenarioError(source, scenario_problems(error, data)) from None
 
     @classmethod
-    def _validate(cls, data: dict[str, Any], *, source: str, strict: bool) -> Scenario:
+    def _validate(cls, data: dict[str, Any], *, source: str) -> Scenario:
         try:
-            return cls.model_validate(data, strict=strict)
+            return cls.model_validate(data, strict=True)
         except ValidationError as error:
-            raise ScenarioError(source, _problems_of(error, data)) from None
+            raise ScenarioError(source, scenario_problems(error, data)) from None
 
     # -- deriving ------------------------------------------------------------------------------
 
@@ -123,16 +130,18 @@ class Scenario(_Section):
         problems = [
             problem
             for key, value in overrides.items()
-            if (problem := _apply_override(data, key, value)) is not None
+            if (problem := _apply_override(Scenario, data, key, value)) is not None
         ]
         if problems:
             # Report the values of the good keys too, so one error lists everything.
             try:
-                type(self).model_validate(data)
+                type(self).model_validate(data, strict=True)
             except ValidationError as error:
-                problems.extend(_problems_of(error, data))
+                problems.extend(scenario_problems(error, data))
             raise ScenarioError(source, problems)
-        return type(self)._validate(data, source=source, strict=False)
+        # Strict, as a file is: "3000" is not a number and 1 is not true (the dump holds real
+        # dates and numbers, so nothing of the scenario itself needs converting).
+        return type(self)._validate(data, source=source)
 
     # -- identity and writing ------------------------------------------------------------------
 
@@ -154,3 +163,38 @@ class Scenario(_Section):
     def to_toml(self) -> str:
         """The scenario as TOML with every value written out; :meth:`loads` reads it back equal."""
         return write_toml(self.model_dump())
+
+
+def scenario_problems(error: ValidationError, data: Mapping[str, Any]) -> list[ScenarioProblem]:
+    """Every problem of a scenario's values: pydantic's errors at dotted paths, and more.
+
+    ``data`` is what was validated. The scenario-wide checks run only once every section is
+    valid; the campaign days are also checked on the raw values, so that one report lists every
+    problem. The experiment spec reports the problems of its design points with this too.
+    """
+    problems = validation_problems(error, Scenario)
+    top_level_checked = any(
+        not detail["loc"] and isinstance(detail.get("ctx", {}).get("error"), _Inconsistencies)
+        for detail in error.errors()
+    )
+    if not top_level_checked:
+        problems.extend(_raw_campaign_day_problems(data))
+    return problems
+
+
+def _raw_campaign_day_problems(data: Mapping[str, Any]) -> list[ScenarioProblem]:
+    duration_days = data.get("duration_days", Scenario.model_fields["duration_days"].default)
+    campaigns = data.get("campaigns", [])
+    if type(duration_days) is not int or duration_days <= 0 or not isinstance(campaigns, list):
+        return []
+    findings = _Findings()
+    _check_campaign_days(
+        duration_days,
+        [
+            (index, str(campaign.get("name", "")), campaign["day"])
+            for index, campaign in enumerate(campaigns)
+            if isinstance(campaign, dict) and type(campaign.get("day")) is int
+        ],
+        findings,
+    )
+    return [ScenarioProblem(field, message) for field, message in findings.items]

@@ -57,7 +57,11 @@ NonNegativeFloat = Annotated[float, Field(ge=0.0)]
 class _Section(BaseModel):
     """Frozen, strict about unknown keys: a typo in a scenario file is an error, not a default."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    # allow_inf_nan=False: inf and nan are refused in every float field (tables too), from TOML,
+    # JSON and overrides alike.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_default=True, allow_inf_nan=False
+    )
 
 
 class PopulationSection(_Section):

@@ -9,6 +9,9 @@ aim for). Functions are module-level so that worker processes can import them by
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,3 +85,24 @@ def counting_run(
 def calls_made(calls: Path) -> list[str]:
     """The (scenario hash, seed) of each recorded call, one entry per call."""
     return sorted(path.name.rsplit("-", 1)[0] for path in calls.iterdir())
+
+
+def sleeping_run(scenario: Scenario, seed: int, *, seconds: float) -> StandInResult:
+    """``stand_in_run`` after ``seconds`` of sleep: a run long enough to be signalled."""
+    time.sleep(seconds)
+    return stand_in_run(scenario, seed)
+
+
+def dying_run(scenario: Scenario, seed: int, *, marks: str, deaths: int) -> StandInResult:
+    """At opt-in share 0.7 the worker kills itself with SIGKILL, ``deaths`` times per run.
+
+    As the out-of-memory killer would: no exception, no answer, the process is simply gone. One
+    file per death in ``marks`` counts the attempts across processes.
+    """
+    if scenario.alerts.opt_in_share == 0.7:
+        folder = Path(marks)
+        key = f"{scenario.content_hash[:12]}-{seed}"
+        if len(list(folder.glob(f"{key}-*"))) < deaths:
+            (folder / f"{key}-{uuid.uuid4().hex}").touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+    return stand_in_run(scenario, seed)
