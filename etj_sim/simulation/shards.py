@@ -93,7 +93,7 @@ SHARD_RUNS_SCHEMA: Final = pl.Schema(
         "unit": pl.String(),  # the scenario the shard belongs to (a region, nationally)
         "clinics": pl.Int32(),
         "people": pl.Int64(),
-        "events": pl.Int64(),
+        "events": pl.Int64(),  # rows of the shard's own log (each logs the campaign starts)
         "run_seconds": pl.Float64(),  # the shard's setup, SimPy run and frame
         "peak_rss_megabytes": pl.Float64(),  # of the process that ran it, over its life so far
     }
@@ -455,6 +455,7 @@ def _merge(
             remapped = remapped.filter(pl.col("event") != "mass_mailing_started")
         elif (events.get_column("event") == "mass_mailing_started").any():
             mailing_started_seen.add(unit_index)
+        shard_events = events.height
         case_offset += _id_count(events, "case")
         message_offset += _id_count(events, "message")
         frames.append(remapped)
@@ -472,7 +473,7 @@ def _merge(
                 "unit": unit.label,
                 "clinics": len(shard.clinics),
                 "people": shard.people,
-                "events": frames[-1].height,
+                "events": shard_events,
                 "run_seconds": outcome.run_seconds,
                 "peak_rss_megabytes": outcome.peak_rss_megabytes,
             }
