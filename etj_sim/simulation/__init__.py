@@ -15,6 +15,8 @@ Parts, one concept each:
 - ``outreach``: notices, pre-visit information, forms, questions and mass mailings.
 - ``ledger``: what the simulation remembers about the cases and messages it set in motion.
 - ``agenda``: one-shot calls (reads, replies); reads due in later hours wait in its calendar.
+- ``shards``: ``simulate(..., shards=k)``: the population split into shards of whole clinic
+  catchments, run on local processes or Dask, merged into one log; ``simulate_national``.
 """
 
 from etj_sim.simulation.engine import STAFF_ROSTER_SCHEMA, SimulationResult, simulate
