@@ -460,7 +460,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as stop:  # usage errors and --help; keep main() returning a code
         return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
     handler: Handler = arguments.handler
-    return handler(arguments, sys.stdout, sys.stderr)
+    try:
+        return handler(arguments, sys.stdout, sys.stderr)
+    except KeyboardInterrupt:
+        # Ctrl-C outside the places that say what was kept: nothing half-written is left.
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

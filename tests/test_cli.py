@@ -554,3 +554,42 @@ def test_run_on_a_read_only_disk_is_refused_before_simulating(tmp_path: Path) ->
     assert "read-only file system" in done.stderr
     assert "people" not in done.stdout  # the run's header: nothing was simulated
     assert "Traceback" not in done.stderr
+
+
+# -- bad values through --set and validate (issue 19) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("alerts.opt_in_share=nan", "--set: alerts.opt_in_share: should be a finite number"),
+        ("alerts.delay_minutes=inf", "--set: alerts.delay_minutes: should be a finite number"),
+        ('population.size="3000"', "--set: population.size: should be a valid integer"),
+        ("clinics.allow_overrun=1", "--set: clinics.allow_overrun: should be a valid boolean"),
+        ("population.size=1000000000000", "above the limit of 12,000,000"),
+    ],
+)
+def test_run_refuses_bad_set_values_before_any_work(
+    setting: str,
+    expected: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    stand_in_engine: list[tuple[Scenario, int, bool]],
+) -> None:
+    assert main(["run", "baseline", "--set", setting, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert "Traceback" not in err
+    assert stand_in_engine == []
+    assert files_in(tmp_path) == set()
+
+
+def test_validate_names_a_non_finite_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "inf.toml"
+    path.write_text("[behaviour]\nreply_delay_hours_median = inf\n", encoding="utf-8")
+    assert main(["validate", str(path)]) == 1
+    output = capsys.readouterr().out
+    assert f"{path}: behaviour.reply_delay_hours_median: should be a finite number" in output
+    assert "Traceback" not in output

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import copy
 import inspect
+import io
 import math
+import pickle
 import random
 from datetime import datetime
 
@@ -476,3 +478,17 @@ def test_out_of_range_code_is_refused_and_nothing_is_written() -> None:
         log.login_refused(0.0, 2**40, Channel.WEB, Reason.NO_EID)
     assert len(log) == 0
     assert log.buffered_bytes == 0
+
+
+def test_a_frame_with_null_codes_leaves_the_process_intact() -> None:
+    # Pickling and Arrow IPC (how frames reach other processes and Dask) check every enum code,
+    # also under a null: the frame must come back equal (issue 19).
+    rows = _random_rows(2_000, seed=14)
+    frame = _record_generic(rows).to_frame()
+    assert frame["reason"].null_count() > 0
+    assert frame["channel"].null_count() > 0
+    assert pickle.loads(pickle.dumps(frame)).equals(frame)
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer)
+    buffer.seek(0)
+    assert pl.read_ipc(buffer).equals(frame)

@@ -16,12 +16,18 @@ the notebook shows and for whom.
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -53,16 +59,45 @@ def _notebook_of(*sources: str) -> Any:
     return notebook
 
 
-def _client(notebook: Any) -> NotebookClient:
+@contextmanager
+def _client(notebook: Any) -> Iterator[NotebookClient]:
+    """A client whose kernel talks over Unix sockets in a folder of its own, shut down after.
+
+    The kernel's five TCP ports would be picked by binding and releasing them
+    (jupyter/jupyter_client#487): another process of the suite (a second kernel under
+    pytest-xdist, a Dask cluster, Chromium) can take one before the kernel binds it. With the
+    "ipc" transport the channels are socket files under a folder of this kernel's own: no ports
+    to race for. (The stall itself came from the kernel: see
+    test_the_kernel_has_the_shell_channel_fix.)
+    """
+    folder = Path(tempfile.mkdtemp(prefix="etj-kernel-"))  # short: socket paths max ~100 bytes
     # kernel_name "python3" with argv "python ..." is started by jupyter_client as
     # sys.executable, i.e. this interpreter: test_kernel_runs_this_interpreter checks it.
-    return NotebookClient(
+    manager = KernelManager(kernel_name="python3", transport="ipc", ip=str(folder / "kernel"))
+    client = NotebookClient(
         notebook,
+        km=manager,
         timeout=CELL_TIMEOUT_SECONDS,
-        kernel_name="python3",
         resources={"metadata": {"path": str(NOTEBOOK_FOLDER)}},
         allow_errors=False,
     )
+    try:
+        yield client
+    finally:
+        # The client did not make this manager, so it leaves the kernel running: stop it here.
+        if manager.has_kernel:
+            manager.shutdown_kernel(now=True)
+        manager.cleanup_resources()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_kernel_has_the_shell_channel_fix() -> None:
+    # ipykernel 7.0-7.3 send shell replies raw on the ROUTER socket that a ZMQStream also reads;
+    # the send can swallow the stream's wake-up, so an execute_request that arrives then is
+    # never read: the kernel sits idle and the client waits for its reply until the cell
+    # timeout (240 s here, the "about four minutes" stall). Fixed in 7.4 (ipykernel#1529).
+    version = tuple(int(part) for part in metadata.version("ipykernel").split(".")[:2])
+    assert not (7, 0) <= version < (7, 4), f"ipykernel {version} drops shell requests"
 
 
 def test_the_four_notebooks_are_present() -> None:
@@ -97,7 +132,8 @@ def test_notebook_opens_with_markdown_and_reads_the_small_switch(path: Path) -> 
 @pytest.mark.slow
 def test_kernel_runs_this_interpreter() -> None:
     notebook = _notebook_of("import os, sys\nprint(sys.prefix)\nprint(os.getcwd())")
-    _client(notebook).execute()
+    with _client(notebook) as client:
+        client.execute()
     printed = notebook.cells[0].outputs[0]["text"].splitlines()
     assert printed == [sys.prefix, str(NOTEBOOK_FOLDER)]
 
@@ -105,8 +141,8 @@ def test_kernel_runs_this_interpreter() -> None:
 @pytest.mark.slow
 def test_a_failing_cell_fails_the_run() -> None:
     notebook = _notebook_of("raise RuntimeError('cell 1 failed')", "print('never reached')")
-    with pytest.raises(CellExecutionError, match="cell 1 failed"):
-        _client(notebook).execute()
+    with _client(notebook) as client, pytest.raises(CellExecutionError, match="cell 1 failed"):
+        client.execute()
     assert notebook.cells[1].outputs == []
 
 
@@ -119,7 +155,8 @@ def test_notebook_runs_top_to_bottom(
     monkeypatch.setenv(OUT_FOLDER_VARIABLE, str(tmp_path))
     notebook = _read(path)
     files_before = sorted(NOTEBOOK_FOLDER.iterdir())
-    _client(notebook).execute()
+    with _client(notebook) as client:
+        client.execute()
     # The working folder is the checkout's notebooks/: a run must not leave files there.
     assert sorted(NOTEBOOK_FOLDER.iterdir()) == files_before
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]

@@ -442,3 +442,128 @@ def test_to_toml_and_hash_survive_any_valid_values(share: float, minutes: float,
     again = Scenario.loads(scenario.to_toml())
     assert again == scenario
     assert again.content_hash == scenario.content_hash
+
+
+# -- issue 19: non-finite numbers, strict overrides, resource limits, byte-order mark ----------
+
+NON_FINITE = ("nan", "inf", "-inf")
+
+
+@pytest.mark.parametrize("text", NON_FINITE)
+@pytest.mark.parametrize(
+    ("section", "key", "path"),
+    [
+        ("alerts", "opt_in_share", "alerts.opt_in_share"),
+        ("outreach", "appointment_notices_per_person_per_year", None),
+        ("clinics.handling_time.reply", "mean_minutes", "clinics.handling_time.reply.mean_minutes"),
+        ("demand.cases_per_person_per_year", "contact_form", None),
+    ],
+)
+def test_non_finite_numbers_in_a_file_are_refused_at_their_path(
+    tmp_path: Path, text: str, section: str, key: str, path: str | None
+) -> None:
+    if section == "clinics.handling_time.reply":
+        body = f"[clinics.handling_time.reply]\nmean_minutes = {text}\nsd_minutes = 1.0\n"
+    else:
+        body = f"[{section}]\n{key} = {text}\n"
+    if section == "demand.cases_per_person_per_year":
+        others = "prescription_renewal = 0.3\nhealth_declaration = 0.1\nlocal_eservice = 0.1\n"
+        body += others
+    error = problems_of(write(tmp_path, "bad.toml", body))
+    expected_path = path or f"{section}.{key}"
+    messages = {problem.path: problem.message for problem in error.problems}
+    assert expected_path in messages, str(error)
+    assert "finite number" in messages[expected_path]
+
+
+@pytest.mark.parametrize("text", ["NaN", "Infinity", "-Infinity"])
+def test_non_finite_numbers_in_scenario_json_are_refused(tmp_path: Path, text: str) -> None:
+    values = json.loads(Scenario().model_dump_json())
+    path = tmp_path / "scenario.json"
+    raw = json.dumps(values).replace('"opt_in_share": 0.55', f'"opt_in_share": {text}')
+    path.write_text(raw, encoding="utf-8")
+    problem = only_problem(problems_of(path))
+    assert (problem.path, "finite number" in problem.message) == ("alerts.opt_in_share", True)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_non_finite_overrides_are_refused(value: float) -> None:
+    with pytest.raises(
+        ScenarioError, match=r"overrides: behaviour.alert_login_share: should be a finite"
+    ):
+        Scenario().with_overrides({"behaviour.alert_login_share": value})
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("population.size", "3000", "valid integer"),
+        ("clinics.allow_overrun", 1, "valid boolean"),
+        ("alerts.opt_in_share", "0.5", "valid number"),
+        ("duration_days", 30.0, "valid integer"),
+        ("start_date", "2026-01-05", "date"),
+    ],
+)
+def test_overrides_are_as_strict_as_files(key: str, value: object, expected: str) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        Scenario().with_overrides({key: value})
+    problem = only_problem(caught.value)
+    assert problem.path == key
+    assert expected in problem.message
+
+
+def test_a_whole_number_still_fits_a_float_field() -> None:
+    assert Scenario().with_overrides({"alerts.delay_minutes": 2}).alerts.delay_minutes == 2.0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "path", "words"),
+    [
+        ({"population.size": 10**12}, "population.size", "above the limit of 12,000,000"),
+        (
+            {"population.size": 1_000, "clinics.count": 2_000},
+            "clinics.count",
+            "2,000 clinics for 1,000 people",
+        ),
+        ({"clinics.count": 20_000, "population.size": 200_000}, "clinics.count", "limit of 10,000"),
+        (
+            {"outreach.appointment_notices_per_person_per_year": 1e12},
+            "outreach.appointment_notices_per_person_per_year",
+            "expected messages and cases",
+        ),
+        (
+            {"clinics.staff_per_clinic": {"nurse": 30_000, "physician": 0, "administrator": 0}},
+            "clinics.staff_per_clinic",
+            "staff (all clinics)",
+        ),
+    ],
+)
+def test_sizes_that_would_exhaust_the_machine_are_refused(
+    overrides: dict[str, object], path: str, words: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ETJ_SIM_LIMITS", raising=False)
+    with pytest.raises(ScenarioError) as caught:
+        Scenario().with_overrides(overrides)
+    found = [problem.message for problem in caught.value.problems if problem.path == path]
+    assert any(words in message for message in found), str(caught.value)
+    assert all("ETJ_SIM_LIMITS" in message or "clinics for" in message for message in found)
+
+
+def test_the_limits_can_be_raised_deliberately(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ETJ_SIM_LIMITS", "2")
+    assert Scenario().with_overrides({"population.size": 20_000_000}).population.size == 20_000_000
+    with pytest.raises(ScenarioError, match="above the limit of 24,000,000"):
+        Scenario().with_overrides({"population.size": 30_000_000})
+    monkeypatch.setenv("ETJ_SIM_LIMITS", "off")
+    assert Scenario().with_overrides({"population.size": 10**9}).population.size == 10**9
+    base = Scenario()
+    monkeypatch.setenv("ETJ_SIM_LIMITS", "lots")
+    with pytest.raises(ScenarioError, match="ETJ_SIM_LIMITS='lots' is not a number"):
+        base.with_overrides({"population.size": 1_000})
+
+
+def test_a_byte_order_mark_is_read_as_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + b'name = "med-bom"\nduration_days = 30\n')
+    scenario = Scenario.load(path)
+    assert (scenario.name, scenario.duration_days) == ("med-bom", 30)

@@ -6,10 +6,12 @@ statistics``. The parts:
 
 - :mod:`~etj_sim.experiments.experiment`: :class:`Experiment`, seeds and run ids;
 - :mod:`~etj_sim.experiments.designs`: grid, Latin hypercube, explicit scenarios, regions;
+- :mod:`~etj_sim.experiments.regions`: Sweden's 21 regions and their populations;
+- :mod:`~etj_sim.experiments.pool`: the local backend's worker processes;
 - :mod:`~etj_sim.experiments.runner`: :func:`run_experiment` on the local or Dask backend;
 - :mod:`~etj_sim.experiments.store`: the results folder (atomic Parquet files, manifest, resume);
 - :mod:`~etj_sim.experiments.statistics`: t intervals, paired differences, replications needed;
-- :mod:`~etj_sim.experiments.national`: Sweden sharded by region, and the national combiner;
+- :mod:`~etj_sim.experiments.national`: the national experiment and the national combiner;
 - :mod:`~etj_sim.experiments.command`: the ``etj-sim batch`` command.
 """
 
@@ -24,7 +26,9 @@ from etj_sim.experiments.designs import (
 from etj_sim.experiments.experiment import Experiment, Run, replication_seed, run_id_of
 from etj_sim.experiments.national import combine_regions, national_experiment
 from etj_sim.experiments.runner import (
+    DaskConnectionError,
     ExperimentResult,
+    ResultFileWarning,
     RunFailureWarning,
     run_experiment,
     simulate_run,
@@ -40,6 +44,7 @@ from etj_sim.experiments.store import ExperimentFolderError
 
 __all__ = [
     "ConfidenceInterval",
+    "DaskConnectionError",
     "DesignPoint",
     "Experiment",
     "ExperimentFolderError",
@@ -47,6 +52,7 @@ __all__ = [
     "GridDesign",
     "LatinHypercubeDesign",
     "NationalRegionsDesign",
+    "ResultFileWarning",
     "Run",
     "RunFailureWarning",
     "ScenarioEntry",

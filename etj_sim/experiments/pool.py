@@ -28,6 +28,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
@@ -130,14 +131,14 @@ def worker_outcomes(
     count: int,
     *,
     max_attempts: int = 3,
-    start: Callable[[Callable[[], None]], None] | None = None,
+    environment: Callable[[], AbstractContextManager[None]] = nullcontext,
 ) -> Iterator[OutcomeT | WorkerDied]:
     """Run ``execute(task)`` for every task in ``count`` spawned processes; yield as they finish.
 
     ``execute`` must be importable by name (a module-level function). A task whose process dies
     is run again in a new process, up to ``max_attempts`` times in all, then yielded as a
-    :class:`WorkerDied`. ``start(launch)`` wraps the starting of the first workers (the runner
-    sets the worker environment there).
+    :class:`WorkerDied`. Every worker process, replacements too, starts inside
+    ``environment()`` (the runner sets the variables a worker inherits there).
     """
     context = get_context("spawn")
     queue: deque[TaskT] = deque(tasks)
@@ -152,7 +153,8 @@ def worker_outcomes(
             name="etj-sim-worker",
             daemon=True,
         )
-        process.start()
+        with environment():
+            process.start()
         child_end.close()
         workers.append(_Worker(process, parent_end))
 
@@ -161,10 +163,7 @@ def worker_outcomes(
             launch_one()
 
     try:
-        if start is not None:
-            start(launch_all)
-        else:
-            launch_all()
+        launch_all()
         while queue or any(worker.task is not None for worker in workers):
             for worker in list(workers):
                 if worker.task is None and queue:

@@ -6,13 +6,15 @@ summary row per run -> ExperimentResult`` (and, with ``out``, the results folder
 
 One executor interface, two backends:
 
-- ``local``: a ``concurrent.futures.ProcessPoolExecutor`` with the "spawn" start method (each
-  worker is a fresh interpreter: safe from Jupyter, on macOS and Windows, and with polars, which
-  must not be forked once its thread pool runs). ``workers=1`` runs in the calling process,
-  which is the sequential reference and easy to debug.
+- ``local``: worker processes of :mod:`etj_sim.experiments.pool` with the "spawn" start method
+  (each worker is a fresh interpreter: safe from Jupyter, on macOS and Windows, and with polars,
+  which must not be forked once its thread pool runs); a worker that dies costs only its run,
+  which is tried again. ``workers=1`` runs in the calling process, which is the sequential
+  reference and easy to debug.
 - ``dask``: ``dask.distributed`` futures on a ``Client`` to ``address`` (any deployment: a
   scheduler started by hand, dask-jobqueue on SLURM, Kubernetes), or on a ``LocalCluster`` made
-  for the call and closed after it.
+  for the call and closed after it. The address's spelling is checked at once and the scheduler
+  must answer within ``dask_timeout`` seconds, before the results folder is touched.
 
 Worker processes started here get ``POLARS_MAX_THREADS`` = cores / workers (unless it is set
 already), so that n workers on n cores do not run n polars thread pools of n threads each.
@@ -444,12 +446,12 @@ def _open_backend(
                 yield execute_run(task)
             return
 
-        def start(launch: Callable[[], None]) -> None:
-            with _worker_environment(count):
-                launch()
-
         for outcome in worker_outcomes(
-            tasks, execute_run, count, max_attempts=max_attempts, start=start
+            tasks,
+            execute_run,
+            count,
+            max_attempts=max_attempts,
+            environment=lambda: _worker_environment(count),
         ):
             if isinstance(outcome, WorkerDied):
                 yield RunOutcome(

@@ -46,7 +46,7 @@ import sys
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, Final, Literal
@@ -322,11 +322,9 @@ def _local_outcomes(tasks: Sequence[ShardTask], workers: int) -> Iterator[ShardO
     # Imported here: only a run on several local processes needs the pool.
     from etj_sim.experiments.pool import WorkerDied, worker_outcomes
 
-    def start(launch: Callable[[], None]) -> None:
-        with _cores_shared(workers):
-            launch()
-
-    for outcome in worker_outcomes(tasks, run_shard, workers, start=start):
+    for outcome in worker_outcomes(
+        tasks, run_shard, workers, environment=lambda: _cores_shared(workers)
+    ):
         if isinstance(outcome, WorkerDied):
             yield ShardOutcome(
                 outcome.run_id,

@@ -256,3 +256,47 @@ def test_latin_hypercube_strata_for_any_range(
     assert all(low <= value <= high for value in values)
     strata = sorted(min(points - 1, int((value - low) / (high - low) * points)) for value in values)
     assert strata == list(range(points))
+
+
+# -- issue 19: bad values through experiment overrides, grids and ranges ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "path", "words"),
+    [
+        ('[overrides]\n"alerts.opt_in_share" = nan\n', "overrides.alerts.opt_in_share", "finite"),
+        (
+            '[design.factors]\n"alerts.opt_in_share" = [0.4, inf]\n',
+            "design.factors.alerts.opt_in_share",
+            "finite",
+        ),
+        (
+            '[design.factors]\n"population.size" = ["3000"]\n',
+            "design.factors.population.size",
+            "valid integer",
+        ),
+        (
+            '[design.factors]\n"clinics.allow_overrun" = [1]\n',
+            "design.factors.clinics.allow_overrun",
+            "valid boolean",
+        ),
+        (
+            '[design]\nkind = "latin_hypercube"\npoints = 3\n'
+            '[design.ranges]\n"alerts.opt_in_share" = [0.1, nan]\n',
+            "design.ranges",
+            "finite",
+        ),
+        (
+            '[design.factors]\n"population.size" = [1000000000000]\n',
+            "design.factors.population.size",
+            "above the limit",
+        ),
+    ],
+)
+def test_bad_values_in_an_experiment_are_refused_at_their_path(
+    experiment_folder: Path, body: str, path: str, words: str
+) -> None:
+    message = _load_error(experiment_folder, 'base = "baseline.toml"\n' + body)
+    lines = [line for line in message.splitlines() if f"experiment.toml: {path}" in line]
+    assert lines, message
+    assert any(words in line for line in lines), message
