@@ -344,7 +344,12 @@ def _sharding(
     if arguments.workers is not None and arguments.workers < 1:
         print(f"--workers: expected at least 1, got {arguments.workers}", file=err)
         return None
-    options: dict[str, object] = {"shards": shards, "workers": arguments.workers}
+    # Only what was asked: a plain run calls simulate(scenario, seed=..., progress=...) alone.
+    options: dict[str, object] = {}
+    if shards != 1:
+        options["shards"] = shards
+    if arguments.workers is not None:
+        options["workers"] = arguments.workers
     if arguments.dask is not None:
         # Imported here: only a run on Dask needs the runner's address check.
         from etj_sim.experiments.runner import check_dask_address

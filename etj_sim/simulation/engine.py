@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -91,43 +91,18 @@ class SimulationResult:
         return summary(self.events, self.population, context, self.staff)
 
 
-def simulate(
-    scenario: Scenario,
-    seed: int,
-    *,
-    progress: bool = False,
-    shards: int | Literal["auto"] = 1,
-    workers: int | None = None,
-    backend: Literal["local", "dask"] = "local",
-    address: str | None = None,
-) -> SimulationResult:
+def simulate(scenario: Scenario, seed: int, *, progress: bool = False) -> SimulationResult:
     """Run ``scenario`` with ``seed``: the same pair always gives the identical event log.
 
-    ``shards=1`` (the default) is one run in this process. ``shards=k`` splits the population
-    into k independent shards of whole clinic catchments, runs them on ``workers`` processes
-    (``backend="local"``) or on a Dask cluster (``backend="dask"``, at ``address`` or on a
-    ``LocalCluster``) and merges their event logs (:mod:`etj_sim.simulation.shards`): the same
-    scenario, seed and k give the identical merged log on any backend and number of workers.
-    ``shards="auto"`` picks k from the population's size and the workers.
+    This is one run in this process. ``etj_sim.simulate`` (:func:`etj_sim.simulation.shards.
+    simulate`) adds ``shards``, ``workers``, ``backend`` and ``address`` and comes here for
+    ``shards=1``.
     """
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario: expected an etj_sim.Scenario, got {type(scenario).__name__}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed: expected a non-negative int, got {seed!r}")
     seed = int(seed)
-    if shards != 1 or workers is not None or backend != "local" or address is not None:
-        # Imported here: the sharded path is a layer above the single run it repeats.
-        from etj_sim.simulation.shards import simulate_sharded
-
-        return simulate_sharded(
-            scenario,
-            seed,
-            shards=shards,
-            workers=workers,
-            backend=backend,
-            address=address,
-            progress=progress,
-        )
     started = time.perf_counter()
     population = synthesize_population(scenario, seed)
     _release_free_memory()

@@ -2,8 +2,9 @@
 
 Pipeline position: ``Scenario -> synthesize_population -> (this module: split into shards of
 whole clinic catchments) -> one run per shard (engine.simulate_population) on local processes
-or Dask -> (this module: merge) -> one event log -> metrics``. ``simulate(scenario, seed,
-shards=k)`` and ``simulate_national`` come here.
+or Dask -> (this module: merge) -> one event log -> metrics``. This module's
+``simulate(scenario, seed, shards=k, ...)`` is ``etj_sim.simulate``; ``shards=1`` hands over to
+``engine.simulate``, the single run.
 
 Why shards are independent: in the model a person only ever deals with the clinic they are
 listed at (cases, notices, staff answers), their household's guardians and children (proxy,
@@ -57,6 +58,7 @@ import polars as pl
 
 from etj_sim.population import Population, synthesize_population
 from etj_sim.scenario import STAFF_ROLES, Scenario
+from etj_sim.simulation import engine
 from etj_sim.simulation.engine import (
     STAFF_ROSTER_SCHEMA,
     SimulationResult,
@@ -76,6 +78,7 @@ __all__ = [
     "plan_shards",
     "shard_population",
     "shard_seed",
+    "simulate",
     "simulate_national",
     "simulate_sharded",
 ]
@@ -524,6 +527,42 @@ def _worker_count(workers: int | None, backend: str, address: str | None) -> int
     if backend == "dask" and address is None:
         return 2  # the LocalCluster's default size here
     return os.cpu_count() or 1
+
+
+def simulate(
+    scenario: Scenario,
+    seed: int,
+    *,
+    progress: bool = False,
+    shards: int | Literal["auto"] = 1,
+    workers: int | None = None,
+    backend: Backend = "local",
+    address: str | None = None,
+) -> SimulationResult:
+    """Run ``scenario`` with ``seed``: the same pair always gives the identical event log.
+
+    ``shards=1`` (the default) is one run in this process (``engine.simulate``). ``shards=k``
+    splits the population into k independent shards of whole clinic catchments, runs them on
+    ``workers`` processes (``backend="local"``) or on a Dask cluster (``backend="dask"``, at
+    ``address`` or on a ``LocalCluster``) and merges their event logs: the same scenario, seed
+    and k give the identical merged log on any backend and number of workers.
+    ``shards="auto"`` picks k from the population's size and the workers.
+    """
+    if shards == 1 and workers is None and backend == "local" and address is None:
+        return engine.simulate(scenario, seed, progress=progress)
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"scenario: expected an etj_sim.Scenario, got {type(scenario).__name__}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed: expected a non-negative int, got {seed!r}")
+    return simulate_sharded(
+        scenario,
+        int(seed),
+        shards=shards,
+        workers=workers,
+        backend=backend,
+        address=address,
+        progress=progress,
+    )
 
 
 def simulate_sharded(
