@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import heapq
 import json
+import math
 import os
 import subprocess
 import sys
@@ -70,16 +71,21 @@ def sharded(arguments: argparse.Namespace) -> dict[str, Any]:
         f"scenario {scenario.name}: {scenario.population.size:,} people, "
         f"{scenario.duration_days} days, {scenario.clinics.count} clinics, seed {arguments.seed}"
     )
-    started = time.perf_counter()
-    whole = simulate(scenario, arguments.seed)
-    whole_wall = time.perf_counter() - started
-    whole_events = whole.events.height
-    whole_timings = dict(whole.timings)
-    del whole
-    single_peak = peak_rss_megabytes()
-    print(
-        f"unsharded      {whole_wall:8.1f} s, {whole_events:,} events, peak {single_peak:,.0f} MB"
-    )
+    whole_wall = math.nan
+    whole_events = 0
+    whole_timings: dict[str, float] = {}
+    if not arguments.no_reference:
+        started = time.perf_counter()
+        whole = simulate(scenario, arguments.seed)
+        whole_wall = time.perf_counter() - started
+        whole_events = whole.events.height
+        whole_timings = dict(whole.timings)
+        del whole
+        single_peak = peak_rss_megabytes()
+        print(
+            f"unsharded      {whole_wall:8.1f} s, {whole_events:,} events, "
+            f"peak {single_peak:,.0f} MB"
+        )
     started = time.perf_counter()
     result = simulate(scenario, arguments.seed, shards=arguments.shards, workers=arguments.workers)
     wall = time.perf_counter() - started
@@ -228,6 +234,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--scaling", help="comma-separated population sizes")
     parser.add_argument("--national", type=float, help="scale of Sweden's population")
+    parser.add_argument(
+        "--no-reference", action="store_true", help="skip the unsharded run (sharded mode)"
+    )
     arguments = parser.parse_args(argv)
     if arguments.scaling:
         figures = scaling(arguments)
