@@ -496,7 +496,8 @@ def _id_count(events: pl.DataFrame, column: str) -> int:
 
 
 def auto_shard_count(people: int, workers: int, groups: int) -> int:
-    """``shards="auto"``: one shard per worker once each gets enough people, else one run."""
+    """``shards="auto"``: one run below two shards' worth of people or with one worker, else
+    one shard per worker, each of at least :data:`AUTO_PEOPLE_PER_SHARD` people."""
     if workers <= 1 or people < 2 * AUTO_PEOPLE_PER_SHARD:
         return 1
     return max(1, min(workers, groups, people // AUTO_PEOPLE_PER_SHARD))

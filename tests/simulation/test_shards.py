@@ -29,6 +29,7 @@ from etj_sim.simulation import SimulationResult, simulate
 from etj_sim.simulation.shards import (
     Shard,
     ShardError,
+    auto_shard_count,
     catchment_groups,
     plan_shards,
     shard_population,
@@ -210,6 +211,15 @@ def test_campaigns_reach_every_shard_as_one_regional_mailing() -> None:
     )
     assert started.select("clinic", "staff").equals(sender)
     assert ours.select("clinic", "staff").unique().equals(sender.unique())
+
+
+def test_auto_picks_one_run_when_small_else_a_shard_per_worker() -> None:
+    assert auto_shard_count(399_999, 8, 40) == 1
+    assert auto_shard_count(2_400_000, 1, 240) == 1
+    assert auto_shard_count(2_400_000, 2, 240) == 2
+    assert auto_shard_count(500_000, 8, 240) == 2  # at least 200,000 people a shard
+    assert auto_shard_count(2_400_000, 8, 3) == 3  # no more than the catchment groups
+    assert simulate(SHARDED, 3, shards="auto", workers=2).events.equals(run(3, 1).events)
 
 
 def test_shards_1_is_the_single_run_whatever_the_workers() -> None:
