@@ -42,7 +42,13 @@ COMPILED_MODULES = [
             "staff_tool",
         )
     ),
-    *sorted(str(path.as_posix()) for path in Path("etj_sim/simulation").glob("*.py")),
+    # Not ``simulation/shards.py``: it only orchestrates (processes, Dask, whole-frame merges),
+    # and its task and outcome objects travel between processes by pickle.
+    *sorted(
+        str(path.as_posix())
+        for path in Path("etj_sim/simulation").glob("*.py")
+        if path.name != "shards.py"
+    ),
 ]
 
 

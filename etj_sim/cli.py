@@ -10,6 +10,7 @@ Subcommands::
     etj-sim validate FILE...                   every problem of every file; exit 1 if any
     etj-sim scenarios [--dir DIR]              the shipped scenarios
     etj-sim run SCENARIO [--seed N] [--out DIR [--force]] [--set KEY=VALUE ...]
+                [--shards K|auto] [--workers N] [--dask ADDRESS|local]
     etj-sim batch EXPERIMENT [--workers N] [--dask ADDRESS] [--out DIR]
                                                many runs (etj_sim.experiments.command)
 
@@ -154,6 +155,10 @@ def _write_run(result: Any, summary: Any, scenario: Scenario, seed: int, folder:
             "scenario": scenario.name,
             "scenario_hash": scenario.content_hash,
             "seed": seed,
+            # A sharded run's log depends on the shard count too (etj_sim.simulation.shards).
+            "shards": 1
+            if getattr(result, "shard_runs", None) is None
+            else result.shard_runs.height,
             "etj_sim_version": etj_sim.__version__,
         },
         indent=2,
@@ -254,6 +259,9 @@ def _run(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     except ScenarioError as error:
         print(error, file=err)
         return EXIT_BAD_INPUT
+    sharding = _sharding(arguments, scenario, err)
+    if sharding is None:
+        return EXIT_BAD_INPUT
     # Imported here: `validate` and `scenarios` start faster without it.
     from etj_sim.run_folder import RunFolderError, check_run_folder, staged_run_folder
 
@@ -276,8 +284,13 @@ def _run(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         f"{scenario.duration_days} days, seed {arguments.seed}",
         file=out,
     )
+    from etj_sim.simulation.shards import ShardError
+
     try:
-        result = simulate(scenario, seed=arguments.seed, progress=True)
+        result = simulate(scenario, seed=arguments.seed, progress=True, **sharding)
+    except ShardError as error:
+        print(f"--shards: {error}", file=err)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted: nothing written", file=err)
         return EXIT_INTERRUPTED
@@ -305,6 +318,51 @@ def _run(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         written += f", report {out_dir / report_name}"
     print(f"wrote {out_dir}/ ({written})", file=out)
     return EXIT_OK
+
+
+def _sharding(
+    arguments: argparse.Namespace, scenario: Scenario, err: IO[str]
+) -> dict[str, object] | None:
+    """``--shards``, ``--workers``, ``--dask`` as ``simulate`` arguments, or None (printed why)."""
+    shards: int | str = arguments.shards
+    if shards != "auto":
+        try:
+            shards = int(shards)
+        except ValueError:
+            shards = 0
+        if shards < 1:
+            print(f"--shards: expected a whole number >= 1 or 'auto', got {arguments.shards!r}",
+                  file=err)  # fmt: skip
+            return None
+        if shards > scenario.clinics.count:
+            print(
+                f"--shards: {shards} asked, but {scenario.name} has {scenario.clinics.count} "
+                "clinic(s), and a shard holds whole clinic catchments",
+                file=err,
+            )
+            return None
+    if arguments.workers is not None and arguments.workers < 1:
+        print(f"--workers: expected at least 1, got {arguments.workers}", file=err)
+        return None
+    # Only what was asked: a plain run calls simulate(scenario, seed=..., progress=...) alone.
+    options: dict[str, object] = {}
+    if shards != 1:
+        options["shards"] = shards
+    if arguments.workers is not None:
+        options["workers"] = arguments.workers
+    if arguments.dask is not None:
+        # Imported here: only a run on Dask needs the runner's address check.
+        from etj_sim.experiments.runner import check_dask_address
+
+        options["backend"] = "dask"
+        if arguments.dask != "local":
+            try:
+                check_dask_address(arguments.dask)
+            except ValueError as error:
+                print(f"--dask: {error}", file=err)
+                return None
+            options["address"] = arguments.dask
+    return options
 
 
 def _seed(text: str) -> int:
@@ -370,6 +428,21 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=SHIPPED_SCENARIOS_DIR,
         help="where shipped scenario names are looked up",
+    )
+    run.add_argument(
+        "--shards",
+        default="1",
+        metavar="K",
+        help="split the population into K shards of whole clinic catchments, run in parallel "
+        "and merged ('auto': from the size and --workers; default 1, one run)",
+    )
+    run.add_argument(
+        "--workers", type=int, metavar="N", help="processes (or Dask workers) for the shards"
+    )
+    run.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="run the shards on the Dask scheduler at ADDRESS ('local': a LocalCluster here)",
     )
     run.set_defaults(handler=_run)
 

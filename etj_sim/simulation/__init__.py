@@ -6,7 +6,7 @@ with the event log, the population, the guardianships, the staff roster and ``su
 
 Parts, one concept each:
 
-- ``engine``: ``simulate`` and :class:`SimulationResult`; wires the processes.
+- ``engine``: one run (``engine.simulate``) and :class:`SimulationResult`; wires the processes.
 - ``random_streams``: named random streams (common random numbers across scenarios).
 - ``citizens``: the per-person columns the behaviour model reads and mirrors.
 - ``citizen_behaviour``: logins, proxy, reading, settings at login, starting and replying to cases.
@@ -15,8 +15,11 @@ Parts, one concept each:
 - ``outreach``: notices, pre-visit information, forms, questions and mass mailings.
 - ``ledger``: what the simulation remembers about the cases and messages it set in motion.
 - ``agenda``: one-shot calls (reads, replies); reads due in later hours wait in its calendar.
+- ``shards``: ``simulate(..., shards=k)``: the population split into shards of whole clinic
+  catchments, run on local processes or Dask, merged into one log; ``simulate_national``.
 """
 
-from etj_sim.simulation.engine import STAFF_ROSTER_SCHEMA, SimulationResult, simulate
+from etj_sim.simulation.engine import STAFF_ROSTER_SCHEMA, SimulationResult
+from etj_sim.simulation.shards import simulate
 
 __all__ = ["STAFF_ROSTER_SCHEMA", "SimulationResult", "simulate"]

@@ -53,7 +53,7 @@ from etj_sim.simulation.outreach import OutreachPlanner
 from etj_sim.simulation.register_changes import RegisterChanges
 from etj_sim.simulation.staff_work import StaffWork
 
-__all__ = ["STAFF_ROSTER_SCHEMA", "SimulationResult", "simulate"]
+__all__ = ["STAFF_ROSTER_SCHEMA", "SimulationResult", "simulate", "simulate_population"]
 
 STAFF_ROSTER_SCHEMA = pl.Schema({"staff": pl.Int32, "clinic": pl.Int32, "role": pl.String})
 """The staff roster: one row a staff member with the clinic (event-log id) and role."""
@@ -76,7 +76,12 @@ class SimulationResult:
     """Citizen needs that could not reach the e-services (no account and no activation, no
     e-ID, refused proxy) and went elsewhere; not a domain event, so not in the log."""
     timings: Mapping[str, float] = field(default_factory=dict, compare=False)
-    """Wall seconds by stage: population, setup (domain and processes), run (SimPy), frame."""
+    """Wall seconds by stage: population, setup (domain and processes), run (SimPy), frame;
+    for a sharded run: population, split, shards (every shard, wall), merge."""
+    shard_runs: pl.DataFrame | None = field(default=None, compare=False)
+    """A sharded run's shards, one row each (``etj_sim.simulation.shards.SHARD_RUNS_SCHEMA``:
+    clinics, people, events, seconds and the peak memory of the process that ran it); ``None``
+    for an unsharded run."""
 
     def summary(self) -> pl.DataFrame:
         """The headline metrics as one row (``etj_sim.metrics.summary``)."""
@@ -88,16 +93,43 @@ class SimulationResult:
 
 
 def simulate(scenario: Scenario, seed: int, *, progress: bool = False) -> SimulationResult:
-    """Run ``scenario`` with ``seed``: the same pair always gives the identical event log."""
+    """Run ``scenario`` with ``seed``: the same pair always gives the identical event log.
+
+    This is one run in this process. ``etj_sim.simulate`` (:func:`etj_sim.simulation.shards.
+    simulate`) adds ``shards``, ``workers``, ``backend`` and ``address`` and comes here for
+    ``shards=1``.
+    """
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario: expected an etj_sim.Scenario, got {type(scenario).__name__}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed: expected a non-negative int, got {seed!r}")
     seed = int(seed)
-    marks = [time.perf_counter()]
+    started = time.perf_counter()
     population = synthesize_population(scenario, seed)
     _release_free_memory()
-    marks.append(time.perf_counter())
+    return simulate_population(
+        scenario,
+        seed,
+        population,
+        progress=progress,
+        population_seconds=time.perf_counter() - started,
+    )
+
+
+def simulate_population(
+    scenario: Scenario,
+    seed: int,
+    population: Population,
+    *,
+    progress: bool = False,
+    population_seconds: float = 0.0,
+) -> SimulationResult:
+    """Run ``scenario`` with ``seed`` on a population made already (one shard, or the whole).
+
+    ``simulate`` synthesises the population from the same seed and calls this; a shard's
+    population is a slice of the whole, renumbered (:mod:`etj_sim.simulation.shards`).
+    """
+    marks = [time.perf_counter()]
     run = _Run(scenario, seed, population)
     marks.append(time.perf_counter())
     run.execute(progress=progress)
@@ -110,7 +142,8 @@ def simulate(scenario: Scenario, seed: int, *, progress: bool = False) -> Simula
     events = event_log.drain_to_frame()
     del event_log
     marks.append(time.perf_counter())
-    stages = ("population", "setup", "run", "frame")
+    timings = {"population": population_seconds}
+    timings.update({stage: marks[i + 1] - marks[i] for i, stage in enumerate(_RUN_STAGES)})
     return SimulationResult(
         scenario=scenario,
         seed=seed,
@@ -119,8 +152,11 @@ def simulate(scenario: Scenario, seed: int, *, progress: bool = False) -> Simula
         guardianships=population.guardianships,
         staff=roster,
         needs_elsewhere=needs_elsewhere,
-        timings={stage: marks[i + 1] - marks[i] for i, stage in enumerate(stages)},
+        timings=timings,
     )
+
+
+_RUN_STAGES = ("setup", "run", "frame")
 
 
 def _release_free_memory() -> None:
