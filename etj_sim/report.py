@@ -105,7 +105,7 @@ def _headline_rows(headline: pl.DataFrame) -> str:
         rows.append(
             f"<tr><th scope='row'><code>{name}</code></th>"
             f"<td class='value'>{_format_value(value, column.unit)}</td>"
-            f"<td>{html.escape(column.unit)}</td><td>{html.escape(column.description)}</td></tr>"
+            f"<td>{html.escape(column.unit)}</td><td>{html.escape(column.meaning.en)}</td></tr>"
         )
     return "\n".join(rows)
 

@@ -146,7 +146,7 @@ def test_report_has_title_description_and_headline_table(report: Path) -> None:
     assert "Two weeks &amp; three persons" in page
     for name, column in SUMMARY_COLUMNS.items():
         assert f"<code>{name}</code>" in page
-        assert html.escape(column.description) in page
+        assert html.escape(column.meaning.en) in page
     for title in CHART_TITLES.values():
         assert title in page
 
