@@ -334,6 +334,11 @@ PHRASES: Final[Mapping[str, Text]] = {
     "axis.utilisation": Text("Utilisation (%)", "Beläggning (%)"),
     "axis.date": Text("Date", "Datum"),
     "axis.cases": Text("Cases", "Ärenden"),
+    "axis.open_cases": Text(
+        "Open cases: started, not yet answered (cases)",
+        "Öppna ärenden: startade, ännu inte besvarade (ärenden)",
+    ),
+    "axis.accounts": Text("Accounts", "Konton"),
     "axis.measure": Text("Measure", "Mått"),
     "axis.response_hours": Text(
         "Hours from case start to first answer (hours)", "Timmar till första svar (timmar)"
