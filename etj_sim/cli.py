@@ -285,16 +285,13 @@ def _run(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         return EXIT_OK
 
     _write_run(result, summary, scenario, arguments.seed, out_dir, overrides)
-    exports = write_run_outputs(out_dir, result, summary, lang)
+    exports = write_run_outputs(out_dir, result, summary, scenario, lang)
     written = ", ".join([*OUTPUT_FILES, "run.json", *exports])
     write_report = _report_writer()
     if write_report is None:
         print(f"wrote {out_dir}/ ({written})", file=out)
         return EXIT_OK
-    from etj_sim.report import RunInfo
-
-    info = RunInfo(seed=arguments.seed, version=etj_sim.__version__, overrides=overrides)
-    report = write_report(result, out_dir, lang=lang, info=info)
+    report = write_report(result, out_dir, lang=lang, overrides=overrides)
     print(f"wrote {out_dir}/ ({written}, report {report})", file=out)
     return EXIT_OK
 

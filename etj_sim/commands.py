@@ -99,7 +99,7 @@ def _columns(rows: Sequence[Sequence[str]], right: Sequence[int]) -> str:
 
 def format_headline(summary: Mapping[str, object], lang: Language = DEFAULT_LANGUAGE) -> str:
     """A table of one summary row: label, value (shares in percent), unit; other columns by name."""
-    rows = [[phrase("cli.metric", lang), phrase("cli.value", lang), phrase("table.unit", lang)]]
+    rows = [[phrase("cli.metric", lang), phrase("cli.value", lang), phrase("cli.unit", lang)]]
     for name, value in summary.items():
         column = SUMMARY_COLUMNS.get(name)
         unit = column.unit if column is not None else ""
@@ -176,25 +176,35 @@ def format_batch_table(
 
 
 def write_run_outputs(
-    folder: Path, result: Any, summary: pl.DataFrame, lang: Language = DEFAULT_LANGUAGE
+    folder: Path,
+    result: Any,
+    summary: pl.DataFrame,
+    scenario: Scenario,
+    lang: Language = DEFAULT_LANGUAGE,
 ) -> list[str]:
     """The run folder's files besides the event log: staff roster, summary.csv and .xlsx.
 
-    Returns the names written. (The report command reads ``staff.parquet`` for the roles.)
+    Returns the names written. The workbook's metric sheets need the run's event log and
+    population frames (``EVENT_LOG_SCHEMA``, ``PEOPLE_SCHEMA``); a result with other frames
+    gets the summary sheet alone. (The report command reads ``staff.parquet`` for the roles.)
     """
+    from etj_sim.events import EVENT_LOG_SCHEMA
     from etj_sim.exports import write_summary_exports
     from etj_sim.metrics import MetricContext, prepare
+    from etj_sim.population.schema import PEOPLE_SCHEMA
 
-    frames = prepare(
-        result.events,
-        result.population,
-        MetricContext.from_scenario(result.scenario),
-        getattr(result, "staff", None),
-    )
     staff = getattr(result, "staff", None)
+    roster = staff if isinstance(staff, pl.DataFrame) else None
+    frames = None
+    if set(EVENT_LOG_SCHEMA.names()) <= set(result.events.columns) and set(
+        PEOPLE_SCHEMA.names()
+    ) <= set(result.population.columns):
+        frames = prepare(
+            result.events, result.population, MetricContext.from_scenario(scenario), roster
+        )
     names = []
-    if isinstance(staff, pl.DataFrame):
-        staff.write_parquet(folder / "staff.parquet")
+    if roster is not None:
+        roster.write_parquet(folder / "staff.parquet")
         names.append("staff.parquet")
     names += [path.name for path in write_summary_exports(folder, summary, frames, lang=lang)]
     return names

@@ -444,6 +444,7 @@ PHRASES: Final[Mapping[str, Text]] = {
     # CLI
     "cli.metric": Text("measure", "mått"),
     "cli.value": Text("value", "värde"),
+    "cli.unit": Text("unit", "enhet"),
     "cli.point": Text("design point", "designpunkt"),
     "cli.mean_interval": Text("mean (95% CI)", "medel (95 % KI)"),
     "cli.wrote": Text("wrote {folder}/ ({files})", "skrev {folder}/ ({files})"),

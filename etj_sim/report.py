@@ -799,12 +799,14 @@ def write_result_report(
     png: bool = True,
     lang: Language = DEFAULT_LANGUAGE,
     info: RunInfo | None = None,
+    overrides: Mapping[str, object] | None = None,
 ) -> Path:
     """:func:`write_report` for a result with ``.events``, ``.population`` and ``.scenario``.
 
     The context comes from ``MetricContext.from_scenario``; a ``staff`` (or ``roster``) frame
     attribute (staff, clinic, role), if the result has one, gives the staff roles; a ``seed``
-    attribute the seed (unless ``info`` gives one).
+    attribute the seed (unless ``info`` gives one). ``overrides`` are the values set on top of
+    the scenario file (``--set``), marked as such in the report.
     """
     scenario = result.scenario
     # SimulationResult keeps the roster as ``staff``; accept ``roster`` from other result types.
@@ -812,7 +814,7 @@ def write_result_report(
     if not isinstance(roster, pl.DataFrame):
         roster = getattr(result, "roster", None)
     seed = getattr(result, "seed", None)
-    run_info = info or RunInfo()
+    run_info = info or RunInfo(overrides=dict(overrides or {}))
     if run_info.seed is None and isinstance(seed, int):
         run_info = RunInfo(seed, run_info.version, run_info.made, run_info.overrides)
     if run_info.version is None:
