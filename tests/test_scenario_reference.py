@@ -46,7 +46,7 @@ def test_rows_give_type_default_range_unit_and_source() -> None:
         "0 to 1",
         "share (0-1)",
     )
-    assert share.source == "assumption: opt-in share not found (calibration.md)"
+    assert share.source == "assumption: opt-in share not found (docs/sources.md)"
     assert rows["duration_days"].range == "> 0, <= 3650"
     assert rows["clinics.handling_time.KIND.distribution"].type == (
         'one of "lognormal", "exponential"'
