@@ -260,15 +260,19 @@ def finish_batch(
 # -- validate: experiment files ------------------------------------------------------------------
 
 
+_EXPERIMENT_KEYS: Final = frozenset({"base", "design", "replications", "master_seed", "overrides"})
+"""Top-level keys of an experiment file that no scenario file has."""
+
+
 def is_experiment_file(path: Path) -> bool:
-    """Whether a TOML file is an experiment (it names a ``base`` scenario and a ``design``)."""
+    """Whether a TOML file is an experiment: it holds a key only experiments have (``base``...)."""
     if path.suffix.lower() != ".toml" or not path.is_file():
         return False
     try:
         table = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False  # the scenario reader reports the problem with its position
-    return "base" in table and "design" in table
+    return not _EXPERIMENT_KEYS.isdisjoint(table)
 
 
 def validate_experiment(path: Path) -> str:
