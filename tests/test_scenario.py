@@ -567,3 +567,11 @@ def test_a_byte_order_mark_is_read_as_nothing(tmp_path: Path) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + b'name = "med-bom"\nduration_days = 30\n')
     scenario = Scenario.load(path)
     assert (scenario.name, scenario.duration_days) == ("med-bom", 30)
+
+
+def test_demand_scale_is_one_multiplier_for_all_demand() -> None:
+    assert Scenario().demand.scale == 1.0
+    doubled = Scenario().with_overrides({"demand.scale": 2.0})
+    assert doubled.demand.cases_per_person_per_year == Scenario().demand.cases_per_person_per_year
+    with pytest.raises(ScenarioError, match=r"demand\.scale"):
+        Scenario().with_overrides({"demand.scale": -1.0})

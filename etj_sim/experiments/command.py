@@ -20,7 +20,7 @@ import math
 import signal
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Final, Literal
@@ -45,6 +45,7 @@ from etj_sim.experiments.store import (
     ResultFolder,
     write_parquet_atomically,
 )
+from etj_sim.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from etj_sim.scenario import ScenarioError
 
 __all__ = ["add_batch_parser", "main_batch"]
@@ -102,6 +103,12 @@ def add_batch_parser(commands: Any) -> None:
         metavar="SECONDS",
         help=f"how long a Dask scheduler has to answer (default {DASK_TIMEOUT_SECONDS:g})",
     )
+    batch.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=DEFAULT_LANGUAGE,
+        help=f"language of the table and the comparison report (default {DEFAULT_LANGUAGE})",
+    )
     batch.set_defaults(handler=main_batch)
 
 
@@ -137,10 +144,25 @@ def _finished_runs(out_dir: Path | None) -> str:
     return f"{count} finished run(s) kept in {out_dir}; run the same command again to resume"
 
 
+BatchFinish = Callable[..., list[str]]
+"""What ``etj-sim`` does once the statistics are known (``etj_sim.commands.finish_batch``):
+print the table and write the statistics files and the comparison report; returns the names."""
+
+
 def main_batch(
-    arguments: argparse.Namespace, out: IO[str], err: IO[str], *, run: RunFunction | None = None
+    arguments: argparse.Namespace,
+    out: IO[str],
+    err: IO[str],
+    *,
+    run: RunFunction | None = None,
+    finish: BatchFinish | None = None,
 ) -> int:
-    """Carry out ``etj-sim batch``; ``run`` replaces the simulation (tests)."""
+    """Carry out ``etj-sim batch``; ``run`` replaces the simulation (tests).
+
+    ``finish`` prints the closing table and writes the extra files (the CLI passes
+    ``etj_sim.commands.finish_batch``); without it the statistics are printed by
+    :func:`format_statistics`.
+    """
     try:
         experiment = Experiment.load(arguments.experiment)
     except ScenarioError as error:
@@ -223,11 +245,13 @@ def main_batch(
         print("national figures (regions combined per replication):", file=out)
     metrics = [column for column in result.metrics if column in runs.columns]
     statistics = summarise(runs, metrics) if runs.height else None
+    differences = None
     if statistics is not None:
         # Against design point 0, paired by replication (common random numbers).
         compared = runs.get_column("design_point").n_unique() > 1 and 0 in runs["design_point"]
         differences = paired_differences(runs, 0, metrics) if compared else None
-        print(format_statistics(statistics, differences), file=out)
+        if finish is None:
+            print(format_statistics(statistics, differences), file=out)
     if arguments.out is not None:
         try:
             write_parquet_atomically(arguments.out / "results.parquet", result.runs)
@@ -236,7 +260,20 @@ def main_batch(
         except OSError as error:
             print(f"cannot write {error.filename}: {error.strerror or error}", file=err)
             return EXIT_FAILED_RUNS
-        print(f"wrote {arguments.out}/ (results.parquet, statistics.parquet, runs/)", file=out)
+    extra: list[str] = []
+    if finish is not None and statistics is not None:
+        extra = finish(
+            arguments.out,
+            runs,
+            statistics,
+            differences,
+            title=experiment.name,
+            lang=getattr(arguments, "lang", DEFAULT_LANGUAGE),
+            out=out,
+        )
+    if arguments.out is not None:
+        files = ", ".join(["results.parquet", "statistics.parquet", *extra, "runs/"])
+        print(f"wrote {arguments.out}/ ({files})", file=out)
     if result.failures.height:
         _print_warnings(caught, err, RunFailureWarning)
         for row in result.failures.iter_rows(named=True):

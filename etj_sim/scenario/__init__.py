@@ -30,7 +30,8 @@ The parts:
   (:func:`validation_problems`, which the experiment spec uses for its own files too).
 - :mod:`~etj_sim.scenario.limits`: the resource limits that protect the machine
   (``ETJ_SIM_LIMITS`` raises them).
-- :mod:`~etj_sim.scenario.files`: reading TOML/JSON, overrides, the content hash, TOML writing.
+- :mod:`~etj_sim.scenario.files`: reading TOML/JSON, overrides, the content hash.
+- :mod:`~etj_sim.scenario.toml_writer`: :func:`scenario_to_toml`, the full scenario as TOML.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from etj_sim.scenario.sections import (
     PositiveFloat,
     Share,
 )
+from etj_sim.scenario.toml_writer import scenario_to_toml
 from etj_sim.scenario.translation import dotted_path, unknown_key_message, validation_problems
 from etj_sim.scenario.vocabulary import (
     AGE_BANDS,
@@ -87,6 +89,7 @@ __all__ = [
     "age_band_of",
     "dotted_path",
     "scenario_problems",
+    "scenario_to_toml",
     "unknown_key_message",
     "validation_problems",
 ]
