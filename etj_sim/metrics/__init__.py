@@ -64,6 +64,11 @@ from etj_sim.metrics.reading import (
     read_share_by_reader,
     time_to_read_quantiles,
 )
+from etj_sim.metrics.staff_side import (
+    form_completion,
+    register_change_refusals,
+    staff_case_answers,
+)
 from etj_sim.metrics.summary import (
     SUMMARY_COLUMNS,
     RunFrames,
@@ -99,6 +104,7 @@ __all__ = [
     "backlog_over_time",
     "case_responses",
     "final_account_states",
+    "form_completion",
     "guardian_contacts_in_child_settings",
     "mass_mailing_reach",
     "message_funnel",
@@ -113,9 +119,11 @@ __all__ = [
     "read_curve",
     "read_rates",
     "read_share_by_reader",
+    "register_change_refusals",
     "response_time_distribution",
     "response_times",
     "shifts",
+    "staff_case_answers",
     "staff_daily_handling",
     "staff_roster",
     "staff_time",
