@@ -16,6 +16,7 @@ epoch in the buffer and ``Datetime("ms")`` in the frame.
 
 from __future__ import annotations
 
+import bisect
 from array import array
 from datetime import datetime
 from enum import IntEnum
@@ -760,9 +761,13 @@ class EventLog:
         count = end - start
         if count == 0:
             return empty_event_log()
-        # The numpy view pins the bytearray (appends and drains would fail) until it is
-        # dropped: every column below is a copy, and the view is deleted before returning.
-        dense = np.frombuffer(self._rows, dtype=_ROW_DTYPE, count=count, offset=start * ROW_BYTES)
+        # A numpy view would pin the bytearray (appends and drains fail with BufferError) for as
+        # long as anything holds this call's frame: a sampling profiler does (Dask's workers
+        # run one), and a frame outliving its call keeps its locals. So the chunk is copied in
+        # the same expression and no view of the buffer is ever left in a local.
+        dense = np.frombuffer(
+            self._rows, dtype=_ROW_DTYPE, count=count, offset=start * ROW_BYTES
+        ).copy()
         columns: dict[str, pl.Series] = {}
         milliseconds = np.rint(dense["time"] * 60_000.0).astype(np.int64)
         epoch_ms = (
@@ -798,7 +803,8 @@ def _first_at_or_after(rows: array[int], start: int) -> int:
     """Index of the first sparse entry whose row is ``start`` or later (rows are ascending)."""
     if not rows:
         return 0
-    return int(np.searchsorted(np.frombuffer(rows, dtype=np.int64), start, side="left"))
+    # bisect reads the array's items: no buffer view that could outlive the call (see above).
+    return bisect.bisect_left(rows, start)
 
 
 def _sparse(
@@ -811,11 +817,15 @@ def _sparse(
 ) -> np.ndarray[Any, Any]:
     """A dense column for rows ``start:end`` from (row, value) pairs, ``missing`` elsewhere."""
     column = np.full(end - start, missing, dtype=dtype)
-    if rows:
-        # Views only for the length of this call (they pin the arrays against appends).
-        row_index = np.frombuffer(rows, dtype=np.int64)
-        first, last = np.searchsorted(row_index, [start, end], side="left")
-        column[row_index[first:last] - start] = np.frombuffer(values, dtype=dtype)[first:last]
+    first, last = bisect.bisect_left(rows, start), bisect.bisect_left(rows, end)
+    if first < last:
+        # Copies taken in one expression each: no view pins the arrays (see _frame_of_rows).
+        count = last - first
+        row_index = np.frombuffer(rows, dtype=np.int64, count=count, offset=first * 8).copy()
+        picked = np.frombuffer(
+            values, dtype=dtype, count=count, offset=first * values.itemsize
+        ).copy()
+        column[row_index - start] = picked
     return column
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+import etj_sim
 from etj_sim.cli import SHIPPED_SCENARIOS_DIR, format_summary, main
 from etj_sim.events import EVENT_LOG_SCHEMA
 from etj_sim.experiments.store import write_atomically
@@ -511,8 +512,8 @@ def _etj_sim_on_tmpfs(
         capture_output=True,
         text=True,
         check=False,
-        cwd=REPOSITORY,
-        env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
+        cwd=mount.parent,  # not the checkout: `-m` puts the working folder first on sys.path
+        env={**os.environ, "PYTHONPATH": str(Path(etj_sim.__file__).resolve().parent.parent)},
         timeout=240,
     )
 

@@ -13,6 +13,9 @@ import io
 import math
 import pickle
 import random
+import sys
+import threading
+import time
 from datetime import datetime
 
 import polars as pl
@@ -523,3 +526,30 @@ def test_a_frame_with_null_codes_leaves_the_process_intact() -> None:
     frame.write_ipc(buffer)
     buffer.seek(0)
     assert pl.read_ipc(buffer).equals(frame)
+
+
+def test_draining_while_a_profiler_holds_the_frames() -> None:
+    # Dask's workers sample every thread's stack (sys._current_frames) all the time; a frame
+    # held past its call keeps its locals, so a numpy view of the buffer left in a local made
+    # the drain's resize fail with BufferError in nearly every drain (issue 19).
+    stop = threading.Event()
+    held: list[object] = []
+    main = threading.get_ident()
+
+    def sample() -> None:
+        while not stop.is_set():
+            held.append(sys._current_frames().get(main))
+            del held[:-20]
+            time.sleep(0.0005)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        for seed in range(40):
+            rows = _random_rows(2_000, seed=seed)
+            log = _record_generic(rows)
+            assert log.drain_to_frame(chunk_rows=300).equals(_expected_frame(rows))
+            assert len(log) == 0
+    finally:
+        stop.set()
+        sampler.join()

@@ -28,6 +28,7 @@ import pytest
 from distributed import LocalCluster
 from polars.testing import assert_frame_equal
 
+import etj_sim
 from etj_sim.experiments import (
     Experiment,
     ExperimentFolderError,
@@ -49,6 +50,9 @@ from .stand_in import dying_run, stand_in_run
 
 TESTS = Path(__file__).resolve().parents[1]
 REPOSITORY = TESTS.parent
+PACKAGE_PARENT = Path(etj_sim.__file__).resolve().parent.parent
+"""Where the etj_sim under test lives (the checkout, or site-packages in the compiled build):
+subprocesses import that one, not another install."""
 
 
 def _experiment(baseline: Scenario, replications: int = 3) -> Experiment:
@@ -136,7 +140,7 @@ def _start(command: list[str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         command,
         cwd=TESTS,
-        env={**os.environ, "PYTHONPATH": f"{REPOSITORY}{os.pathsep}{TESTS}"},
+        env={**os.environ, "PYTHONPATH": f"{PACKAGE_PARENT}{os.pathsep}{TESTS}"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -296,7 +300,8 @@ def test_a_second_writer_is_refused_naming_the_holder(baseline: Scenario, tmp_pa
             "print('held', flush=True); time.sleep(120)\n",
             str(out),
         ],
-        env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
+        env={**os.environ, "PYTHONPATH": str(PACKAGE_PARENT)},
+        cwd=tmp_path,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -446,7 +451,7 @@ def test_a_full_disk_in_a_batch_says_so(batch_command: list[str], tmp_path: Path
     done = subprocess.run(
         ["unshare", "-m", "sh", "-c", f"mount -t tmpfs -o size=24k tmpfs {disk} && {command}"],
         cwd=TESTS,
-        env={**os.environ, "PYTHONPATH": f"{REPOSITORY}{os.pathsep}{TESTS}"},
+        env={**os.environ, "PYTHONPATH": f"{PACKAGE_PARENT}{os.pathsep}{TESTS}"},
         capture_output=True,
         text=True,
         check=False,
