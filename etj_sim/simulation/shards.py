@@ -24,7 +24,9 @@ number of workers. ``shards=1`` is not this module: it is the single run, unchan
 
 The merge gives one log that reads like an unsharded run's: persons, clinics and staff get the
 ids they have unsharded (the staff roster is identical), case and message ids are offset shard
-by shard (unique, not the unsharded numbers), rows are in time order with ties broken by shard,
+by shard (unique, not the unsharded numbers), campaign and form ids are kept (a campaign and
+the standard form are the region's, numbered alike in every shard; a clinic's own form created
+during a run would need an offset too, and the simulation creates none), rows are in time order with ties broken by shard,
 then by the order within the shard. A mass mailing is the region's: its rows name the region's
 sender (the first staff member of the first clinic, as unsharded) and its
 ``mass_mailing_started`` row appears once, not once a shard. So every metric means what it means
