@@ -20,15 +20,18 @@ unsharded; shard j of k runs with its own seed from ``SeedSequence([seed, code("
 so shards draw independent noise (the same seed in every shard would repeat one clinic's noise in
 every shard). A shard's result depends only on the scenario, the seed, k and j, and the merge
 only on the shards' results in shard order, so the merged log is the same on any backend and any
-number of workers. ``shards=1`` is not this module: it is the single run, unchanged.
+number of workers. ``shards=1`` hands over to ``engine.simulate``: the single run, unchanged.
 
 The merge gives one log that reads like an unsharded run's: persons, clinics and staff get the
 ids they have unsharded (the staff roster is identical), case and message ids are offset shard
-by shard (unique, not the unsharded numbers), rows are in time order with ties broken by shard,
-then by the order within the shard. A mass mailing is the region's: its rows name the region's
-sender (the first staff member of the first clinic, as unsharded) and its
-``mass_mailing_started`` row appears once, not once a shard. So every metric means what it means
-unsharded; the numbers differ only by the noise, which a test checks over replications.
+by shard (unique, not the unsharded numbers), campaign and form ids are kept (a campaign and
+the standard form are the region's, numbered alike in every shard; a clinic's own form created
+during a run would need an offset too, and the simulation creates none), rows are in time
+order with ties broken by shard, then by the order within the shard. A mass mailing is the
+region's: its rows name the region's sender (the first staff member of the first clinic, as
+unsharded) and its ``mass_mailing_started`` row appears once, not once a shard. So every
+metric means what it means unsharded; the numbers differ only by the noise, which a test checks
+over replications.
 
 The backends are the experiment runner's: local worker processes come from
 :mod:`etj_sim.experiments.pool` (spawned, a dead worker's shard is retried), Dask from a
