@@ -553,7 +553,6 @@ PHRASES: Final[Mapping[str, Text]] = {
     "display.case_number": Text("case {case} (ärende)", "ärende {case}"),
     "display.case_person": Text("For", "Gäller"),
     "display.case_started": Text("Started", "Startat"),
-    "display.case_started_by": Text("{name}, {role}", "{name}, {role}"),
     "display.case_assigned": Text("Assigned to", "Tilldelat"),
     "display.case_unassigned": Text("nobody yet", "ingen än"),
     "display.case_state": Text("State", "Läge"),

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Final
 import polars as pl
 
 from etj_sim.display._html import Display, cell, table
-from etj_sim.display.views import Names, _when
+from etj_sim.display.views import Names, _when, with_role
 from etj_sim.i18n import DEFAULT_LANGUAGE, Language, check_language, phrase, term
 
 if TYPE_CHECKING:
@@ -146,8 +146,7 @@ def _row_words(row: dict[str, object], names: Names, lang: Language) -> list[str
         who = names.staff(staff)
     else:
         who = names.actor(actor if isinstance(actor, int) else None, str(role) if role else None)
-    if role is not None:
-        who += f" ({term('actor_role', str(role), lang)})"
+    who = with_role(who, str(role) if role is not None else None, lang)
     about = names.person(row["person"] if isinstance(row["person"], int) else None)
     recipient = row.get("recipient")
     if isinstance(recipient, int) and recipient >= 0 and recipient != row["person"]:

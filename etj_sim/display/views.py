@@ -110,7 +110,8 @@ def _value_name(value: IntEnum | str | None) -> str:
 
 
 def _when(moment: datetime | None, lang: Language) -> str:
-    return "–" if moment is None else format_datetime(moment, lang, style="short")
+    # Day, month name, year and minutes in the language's words (``2 mars 2026 08:05``).
+    return "–" if moment is None else format_datetime(moment, lang, style="d MMM y HH:mm")
 
 
 def _yes_no(flag: bool, lang: Language) -> str:
@@ -242,14 +243,11 @@ def case_view(
         "display.case",
         lang,
         case=view.case,
-        eservice=view.eservice or term("kind", _value_name(view.kind), lang),
+        eservice=term("kind", view.eservice or _value_name(view.kind), lang),
         clinic=names.clinic(view.clinic),
     )
-    started_by = phrase(
-        "display.case_started_by",
-        lang,
-        name=names.actor(view.started_by, view.started_by_role),
-        role=term("actor_role", _value_name(view.started_by_role), lang),
+    started_by = with_role(
+        names.actor(view.started_by, view.started_by_role), view.started_by_role, lang
     )
     if view.opened_by_staff:
         started_by += f" · {phrase('display.case_opened_by_staff', lang)}"
@@ -288,8 +286,16 @@ def case_view(
 
 
 def _author(entry: CaseEntry, names: Names, lang: Language) -> str:
-    role = _value_name(entry.author_role)
-    return f"{names.actor(entry.author, entry.author_role)} ({term('actor_role', role, lang)})"
+    return with_role(names.actor(entry.author, entry.author_role), entry.author_role, lang)
+
+
+def with_role(name: str, role: IntEnum | str | None, lang: Language) -> str:
+    """``name · role`` for citizens and guardians by proxy; staff carry their clinic role in
+    the name already and the service acts as itself."""
+    role_name = _value_name(role)
+    if role_name in ("citizen", "guardian_proxy"):
+        return f"{name} · {term('actor_role', role_name, lang)}"
+    return name
 
 
 def _answers_text(answers: Mapping[str, object] | None) -> str:
