@@ -15,7 +15,7 @@ No altair here: the timeline is a table (:func:`timeline`) or a polars frame
 from __future__ import annotations
 
 from etj_sim.display._html import Display
-from etj_sim.display.timeline import TIMELINE_COLUMNS, timeline, timeline_frame
+from etj_sim.display.timeline import TIMELINE_COLUMNS, household_of, timeline, timeline_frame
 from etj_sim.display.views import (
     Names,
     alerts,
@@ -36,6 +36,7 @@ __all__ = [
     "alerts",
     "case",
     "case_view",
+    "household_of",
     "inbox",
     "read_status",
     "refusal",

@@ -22,7 +22,7 @@ from etj_sim.i18n import DEFAULT_LANGUAGE, Language, check_language, phrase, ter
 if TYPE_CHECKING:
     from etj_sim.domain import EServices
 
-__all__ = ["TIMELINE_COLUMNS", "timeline", "timeline_frame"]
+__all__ = ["TIMELINE_COLUMNS", "household_of", "timeline", "timeline_frame"]
 
 TIMELINE_COLUMNS: Final = (
     "time",
@@ -40,6 +40,17 @@ TIMELINE_COLUMNS: Final = (
     "recipient",
 )
 """The event log columns a timeline keeps (those of them the frame has)."""
+
+
+def household_of(population: pl.DataFrame, person: int) -> list[int]:
+    """Everyone in ``person``'s household in a people frame (a family to follow through a run)."""
+    if "household" not in population.columns:
+        raise ValueError("household_of: the people frame has no column household")
+    households = population.filter(pl.col("person") == person)["household"]
+    if households.is_empty():
+        raise ValueError(f"household_of: no person {person} in the people frame")
+    members = population.filter(pl.col("household") == households[0])["person"]
+    return [int(member) for member in members.sort()]
 
 
 def timeline_frame(
@@ -84,25 +95,40 @@ def timeline(
     persons: int | Iterable[int] | None = None,
     case: int | None = None,
     services: EServices | None = None,
+    population: pl.DataFrame | None = None,
     lang: Language = DEFAULT_LANGUAGE,
     limit: int | None = None,
 ) -> Display:
     """The timeline of :func:`timeline_frame` as an HTML table: when, what happened, who acted
-    in which role, the channel, the clinic, and about whom. ``services`` turns ids into names;
+    in which role, the channel, the clinic, and about whom. ``services`` (a hand-built
+    service) or ``population`` (a simulated run's people frame) turns ids into names;
     ``limit`` keeps the first rows (a simulated year is long)."""
     lang = check_language(lang)
     if limit is not None and limit < 1:
         raise ValueError(f"timeline: limit must be at least 1, got {limit}")
+    if persons is not None and not isinstance(persons, int):
+        persons = list(persons)  # read twice below: a generator would be spent
     rows_frame = timeline_frame(events, persons=persons, case=case)
-    names = Names(services, lang)
+    people = None
+    if population is not None:
+        mentioned = set(rows_frame["person"].drop_nulls().to_list())
+        mentioned |= set(rows_frame["actor"].drop_nulls().to_list())
+        if "recipient" in rows_frame.columns:
+            mentioned |= set(rows_frame["recipient"].drop_nulls().to_list())
+        if persons is not None:
+            mentioned |= {persons} if isinstance(persons, int) else set(persons)
+        named = population.filter(pl.col("person").is_in(list(mentioned))).select(
+            "person", pl.concat_str("first_name", "last_name", separator=" ").alias("name")
+        )
+        people = dict(named.iter_rows())
+    names = Names(services, lang, people)
     if case is not None:
         heading = phrase("display.timeline_case", lang, case=case)
     else:
         assert persons is not None
         ids = [persons] if isinstance(persons, int) else list(persons)
-        heading = phrase(
-            "display.timeline_person", lang, name=", ".join(names.person(p) for p in ids)
-        )
+        shown_names = ", ".join(names.person(p) for p in ids[:6]) + (" …" if len(ids) > 6 else "")
+        heading = phrase("display.timeline_person", lang, name=shown_names)
     if rows_frame.is_empty():
         empty = phrase("display.timeline_empty", lang)
         return Display(f"<h4>{cell(heading)}</h4><p>{cell(empty)}</p>", f"{heading}\n{empty}")

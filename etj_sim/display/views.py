@@ -57,15 +57,23 @@ _RULE_IDS: Final = re.compile(r"^\s*((?:[RFDP]\d+)(?:\s*(?:,|and|/)\s*[RFDP]\d+)
 class Names:
     """People, clinics and staff by name, read from an EServices (ids where there is none)."""
 
-    __slots__ = ("_lang", "_services")
+    __slots__ = ("_lang", "_people", "_services")
 
-    def __init__(self, services: EServices | None, lang: Language) -> None:
+    def __init__(
+        self,
+        services: EServices | None,
+        lang: Language,
+        people: Mapping[int, str] | None = None,
+    ) -> None:
         self._services = services
         self._lang = lang
+        self._people = people
 
     def person(self, person: int | None) -> str:
         if person is None or person < 0:
             return "–"
+        if self._people is not None and person in self._people:
+            return self._people[person]
         services = self._services
         if services is not None and person < len(services.register):
             return services.register.name(person)
