@@ -96,12 +96,14 @@ def timeline(
     case: int | None = None,
     services: EServices | None = None,
     population: pl.DataFrame | None = None,
+    staff: pl.DataFrame | None = None,
     lang: Language = DEFAULT_LANGUAGE,
     limit: int | None = None,
 ) -> Display:
     """The timeline of :func:`timeline_frame` as an HTML table: when, what happened, who acted
     in which role, the channel, the clinic, and about whom. ``services`` (a hand-built
-    service) or ``population`` (a simulated run's people frame) turns ids into names;
+    service) or ``population`` (a simulated run's people frame) turns ids into names, and
+    ``staff`` (a run's roster, :data:`etj_sim.roster.STAFF_ROSTER_SCHEMA`) gives staff roles;
     ``limit`` keeps the first rows (a simulated year is long)."""
     lang = check_language(lang)
     if limit is not None and limit < 1:
@@ -121,7 +123,12 @@ def timeline(
             "person", pl.concat_str("first_name", "last_name", separator=" ").alias("name")
         )
         people = dict(named.iter_rows())
-    names = Names(services, lang, people)
+    roles = None
+    if staff is not None:
+        roles = {
+            int(member): str(role) for member, role in staff.select("staff", "role").iter_rows()
+        }
+    names = Names(services, lang, people, roles)
     if case is not None:
         heading = phrase("display.timeline_case", lang, case=case)
     else:

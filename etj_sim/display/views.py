@@ -57,17 +57,19 @@ _RULE_IDS: Final = re.compile(r"^\s*((?:[RFDP]\d+)(?:\s*(?:,|and|/)\s*[RFDP]\d+)
 class Names:
     """People, clinics and staff by name, read from an EServices (ids where there is none)."""
 
-    __slots__ = ("_lang", "_people", "_services")
+    __slots__ = ("_lang", "_people", "_services", "_staff_roles")
 
     def __init__(
         self,
         services: EServices | None,
         lang: Language,
         people: Mapping[int, str] | None = None,
+        staff_roles: Mapping[int, str] | None = None,
     ) -> None:
         self._services = services
         self._lang = lang
         self._people = people
+        self._staff_roles = staff_roles
 
     def person(self, person: int | None) -> str:
         if person is None or person < 0:
@@ -97,7 +99,10 @@ class Names:
             )
             role = services.clinics.staff_role[staff]
             return f"{name} ({term('role', role, self._lang)})"
-        return phrase("display.staff_member", self._lang, id=staff)
+        who = phrase("display.staff_member", self._lang, id=staff)
+        if self._staff_roles is not None and staff in self._staff_roles:
+            return f"{who} ({term('role', self._staff_roles[staff], self._lang)})"
+        return who
 
     def actor(self, actor: int | None, role: IntEnum | str | None) -> str:
         """Who acted in which role: a staff id for staff, a person id otherwise."""
