@@ -502,11 +502,33 @@ def read_status(
 # -- a refusal as the user meets it ----------------------------------------------------------
 
 
-def refusal(error: DomainError, *, lang: Language = DEFAULT_LANGUAGE) -> Display:
+_IDS_IN_MESSAGES: Final = re.compile(r"\b(person|guardian|child|staff member|clinic) (\d+)\b")
+
+
+def _named(message: str, names: Names) -> str:
+    """The domain's message with the people, staff and clinics it names by id named by name."""
+
+    def name(match: re.Match[str]) -> str:
+        what, number = match.group(1), int(match.group(2))
+        if what == "staff member":
+            return names.staff(number)
+        if what == "clinic":
+            return names.clinic(number)
+        return names.person(number) if what == "person" else f"{what} {names.person(number)}"
+
+    return _IDS_IN_MESSAGES.sub(name, message)
+
+
+def refusal(
+    error: DomainError, *, services: EServices | None = None, lang: Language = DEFAULT_LANGUAGE
+) -> Display:
     """A refused operation as its user meets it: the rule ID, a plain sentence, and the
-    service's own message (which starts with the rule, see ``etj_sim.domain.errors``)."""
+    service's own message (which starts with the rule, see ``etj_sim.domain.errors``); with
+    ``services``, the people, staff and clinics in the message are named."""
     lang = check_language(lang)
     message = str(error)
+    if services is not None:
+        message = _named(message, Names(services, lang))
     match = _RULE_IDS.match(message)
     rules = match.group(1) if match else "–"
     detail = message[match.end() :].strip() if match else message
@@ -540,7 +562,12 @@ def _refusal_sentence(error: DomainError, lang: Language) -> str:
     return phrase("refusal.DomainError", lang)
 
 
-def refused(action: Callable[[], object], *, lang: Language = DEFAULT_LANGUAGE) -> Display:
+def refused(
+    action: Callable[[], object],
+    *,
+    services: EServices | None = None,
+    lang: Language = DEFAULT_LANGUAGE,
+) -> Display:
     """Run an action the user may not take and show the refusal they meet.
 
     An action that is not refused is an AssertionError: a tour cell that claims a refusal
@@ -551,7 +578,7 @@ def refused(action: Callable[[], object], *, lang: Language = DEFAULT_LANGUAGE) 
     try:
         action()
     except DomainError as error:
-        return refusal(error, lang=lang)
+        return refusal(error, services=services, lang=lang)
     raise AssertionError("this action was expected to be refused, and it was not")
 
 

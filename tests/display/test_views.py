@@ -196,3 +196,11 @@ def test_views_display_on_their_own_without_raw_reprs(family: Family) -> None:
 def test_unknown_language_is_refused(family: Family) -> None:
     with pytest.raises(ValueError, match="unknown language 'de'"):
         display.inbox(family.services, family.lisa_proxy, lang="de")  # type: ignore[arg-type]
+
+
+def test_refusal_names_people_when_the_service_is_given(family: Family) -> None:
+    maria = family.services.portal.login(family.maria, EID.BANKID)
+    shown = display.refused(lambda: maria.act_for(family.lisa), services=family.services)
+    text = checked_html(shown.html)
+    assert "(guardian Maria Berg, child Lisa Andersson)" in text
+    assert "Maria Berg is not a guardian" in text
