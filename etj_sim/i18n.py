@@ -649,6 +649,9 @@ PHRASES: Final[Mapping[str, Text]] = {
         "The clinic is not activated in the staff tool.",
         "Mottagningen är inte ansluten i personalverktyget.",
     ),
+    "refusal.InvalidOperation": Text(
+        "The service does not allow this.", "Tjänsten tillåter inte det här."
+    ),
     "refusal.DomainError": Text("The service refused.", "Tjänsten nekade."),
 }
 """Every phrase of the outputs, keyed ``area.name``; a ``{name}`` is filled by :func:`phrase`."""

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from etj_sim.domain import EServices
     from etj_sim.domain.errors import DomainError
     from etj_sim.domain.portal import Session
+    from etj_sim.domain.register import PersonRef
     from etj_sim.domain.views import (
         AlertChoices,
         Attachment,
@@ -341,6 +342,7 @@ def settings(services: EServices, person: int, *, lang: Language = DEFAULT_LANGU
     staff tool shows at "Skicka ärende" (R20: the alert choice; R4: shared contacts only) and
     what the health record system shows (R6, D1: no alert fields at all)."""
     lang = check_language(lang)
+    person = services.register.person_id(person)  # an unknown person is UnknownPerson here
     names = Names(services, lang)
     own = services.accounts.settings_view(person)
     staff_side = services.staff_tool.alert_choices(person)
@@ -426,7 +428,7 @@ def _record_pairs(view: RecordView, lang: Language) -> list[tuple[str, str]]:
 
 def alerts(
     services: EServices,
-    person: int,
+    person: PersonRef,
     *,
     since: datetime | None = None,
     lang: Language = DEFAULT_LANGUAGE,
@@ -435,6 +437,7 @@ def alerts(
     contact it reached, the number or address, when, and the exact text (the same for every
     message: no case information, no link). ``since`` keeps the alerts from that moment on."""
     lang = check_language(lang)
+    person = services.register.person_id(person)
     names = Names(services, lang)
     import polars as pl
 

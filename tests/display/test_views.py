@@ -10,7 +10,7 @@ from conftest import Family, checked_html
 
 from etj_sim import display
 from etj_sim.domain import EID, Attachment, TemplateKind
-from etj_sim.domain.errors import AccessDenied, DomainError, ProxyRefused
+from etj_sim.domain.errors import AccessDenied, DomainError, ProxyRefused, UnknownPerson
 
 
 def test_inbox_unread_then_read_by_proxy(family: Family) -> None:
@@ -204,3 +204,12 @@ def test_refusal_names_people_when_the_service_is_given(family: Family) -> None:
     text = checked_html(shown.html)
     assert "(guardian Maria Berg, child Lisa Andersson)" in text
     assert "Maria Berg is not a guardian" in text
+
+
+def test_settings_in_swedish_and_an_unknown_person(family: Family) -> None:
+    text = checked_html(display.settings(family.services, family.lisa, lang="sv").html)
+    assert "Invånarens inställningar (1177, R4)" in text
+    assert "tillhör Anna Andersson" in text
+    assert "Journalsystemet (R6)" in text
+    with pytest.raises(UnknownPerson):
+        display.settings(family.services, 999)
