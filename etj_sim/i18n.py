@@ -533,7 +533,7 @@ PHRASES: Final[Mapping[str, Text]] = {
         "Inkorg för {name}, öppnad av {actor} som ombud",
     ),
     "display.inbox_empty": Text("The inbox is empty.", "Inkorgen är tom."),
-    "display.unread_count": Text("{count} unread", "{count} olästa"),
+    "display.unread_count": Text("{count} unread", "olästa: {count}"),
     "display.message": Text("Message {message}", "Meddelande {message}"),
     "display.subject": Text("Subject", "Ämne"),
     "display.from_clinic": Text("From", "Från"),

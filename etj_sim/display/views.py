@@ -533,7 +533,7 @@ def refusal(
     if services is not None:
         message = _named(message, Names(services, lang))
     match = _RULE_IDS.match(message)
-    rules = match.group(1) if match else "–"
+    rules = match.group(1) if match else _rule_of_class(error)
     detail = message[match.end() :].strip() if match else message
     sentence = _refusal_sentence(error, lang)
     reason = getattr(error, "reason", None)
@@ -553,6 +553,26 @@ def refusal(
     )
     text = f"{phrase('display.refusal', lang)} ({rules}): {sentence}\n  {detail}"
     return Display(_box(html), text)
+
+
+_CLASS_RULES: Final = {
+    "LoginRefused": "R1",
+    "ProxyRefused": "R10",
+    "AccountNotActive": "R2",
+    "NotAccountHolder": "R3",
+    "AccessDenied": "R17",
+    "ClinicNotActivated": "R17",
+    "AttachmentRefused": "F5",
+    "FormAnswersInvalid": "F3",
+}
+"""The rule an error class enforces (``etj_sim.domain.errors``), for a message without one."""
+
+
+def _rule_of_class(error: DomainError) -> str:
+    for kind in type(error).__mro__:
+        if kind.__name__ in _CLASS_RULES:
+            return _CLASS_RULES[kind.__name__]
+    return "–"
 
 
 def _refusal_sentence(error: DomainError, lang: Language) -> str:

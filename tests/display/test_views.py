@@ -10,7 +10,13 @@ from conftest import Family, checked_html
 
 from etj_sim import display
 from etj_sim.domain import EID, Attachment, TemplateKind
-from etj_sim.domain.errors import AccessDenied, DomainError, ProxyRefused, UnknownPerson
+from etj_sim.domain.errors import (
+    AccessDenied,
+    AttachmentRefused,
+    DomainError,
+    ProxyRefused,
+    UnknownPerson,
+)
 
 
 def test_inbox_unread_then_read_by_proxy(family: Family) -> None:
@@ -213,3 +219,11 @@ def test_settings_in_swedish_and_an_unknown_person(family: Family) -> None:
     assert "Journalsystemet (R6)" in text
     with pytest.raises(UnknownPerson):
         display.settings(family.services, 999)
+
+
+def test_refusal_without_a_rule_in_its_message_names_the_rule_of_its_kind() -> None:
+    text = checked_html(display.refusal(AttachmentRefused("the file is too large")).html)
+    assert "Rule F5" in text
+    assert "the file is too large" in text
+    bare = checked_html(display.refusal(DomainError("something else")).html)
+    assert "Rule –" in bare
