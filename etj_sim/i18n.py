@@ -273,6 +273,84 @@ TERMS: Final[Mapping[str, Text]] = {
     "measure.open_cases": Text("open cases (started, not yet answered)", "öppna ärenden"),
     "measure.waiting": Text("waiting for staff", "väntar på personal"),
     "measure.difference": Text("difference from the reference", "skillnad mot referensen"),
+    # the service's own words in the notebook displays (etj_sim.display): who acted, how
+    "actor_role.citizen": Text("citizen", "invånare"),
+    "actor_role.guardian_proxy": Text("guardian by proxy (ombud)", "vårdnadshavare som ombud"),
+    "actor_role.staff": Text("staff", "personal"),
+    "actor_role.system": Text("the service", "tjänsten"),
+    "contact.web": Text("1177.se", "1177.se"),
+    "contact.app": Text("the 1177 app", "1177-appen"),
+    "contact.sms": Text("SMS", "sms"),
+    "contact.email": Text("e-mail", "e-post"),
+    "contact.paper": Text("paper letter", "pappersbrev"),
+    "kind.prescription_renewal": Text("prescription renewal", "förnya recept"),
+    "kind.health_declaration": Text("health declaration", "hälsodeklaration"),
+    "kind.contact_form": Text("contact form", "kontaktformulär"),
+    "kind.local_eservice": Text("the clinic's own e-service", "mottagningens egen e-tjänst"),
+    "kind.reply": Text("answer in a case", "svar i ärende"),
+    "kind.question": Text("message or question", "meddelande eller fråga"),
+    "kind.pre_visit_information": Text("information before a visit", "information inför besök"),
+    "kind.form": Text("form", "formulär"),
+    "kind.appointment_notice": Text("appointment notice", "kallelse"),
+    "kind.mass_mailing": Text("mass mailing", "massutskick"),
+    "case_state.awaiting_staff": Text("waiting for staff", "väntar på personal"),
+    "case_state.awaiting_citizen": Text("waiting for the citizen", "väntar på invånaren"),
+    "case_state.closed": Text("closed", "avslutat"),
+    "reason.protected_child": Text(
+        "the child has protected personal data", "barnet har skyddade personuppgifter"
+    ),
+    "reason.protected_guardian": Text(
+        "the guardian has protected personal data", "vårdnadshavaren har skyddade personuppgifter"
+    ),
+    "reason.child_13_or_older": Text("the child is 13 or older", "barnet har fyllt 13"),
+    "reason.not_guardian": Text("not a guardian of the child", "inte vårdnadshavare för barnet"),
+    "reason.no_active_account": Text("no active account", "inget aktivt konto"),
+    "reason.no_eid": Text("does not hold that e-ID", "saknar den e-legitimationen"),
+    "reason.needs_own_eid": Text(
+        "needs an own e-ID from 13", "behöver egen e-legitimation från 13 år"
+    ),
+    "reason.under_13": Text("under 13 without an own e-ID", "under 13 utan egen e-legitimation"),
+    "reason.no_personnummer": Text(
+        "no personnummer registered yet", "inget personnummer registrerat än"
+    ),
+    "event.account_activated": Text("account activated (consent)", "kontot aktiverat (samtycke)"),
+    "event.login": Text("logged in", "loggade in"),
+    "event.login_refused": Text("login refused", "inloggning nekad"),
+    "event.settings_changed": Text("settings changed", "inställningar ändrade"),
+    "event.settings_review_prompted": Text(
+        "asked to review the settings", "ombedd att se över inställningarna"
+    ),
+    "event.turned_13": Text("turned 13", "fyllde 13"),
+    "event.case_started": Text("case started", "ärende startat"),
+    "event.proxy_refused": Text("proxy refused", "ombudskap nekat"),
+    "event.message_sent": Text("message in the inbox", "meddelande i inkorgen"),
+    "event.message_undeliverable": Text(
+        "message undeliverable", "meddelandet kunde inte levereras"
+    ),
+    "event.paper_sent": Text("letter sent by post", "brev skickat med post"),
+    "event.alert_sent": Text("alert sent (avisering)", "avisering skickad"),
+    "event.message_read": Text("message read", "meddelande läst"),
+    "event.case_assigned": Text("case assigned", "ärende tilldelat"),
+    "event.case_answered": Text("case answered", "ärende besvarat"),
+    "event.case_closed": Text("case closed", "ärende avslutat"),
+    "event.citizen_replied": Text("citizen replied", "invånaren svarade"),
+    "event.form_submitted": Text("form submitted", "formulär inskickat"),
+    "event.attachment_sent": Text("attachment sent", "bilaga skickad"),
+    "event.shift_started": Text("shift started", "arbetspass började"),
+    "event.shift_ended": Text("shift ended", "arbetspass slutade"),
+    "event.mass_mailing_started": Text("mass mailing started", "massutskick startat"),
+    "event.staff_case_opened": Text(
+        "case sent by staff (Skicka ärende)", "ärende skickat av personal"
+    ),
+    "event.consent_recorded": Text("own consent recorded", "eget samtycke registrerat"),
+    "event.protection_granted": Text(
+        "protected personal data granted", "skyddade personuppgifter beviljade"
+    ),
+    "event.protection_lifted": Text(
+        "protected personal data lifted", "skyddade personuppgifter upphävda"
+    ),
+    "event.guardianship_started": Text("guardianship started", "vårdnad började"),
+    "event.guardianship_ended": Text("guardianship ended", "vårdnad upphörde"),
 }
 """Names of the values inside the tables and charts, keyed ``kind.value``."""
 
@@ -448,6 +526,133 @@ PHRASES: Final[Mapping[str, Text]] = {
     "cli.point": Text("design point", "designpunkt"),
     "cli.mean_interval": Text("mean (95% CI)", "medel (95 % KI)"),
     "cli.wrote": Text("wrote {folder}/ ({files})", "skrev {folder}/ ({files})"),
+    # notebook displays of what a person sees (etj_sim.display)
+    "display.inbox": Text("Inbox of {name}", "Inkorg för {name}"),
+    "display.inbox_by_proxy": Text(
+        "Inbox of {name}, opened by {actor} as guardian (ombud)",
+        "Inkorg för {name}, öppnad av {actor} som ombud",
+    ),
+    "display.inbox_empty": Text("The inbox is empty.", "Inkorgen är tom."),
+    "display.unread_count": Text("{count} unread", "olästa: {count}"),
+    "display.message": Text("Message {message}", "Meddelande {message}"),
+    "display.subject": Text("Subject", "Ämne"),
+    "display.from_clinic": Text("From", "Från"),
+    "display.sent": Text("Sent", "Skickat"),
+    "display.status": Text("Status", "Status"),
+    "display.read": Text("read", "läst"),
+    "display.unread": Text("unread", "oläst"),
+    "display.read_by": Text("read {at} by {name}, {role}", "läst {at} av {name}, {role}"),
+    "display.attachments": Text("Attachments", "Bilagor"),
+    "display.no_attachments": Text("none", "inga"),
+    "display.form": Text("Form", "Formulär"),
+    "display.form_submitted": Text("submitted", "inskickat"),
+    "display.form_waiting": Text("to fill in", "att fylla i"),
+    "display.case": Text(
+        "Case {case} (ärende): {eservice} at {clinic}", "Ärende {case}: {eservice} hos {clinic}"
+    ),
+    "display.case_number": Text("case {case} (ärende)", "ärende {case}"),
+    "display.case_person": Text("For", "Gäller"),
+    "display.case_started": Text("Started", "Startat"),
+    "display.case_assigned": Text("Assigned to", "Tilldelat"),
+    "display.case_unassigned": Text("nobody yet", "ingen än"),
+    "display.case_state": Text("State", "Läge"),
+    "display.case_opened_by_staff": Text(
+        "sent by staff (Skicka ärende)", "skickat av personal (Skicka ärende)"
+    ),
+    "display.when": Text("When", "När"),
+    "display.who": Text("Who", "Vem"),
+    "display.text": Text("Text", "Text"),
+    "display.form_answers": Text("Form answers", "Svar i formuläret"),
+    "display.settings_heading": Text(
+        "{name}: one citizen, three views", "{name}: en invånare, tre vyer"
+    ),
+    "display.settings_citizen": Text(
+        "The citizen's settings (1177, R4)", "Invånarens inställningar (1177, R4)"
+    ),
+    "display.settings_staff": Text(
+        "Staff tool, Skicka ärende (R20)", "Personalverktyget, Skicka ärende (R20)"
+    ),
+    "display.settings_record": Text("Health record system (R6)", "Journalsystemet (R6)"),
+    "display.mobile": Text("Mobile", "Mobilnummer"),
+    "display.email": Text("E-mail", "E-post"),
+    "display.sms_alerts": Text("SMS alert (avisering)", "Avisering via sms"),
+    "display.email_alerts": Text("E-mail alert (avisering)", "Avisering via e-post"),
+    "display.shared": Text("shared with healthcare", "delas med vården"),
+    "display.not_shared": Text("not shared with healthcare", "delas inte med vården"),
+    "display.whose_contact": Text("belongs to {name}", "tillhör {name}"),
+    "display.yes": Text("yes", "ja"),
+    "display.no": Text("no", "nej"),
+    "display.none": Text("none", "inget"),
+    "display.account_active": Text("Account active", "Aktivt konto"),
+    "display.shared_mobile": Text("Shared mobile", "Delat mobilnummer"),
+    "display.shared_email": Text("Shared e-mail", "Delad e-postadress"),
+    "display.personal_number": Text("Personal number", "Personnummer"),
+    "display.name": Text("Name", "Namn"),
+    "display.address": Text("Address", "Adress"),
+    "display.record_no_alerts": Text(
+        "The record has no alert fields.", "Journalen har inga aviseringsfält."
+    ),
+    "display.alerts_heading": Text("Alerts (aviseringar) for {name}", "Aviseringar för {name}"),
+    "display.alerts_none": Text("No alert was sent.", "Ingen avisering skickades."),
+    "display.alert_to": Text(
+        "{channel} to {name} ({destination}), {at}", "{channel} till {name} ({destination}), {at}"
+    ),
+    "display.alert_subject": Text("Subject: {subject}", "Ämne: {subject}"),
+    "display.read_status": Text(
+        "Read status of message {message} to {name}",
+        "Lässtatus för meddelande {message} till {name}",
+    ),
+    "display.read_status_unread": Text("Not read yet.", "Inte läst än."),
+    "display.refusal": Text("Refused", "Nekad"),
+    "display.rule": Text("Rule", "Regel"),
+    "display.reason": Text("Reason", "Orsak"),
+    "display.details": Text("What the service says", "Vad tjänsten säger"),
+    "display.timeline_person": Text("Timeline of {name}", "Tidslinje för {name}"),
+    "display.timeline_case": Text("Timeline of case {case}", "Tidslinje för ärende {case}"),
+    "display.timeline_empty": Text("No event in the log.", "Ingen händelse i loggen."),
+    "display.event": Text("Event", "Händelse"),
+    "display.actor": Text("Actor", "Aktör"),
+    "display.channel": Text("Channel", "Kanal"),
+    "display.clinic": Text("Clinic", "Mottagning"),
+    "display.about": Text("About", "Gäller"),
+    "display.person": Text("person {id}", "person {id}"),
+    "display.staff_member": Text("staff member {id}", "medarbetare {id}"),
+    "display.clinic_id": Text("clinic {id}", "mottagning {id}"),
+    "refusal.LoginRefused": Text("The login was refused.", "Inloggningen nekades."),
+    "refusal.ProxyRefused": Text(
+        "The guardian cannot act for this child (ombud) now.",
+        "Vårdnadshavaren kan inte vara ombud för barnet nu.",
+    ),
+    "refusal.AccountNotActive": Text(
+        "The person has not activated the e-services.", "Personen har inte aktiverat e-tjänsterna."
+    ),
+    "refusal.NotAccountHolder": Text(
+        "Only the account holder acts in an account.", "Bara kontoinnehavaren agerar i kontot."
+    ),
+    "refusal.SettingsNotEditable": Text(
+        "These details cannot be changed here.", "Uppgifterna kan inte ändras här."
+    ),
+    "refusal.AccessDenied": Text(
+        "Staff act only on their own clinic's cases.",
+        "Personal hanterar bara den egna mottagningens ärenden.",
+    ),
+    "refusal.AttachmentRefused": Text(
+        "The service does not accept this attachment.", "Tjänsten tar inte emot bilagan."
+    ),
+    "refusal.FormAnswersInvalid": Text(
+        "The answers do not fit the form.", "Svaren passar inte formuläret."
+    ),
+    "refusal.InvalidPersonalNumber": Text(
+        "That personal number cannot exist.", "Personnumret kan inte finnas."
+    ),
+    "refusal.ClinicNotActivated": Text(
+        "The clinic is not activated in the staff tool.",
+        "Mottagningen är inte ansluten i personalverktyget.",
+    ),
+    "refusal.InvalidOperation": Text(
+        "The service does not allow this.", "Tjänsten tillåter inte det här."
+    ),
+    "refusal.DomainError": Text("The service refused.", "Tjänsten nekade."),
 }
 """Every phrase of the outputs, keyed ``area.name``; a ``{name}`` is filled by :func:`phrase`."""
 

@@ -10,7 +10,7 @@ staff tool's :class:`AlertChoices` shows the alert choice (R20), the record syst
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from enum import IntEnum
 from typing import Final, TypeAlias
@@ -55,6 +55,32 @@ class Unset:
 
 
 UNSET: Final = Unset()
+
+
+def _readable_repr(view: object) -> str:
+    """A view's repr with enum members by name (``reader_role=guardian_proxy``), not
+    ``<ActorRole.GUARDIAN_PROXY: 1>``, and times to the minute."""
+    parts = []
+    for item in fields(view):  # type: ignore[arg-type]
+        value = getattr(view, item.name)
+        if isinstance(value, IntEnum):
+            text = value.name.lower()
+        elif isinstance(value, datetime):
+            text = value.isoformat(sep=" ", timespec="minutes")
+        elif isinstance(value, tuple) and value and isinstance(value[0], CaseEntry):
+            text = f"<{len(value)} entries>"
+        else:
+            text = repr(value)
+        parts.append(f"{item.name}={text}")
+    return f"{type(view).__name__}({', '.join(parts)})"
+
+
+def _view_html(view: object) -> str:
+    """The notebook display of a view (:func:`etj_sim.display.render`, imported on first use:
+    the domain itself has no display code and no I/O)."""
+    from etj_sim.display import render
+
+    return render(view).html
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +179,12 @@ class MessageView:
     """Whether the form was submitted (F3)."""
     subject: str = ""
 
+    def _repr_html_(self) -> str:
+        return _view_html(self)
+
+    def __repr__(self) -> str:
+        return _readable_repr(self)
+
 
 @dataclass(frozen=True, slots=True)
 class SettingsView:
@@ -171,6 +203,9 @@ class SettingsView:
     share_email: bool = False
     """R4: the e-mail address is shared with healthcare."""
 
+    def _repr_html_(self) -> str:
+        return _view_html(self)
+
 
 @dataclass(frozen=True, slots=True)
 class AlertChoices:
@@ -184,6 +219,9 @@ class AlertChoices:
     shared_mobile: str | None = None
     shared_email: str | None = None
 
+    def _repr_html_(self) -> str:
+        return _view_html(self)
+
 
 @dataclass(frozen=True, slots=True)
 class RecordView:
@@ -193,6 +231,9 @@ class RecordView:
     personal_number: str
     name: str
     address: str
+
+    def _repr_html_(self) -> str:
+        return _view_html(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +252,12 @@ class ReadStatus:
         """True when a guardian read it in proxy mode (R10)."""
         return self.reader_role is ActorRole.GUARDIAN_PROXY
 
+    def _repr_html_(self) -> str:
+        return _view_html(self)
+
+    def __repr__(self) -> str:
+        return _readable_repr(self)
+
 
 @dataclass(frozen=True, slots=True)
 class CaseEntry:
@@ -226,6 +273,9 @@ class CaseEntry:
     """The answers of a submitted form (F3), shown to staff in the case."""
     message: int | None = None
     """The inbox message of a staff entry (its read status, F8)."""
+
+    def __repr__(self) -> str:
+        return _readable_repr(self)
 
 
 class CaseState(IntEnum):
@@ -263,6 +313,12 @@ class CaseView:
     def started_by_guardian_proxy(self) -> bool:
         """R11: True when a guardian started the case in proxy mode, False when the child did."""
         return self.started_by_role is ActorRole.GUARDIAN_PROXY
+
+    def _repr_html_(self) -> str:
+        return _view_html(self)
+
+    def __repr__(self) -> str:
+        return _readable_repr(self)
 
 
 @dataclass(frozen=True, slots=True)
