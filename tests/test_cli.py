@@ -365,6 +365,13 @@ def test_run_with_the_engine(
         14,
     )
     assert not list(tmp_path.glob(".*.tmp"))
+    # The workbook: the summary, then the metric tables, one sheet each.
+    with zipfile.ZipFile(tmp_path / "summary.xlsx") as workbook:
+        sheets = re.findall(r'<sheet name="([^"]+)"', workbook.read("xl/workbook.xml").decode())
+    assert sheets[0] == "summary"
+    assert {"response_times_by_clinic", "staff_time_by_clinic", "message_funnel"} <= set(sheets)
+    assert pl.read_csv(tmp_path / "summary.csv")["metric"].to_list() == list(SUMMARY_COLUMNS)
+    assert pl.read_parquet(tmp_path / "staff.parquet").height > 0
 
 
 # -- run: the folder is checked first and appears whole (issue 19) ------------------------------
@@ -471,7 +478,7 @@ def test_an_interrupt_while_writing_leaves_the_old_run(
     assert main(["run", "baseline", "--seed", "1", "--out", str(out_dir)]) == 0
     before = {path.name: path.read_bytes() for path in out_dir.iterdir()}
 
-    def interrupted_report(result: StandInResult, folder: Path) -> Path:
+    def interrupted_report(result: StandInResult, folder: Path, **options: object) -> Path:
         (folder / "report.html").write_text("half", encoding="utf-8")
         raise KeyboardInterrupt
 
@@ -615,10 +622,3 @@ def test_validate_names_a_non_finite_value(
     output = capsys.readouterr().out
     assert f"{path}: behaviour.reply_delay_hours_median: should be a finite number" in output
     assert "Traceback" not in output
-    # The workbook: the summary, then the metric tables, one sheet each.
-    with zipfile.ZipFile(tmp_path / "summary.xlsx") as workbook:
-        sheets = re.findall(r'<sheet name="([^"]+)"', workbook.read("xl/workbook.xml").decode())
-    assert sheets[0] == "summary"
-    assert {"response_times_by_clinic", "staff_time_by_clinic", "message_funnel"} <= set(sheets)
-    assert pl.read_csv(tmp_path / "summary.csv")["metric"].to_list() == list(SUMMARY_COLUMNS)
-    assert pl.read_parquet(tmp_path / "staff.parquet").height > 0

@@ -6,7 +6,8 @@ same content as plain text. People, clinics and staff appear by name (read from 
 :class:`~etj_sim.domain.EServices` passed in); words come from :mod:`etj_sim.i18n` in Swedish
 or English (``lang="sv"`` / ``"en"``). The domain's own views (``MessageView``, ``CaseView``,
 ``SettingsView``, ``AlertChoices``, ``RecordView``, ``ReadStatus``) also display as HTML on
-their own, through :func:`render`, with ids where no names are at hand.
+their own, through :func:`render`, with ids where no names are at hand, once this package is
+imported (it registers itself with ``etj_sim.domain.views.register_html_renderer``).
 
 No altair here: the timeline is a table (:func:`timeline`) or a polars frame
 (:func:`timeline_frame`).
@@ -28,6 +29,10 @@ from etj_sim.display.views import (
     render,
     settings,
 )
+from etj_sim.domain.views import register_html_renderer
+
+# The domain's views display as HTML through render once this package is imported.
+register_html_renderer(lambda view: render(view).html)
 
 __all__ = [
     "TIMELINE_COLUMNS",

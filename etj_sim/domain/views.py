@@ -9,7 +9,7 @@ staff tool's :class:`AlertChoices` shows the alert choice (R20), the record syst
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from enum import IntEnum
@@ -75,12 +75,23 @@ def _readable_repr(view: object) -> str:
     return f"{type(view).__name__}({', '.join(parts)})"
 
 
-def _view_html(view: object) -> str:
-    """The notebook display of a view (:func:`etj_sim.display.render`, imported on first use:
-    the domain itself has no display code and no I/O)."""
-    from etj_sim.display import render
+_html_renderers: list[Callable[[object], str]] = []
+"""The HTML renderer a display package registered (:func:`register_html_renderer`)."""
 
-    return render(view).html
+
+def register_html_renderer(renderer: Callable[[object], str]) -> None:
+    """Let the views display as HTML in notebooks through ``renderer``.
+
+    ``etj_sim.display`` registers :func:`etj_sim.display.render` when it is imported. The
+    dependency points one way, from the displays to the domain: the domain has no display code
+    and no I/O, and until a renderer is registered a notebook shows the readable ``repr``.
+    """
+    _html_renderers[:] = [renderer]
+
+
+def _view_html(view: object) -> str | None:
+    """The notebook display of a view, or None (Jupyter then shows the ``repr``)."""
+    return _html_renderers[0](view) if _html_renderers else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +190,7 @@ class MessageView:
     """Whether the form was submitted (F3)."""
     subject: str = ""
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str | None:
         return _view_html(self)
 
     def __repr__(self) -> str:
@@ -203,7 +214,7 @@ class SettingsView:
     share_email: bool = False
     """R4: the e-mail address is shared with healthcare."""
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str | None:
         return _view_html(self)
 
 
@@ -219,7 +230,7 @@ class AlertChoices:
     shared_mobile: str | None = None
     shared_email: str | None = None
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str | None:
         return _view_html(self)
 
 
@@ -232,7 +243,7 @@ class RecordView:
     name: str
     address: str
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str | None:
         return _view_html(self)
 
 
@@ -252,7 +263,7 @@ class ReadStatus:
         """True when a guardian read it in proxy mode (R10)."""
         return self.reader_role is ActorRole.GUARDIAN_PROXY
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str | None:
         return _view_html(self)
 
     def __repr__(self) -> str:
@@ -314,7 +325,7 @@ class CaseView:
         """R11: True when a guardian started the case in proxy mode, False when the child did."""
         return self.started_by_role is ActorRole.GUARDIAN_PROXY
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str | None:
         return _view_html(self)
 
     def __repr__(self) -> str:
