@@ -72,6 +72,12 @@ class Event(IntEnum):
     SHIFT_STARTED = 19  # staff workload denominators (P4)
     SHIFT_ENDED = 20
     MASS_MAILING_STARTED = 21  # F6: one row per campaign
+    NOTICE_HELD = 22  # F7: a notice to a person without an active account waits for one
+    NOTICE_DROPPED = 23  # F7: a held notice's wait ended (no account in time, or the visit came)
+    APPOINTMENT_REBOOKED = 24  # F7: a new time (the notice's button, or a call to the clinic)
+    APPOINTMENT_CANCELLED = 25  # F7: cancelled (the notice's button, or a call to the clinic)
+    VISIT_ATTENDED = 26  # the clinic recorded the visit as attended
+    VISIT_MISSED = 27  # the clinic recorded a missed visit (no-show)
 
 
 class ActorRole(IntEnum):
@@ -87,6 +93,7 @@ class Channel(IntEnum):
     SMS = 2
     EMAIL = 3
     PAPER = 4
+    PHONE = 5  # a call to the clinic (rebooking or cancelling an appointment)
 
 
 class Kind(IntEnum):
@@ -117,6 +124,11 @@ class Reason(IntEnum):
     NO_EID = 5  # R1
     NEEDS_OWN_EID = 6  # R15
     UNDER_13 = 7  # R10, R15, D2: no own login before 13; a guardian acts by proxy
+    POLICY = 8  # F7: the clinic's notice policy sends this notice on paper (no digital notice)
+    FALLBACK = 9  # F7: the digital notice was unread when the fallback window ended
+    COMPLEMENT = 10  # F7: paper beside the digital notice for a group the policy names
+    HOLD_EXPIRED = 11  # F7: no active account within the wait
+    VISIT_PASSED = 12  # F7: the visit came before the held notice could be delivered
 
 
 def _names(enum: type[IntEnum]) -> list[str]:
@@ -137,6 +149,7 @@ CHANNEL_APP: Final = Channel.APP
 CHANNEL_SMS: Final = Channel.SMS
 CHANNEL_EMAIL: Final = Channel.EMAIL
 CHANNEL_PAPER: Final = Channel.PAPER
+CHANNEL_PHONE: Final = Channel.PHONE
 KIND_LOCAL_ESERVICE: Final = Kind.LOCAL_ESERVICE
 KIND_REPLY: Final = Kind.REPLY
 KIND_QUESTION: Final = Kind.QUESTION
@@ -167,6 +180,13 @@ _ATTACHMENT_SENT: Final = Event.ATTACHMENT_SENT
 _SHIFT_STARTED: Final = Event.SHIFT_STARTED
 _SHIFT_ENDED: Final = Event.SHIFT_ENDED
 _MASS_MAILING_STARTED: Final = Event.MASS_MAILING_STARTED
+_NOTICE_HELD: Final = Event.NOTICE_HELD
+_NOTICE_DROPPED: Final = Event.NOTICE_DROPPED
+_APPOINTMENT_REBOOKED: Final = Event.APPOINTMENT_REBOOKED
+_APPOINTMENT_CANCELLED: Final = Event.APPOINTMENT_CANCELLED
+_VISIT_ATTENDED: Final = Event.VISIT_ATTENDED
+_VISIT_MISSED: Final = Event.VISIT_MISSED
+_APPOINTMENT_NOTICE: Final = Kind.APPOINTMENT_NOTICE
 _CITIZEN: Final = ActorRole.CITIZEN
 _GUARDIAN_PROXY: Final = ActorRole.GUARDIAN_PROXY
 _STAFF: Final = ActorRole.STAFF
@@ -198,7 +218,9 @@ _COLUMN_TYPES: dict[str, pl.DataType] = {
     "recipient": pl.Int32(),  # alert_sent: the person whose mobile or e-mail got the alert
     "alert_sms": pl.Boolean(),  # settings after a change; recipient's choice at message_sent
     "alert_email": pl.Boolean(),
-    "duration_minutes": pl.Float32(),  # staff handling time (case_answered)
+    "duration_minutes": pl.Float32(),  # staff handling time (case_answered, phone calls)
+    "appointment": pl.Int32(),  # F7: the appointment a notice, paper, change or visit is for
+    "appointment_time": pl.Datetime("ms"),  # F7: its time (after a rebooking: the new time)
 }
 EVENT_LOG_SCHEMA: Final = pl.Schema(_COLUMN_TYPES)
 """The event log's columns and types: a contract for the metrics and for stored runs."""
@@ -206,7 +228,8 @@ EVENT_LOG_SCHEMA: Final = pl.Schema(_COLUMN_TYPES)
 # Buffer layout. The columns every row fills (or that most rows fill) are packed into one
 # fixed-size record per row: one ``struct.pack`` and one ``bytearray`` extend cost far less than
 # sixteen ``array.append`` calls. The columns few rows fill (reason: refusals; recipient: alerts;
-# campaign: mass mailings; duration_minutes: case_answered) are sparse (row, value) pairs.
+# campaign: mass mailings; duration_minutes: case_answered; appointment and appointment_time:
+# notices and visits) are sparse (row, value) pairs.
 # Booleans are -1 (null), 0, 1.
 _INT_COLUMNS: Final = (
     "person",
@@ -217,6 +240,7 @@ _INT_COLUMNS: Final = (
     "message",
     "campaign",
     "recipient",
+    "appointment",
 )
 _CODE_COLUMNS: Final = ("event", "actor_role", "channel", "kind", "reason")
 _FLAG_COLUMNS: Final = ("alert_sms", "alert_email")
@@ -257,6 +281,10 @@ class EventLog:
     """
 
     __slots__ = (
+        "_appointment",
+        "_appointment_minutes",
+        "_appointment_minutes_rows",
+        "_appointment_rows",
         "_campaign",
         "_campaign_rows",
         "_duration",
@@ -282,6 +310,10 @@ class EventLog:
         self._campaign = array("i")
         self._duration_rows = array("q")
         self._duration = array("f")
+        self._appointment_rows = array("q")
+        self._appointment = array("i")
+        self._appointment_minutes_rows = array("q")
+        self._appointment_minutes = array("d")
 
     def __len__(self) -> int:
         return len(self._rows) // ROW_BYTES
@@ -293,6 +325,8 @@ class EventLog:
             (self._recipient_rows, self._recipient),
             (self._campaign_rows, self._campaign),
             (self._duration_rows, self._duration),
+            (self._appointment_rows, self._appointment),
+            (self._appointment_minutes_rows, self._appointment_minutes),
         )
 
     def __deepcopy__(self, memo: dict[int, object]) -> EventLog:
@@ -311,6 +345,10 @@ class EventLog:
         copied._campaign = array("i", self._campaign)
         copied._duration_rows = array("q", self._duration_rows)
         copied._duration = array("f", self._duration)
+        copied._appointment_rows = array("q", self._appointment_rows)
+        copied._appointment = array("i", self._appointment)
+        copied._appointment_minutes_rows = array("q", self._appointment_minutes_rows)
+        copied._appointment_minutes = array("d", self._appointment_minutes)
         return copied
 
     @property
@@ -340,6 +378,8 @@ class EventLog:
         alert_email: int = NONE,
         duration_minutes: float = _NAN,
         campaign: int = NONE,
+        appointment: int = NONE,
+        appointment_minutes: float = _NAN,
     ) -> None:
         """Append one event. Ids and codes are ints, ``NONE`` (-1) where they do not apply.
 
@@ -373,6 +413,12 @@ class EventLog:
         if duration_minutes == duration_minutes:  # not NaN
             self._duration.append(duration_minutes)
             self._duration_rows.append(row)
+        if appointment != NONE:
+            self._appointment.append(appointment)
+            self._appointment_rows.append(row)
+        if appointment_minutes == appointment_minutes:
+            self._appointment_minutes.append(appointment_minutes)
+            self._appointment_minutes_rows.append(row)
 
     def _dense(
         self,
@@ -499,12 +545,19 @@ class EventLog:
         alert_sms: int,
         alert_email: int,
         campaign: int,
+        appointment: int = NONE,
+        appointment_minutes: float = _NAN,
     ) -> None:
-        """A message landed in an inbox; the flags are the recipient's alert choice then."""
+        """A message landed in an inbox; the flags are the recipient's alert choice then.
+
+        An appointment notice (F7) names its appointment and the appointment's time.
+        """
         self._dense(minutes, _MESSAGE_SENT, person, NONE, _STAFF, clinic, staff, case, message,
                     NONE, kind, alert_sms, alert_email)  # fmt: skip
         if campaign != NONE:
             self._sparse_at_last_row(self._campaign_rows, self._campaign, campaign)
+        if appointment != NONE:
+            self._appointment_at_last_row(appointment, appointment_minutes)
 
     def message_undeliverable(
         self,
@@ -532,12 +585,20 @@ class EventLog:
         case: int,
         kind: int,
         reason: int,
+        appointment: int = NONE,
+        appointment_minutes: float = _NAN,
     ) -> None:
-        """F7, P4: a notice went by post; ``reason`` NONE for the clinic's own routine."""
+        """F7, P4: a notice went by post; ``reason`` NONE for the clinic's own routine.
+
+        A notice for an appointment names it and its time (reason: policy, fallback,
+        complement or no_active_account).
+        """
         self._dense(minutes, _PAPER_SENT, person, NONE, _STAFF, clinic, staff, case, NONE,
                     _PAPER, kind, NONE, NONE)  # fmt: skip
         if reason != NONE:
             self._sparse_at_last_row(self._reason_rows, self._reason, reason)
+        if appointment != NONE:
+            self._appointment_at_last_row(appointment, appointment_minutes)
 
     def alert_sent(
         self, minutes: float, person: int, message: int, channel: int, recipient: int
@@ -655,6 +716,101 @@ class EventLog:
                     NONE, NONE, _MASS_MAILING, NONE, NONE)  # fmt: skip
         self._sparse_at_last_row(self._campaign_rows, self._campaign, campaign)
 
+    def notice_held(
+        self,
+        minutes: float,
+        person: int,
+        clinic: int,
+        staff: int,
+        appointment: int,
+        appointment_minutes: float,
+    ) -> None:
+        """F7: the person has no active account; the notice waits for one."""
+        self._dense(minutes, _NOTICE_HELD, person, NONE, _STAFF, clinic, staff, NONE, NONE,
+                    NONE, _APPOINTMENT_NOTICE, NONE, NONE)  # fmt: skip
+        self._sparse_at_last_row(self._reason_rows, self._reason, Reason.NO_ACTIVE_ACCOUNT)
+        self._appointment_at_last_row(appointment, appointment_minutes)
+
+    def notice_dropped(
+        self,
+        minutes: float,
+        person: int,
+        clinic: int,
+        appointment: int,
+        appointment_minutes: float,
+        reason: int,
+    ) -> None:
+        """F7: a held notice was never delivered (``reason``: hold_expired or visit_passed)."""
+        self._dense(minutes, _NOTICE_DROPPED, person, NONE, _SYSTEM, clinic, NONE, NONE, NONE,
+                    NONE, _APPOINTMENT_NOTICE, NONE, NONE)  # fmt: skip
+        self._sparse_at_last_row(self._reason_rows, self._reason, reason)
+        self._appointment_at_last_row(appointment, appointment_minutes)
+
+    def appointment_rebooked(
+        self,
+        minutes: float,
+        person: int,
+        actor: int,
+        actor_role: int,
+        clinic: int,
+        staff: int,
+        message: int,
+        channel: int,
+        appointment: int,
+        appointment_minutes: float,
+        handling_minutes: float,
+    ) -> None:
+        """F7: a new time (``appointment_minutes``), from the digital notice (the citizen, a
+        guardian by proxy) or by a call to the clinic (staff; ``handling_minutes`` the call)."""
+        self._dense(minutes, _APPOINTMENT_REBOOKED, person, actor, actor_role, clinic, staff,
+                    NONE, message, channel, _APPOINTMENT_NOTICE, NONE, NONE)  # fmt: skip
+        self._appointment_at_last_row(appointment, appointment_minutes)
+        if handling_minutes == handling_minutes:
+            self._sparse_at_last_row(self._duration_rows, self._duration, handling_minutes)
+
+    def appointment_cancelled(
+        self,
+        minutes: float,
+        person: int,
+        actor: int,
+        actor_role: int,
+        clinic: int,
+        staff: int,
+        message: int,
+        channel: int,
+        appointment: int,
+        appointment_minutes: float,
+        handling_minutes: float,
+    ) -> None:
+        """F7: cancelled from the digital notice or by a call to the clinic (as rebooked)."""
+        self._dense(minutes, _APPOINTMENT_CANCELLED, person, actor, actor_role, clinic, staff,
+                    NONE, message, channel, _APPOINTMENT_NOTICE, NONE, NONE)  # fmt: skip
+        self._appointment_at_last_row(appointment, appointment_minutes)
+        if handling_minutes == handling_minutes:
+            self._sparse_at_last_row(self._duration_rows, self._duration, handling_minutes)
+
+    def visit_recorded(
+        self,
+        minutes: float,
+        person: int,
+        clinic: int,
+        staff: int,
+        appointment: int,
+        appointment_minutes: float,
+        attended: bool,
+    ) -> None:
+        """The clinic recorded the visit: visit_attended, or visit_missed (a no-show)."""
+        event = _VISIT_ATTENDED if attended else _VISIT_MISSED
+        self._dense(minutes, event, person, NONE, _STAFF, clinic, staff, NONE, NONE, NONE,
+                    NONE, NONE, NONE)  # fmt: skip
+        self._appointment_at_last_row(appointment, appointment_minutes)
+
+    def _appointment_at_last_row(self, appointment: int, appointment_minutes: float) -> None:
+        self._sparse_at_last_row(self._appointment_rows, self._appointment, appointment)
+        self._sparse_at_last_row(
+            self._appointment_minutes_rows, self._appointment_minutes, appointment_minutes
+        )
+
     def to_frame(self) -> pl.DataFrame:
         """The log as one frame with :data:`EVENT_LOG_SCHEMA`, in the order events were recorded.
 
@@ -707,6 +863,9 @@ class EventLog:
         sparse_ints = {
             "recipient": _sparse(self._recipient_rows, self._recipient, np.int32, start, end, NONE),
             "campaign": _sparse(self._campaign_rows, self._campaign, np.int32, start, end, NONE),
+            "appointment": _sparse(
+                self._appointment_rows, self._appointment, np.int32, start, end, NONE
+            ),
         }
         durations = _sparse(self._duration_rows, self._duration, np.float32, start, end, _NAN)
         for name in _CODE_COLUMNS:
@@ -718,6 +877,17 @@ class EventLog:
         for name in _FLAG_COLUMNS:
             raw = dense[name]
             columns[name] = _with_nulls(pl.Series(name, raw == 1, dtype=pl.Boolean), raw == NONE)
+        appointment_minutes = _sparse(
+            self._appointment_minutes_rows, self._appointment_minutes, np.float64, start, end, _NAN
+        )
+        appointment_missing = appointment_minutes != appointment_minutes
+        appointment_ms = np.rint(np.nan_to_num(appointment_minutes) * 60_000.0).astype(np.int64)
+        columns["appointment_time"] = _with_nulls(
+            pl.Series("appointment_time", appointment_ms + epoch_ms, dtype=pl.Int64).cast(
+                pl.Datetime("ms")
+            ),
+            appointment_missing,
+        )
         columns["duration_minutes"] = pl.Series(
             "duration_minutes", durations, dtype=pl.Float32
         ).fill_nan(None)

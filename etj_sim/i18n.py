@@ -144,7 +144,9 @@ def format_difference(
     return sign + format_quantity(value, unit, lang, decimals=decimals)
 
 
-_COUNT_UNITS: Final = frozenset({"persons", "messages", "cases", "alerts", "refusals"})
+_COUNT_UNITS: Final = frozenset(
+    {"persons", "messages", "cases", "alerts", "refusals", "notices", "letters", "SEK"}
+)
 
 
 def format_quantity(
@@ -240,6 +242,8 @@ UNITS: Final[Mapping[str, Text]] = {
     "per_1000_children": Text("per 1,000 children", "per 1 000 barn"),
     "refusals": Text("refusals", "avslag"),
     "letters": Text("letters", "brev"),
+    "notices": Text("notices", "kallelser"),
+    "SEK": Text("SEK", "kr"),
 }
 """The name of each unit of the headline and metric tables."""
 

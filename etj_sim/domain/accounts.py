@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections.abc import Callable
 from typing import Any, Final
 
 import numpy as np
@@ -54,6 +55,8 @@ class Accounts:
         self.review_pending = array("b")  # R14: settings made while a guardian acted
         self._typed_contacts: list[str] = []
         self._typed_index: dict[str, int] = {}
+        self.activation_listeners: list[Callable[[int], None]] = []
+        """Called with the person after each activation (F7: a held notice is delivered)."""
         self.grow()
 
     def grow(self) -> None:
@@ -134,6 +137,8 @@ class Accounts:
             self.review_pending[person] = 1
         if self._log is not None:
             self._log.account_activated(self._clock.minutes, person, actor, role, channel)
+        for listener in self.activation_listeners:
+            listener(person)
 
     # -- settings (R4, R13, D3) --------------------------------------------------------------
 

@@ -94,13 +94,16 @@ class Inboxes:
         text: str,
         template: str,
         campaign: int = NONE,
+        appointment: int = NONE,
+        appointment_minutes: float = math.nan,
     ) -> int:
         """Put a message in an active account's inbox, log message_sent, schedule the alert,
         then tell the delivery listeners.
 
         The caller has checked R2 (active account). message_sent carries the recipient's alert
         choice at this moment; the alert itself follows the settings at dispatch time (D6).
-        ``campaign`` is the mass mailing a message belongs to (F6), -1 for none.
+        ``campaign`` is the mass mailing a message belongs to (F6), -1 for none;
+        ``appointment`` and ``appointment_minutes`` the appointment of a notice (F7).
         """
         times = self._times
         message = len(times) // _TIMES
@@ -130,6 +133,8 @@ class Inboxes:
                 alerts & ALERT_SMS,
                 (alerts & ALERT_EMAIL) >> 1,
                 campaign,
+                appointment,
+                appointment_minutes,
             )
         for listener in self._delivered:
             listener(person, message, kind, now)

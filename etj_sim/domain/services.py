@@ -23,6 +23,7 @@ import polars as pl
 
 from etj_sim.domain.accounts import NO_CONTACT, Accounts
 from etj_sim.domain.alerts import AlertGateway
+from etj_sim.domain.appointments import Appointments
 from etj_sim.domain.cases import Cases, Clinics
 from etj_sim.domain.clock import Clock
 from etj_sim.domain.errors import InvalidOperation
@@ -80,6 +81,10 @@ class EServices:
         """Message columns and inboxes (internal: use the portal and the staff tool)."""
         self.clinics = Clinics()
         self.cases = Cases(self.clinics, self.clock, event_log, self.listeners)
+        self.appointments = Appointments(
+            self.register, self.accounts, self.inboxes, self.clock, event_log
+        )
+        """Appointments and their notices, F7 (internal: use the staff tool and the portal)."""
         self.portal = Portal(
             self.register,
             self.accounts,
@@ -88,6 +93,7 @@ class EServices:
             self.clinics,
             self.clock,
             event_log,
+            self.appointments,
         )
         self.staff_tool = StaffTool(
             self.register,
@@ -97,6 +103,7 @@ class EServices:
             self.clinics,
             self.clock,
             event_log,
+            self.appointments,
         )
         self.records = RecordSystem(self.register)
         self._birthday_generation = -1
@@ -133,6 +140,10 @@ class EServices:
         """The person's own mobile and e-mail in the register (what they may type in, R4)."""
         return self.register.mobile(person), self.register.email(person)
 
+    def no_letters(self, person: int) -> bool:
+        """F7: whether the person chose "do not send me letters"."""
+        return self.appointments.no_letters[person] != 0
+
     def sync(self) -> None:
         """Catch up with the caller's clock (``now``): dispatch what fell due by then.
 
@@ -144,6 +155,7 @@ class EServices:
     def _grow(self, persons: int) -> None:
         self.accounts.grow()
         self.inboxes.grow(persons)
+        self.appointments.grow()
         self._next_birthday_minutes = -math.inf
 
     @classmethod
@@ -303,6 +315,7 @@ class EServices:
             self.inboxes.snapshot(),
             self.alerts.snapshot(),
             self.cases.snapshot(),
+            self.appointments.snapshot(),
             tuple(self.clinics.names),
             tuple(tuple(local) for local in self.clinics.local_eservices),
             bytes(self.clinics.staff_clinic),

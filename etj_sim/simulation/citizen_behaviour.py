@@ -49,7 +49,13 @@ from etj_sim.events import CHANNEL_APP, CHANNEL_WEB, Kind
 from etj_sim.scenario import Scenario
 from etj_sim.simulation.agenda import Agenda
 from etj_sim.simulation.citizens import NO_EID, NO_PERSON, Citizens
-from etj_sim.simulation.ledger import NEVER_OPENED, OPEN_FORM, CaseLedger, MessageLedger
+from etj_sim.simulation.ledger import (
+    NEVER_OPENED,
+    OPEN_FORM,
+    OPEN_NOTICE,
+    CaseLedger,
+    MessageLedger,
+)
 from etj_sim.simulation.random_streams import (
     random_stream,
     row_draws,
@@ -145,6 +151,8 @@ class CitizenBehaviour:
         self._forms = uniform_draws(random_stream(seed, "form_completion"))
         self._reply_delay = standard_normal_draws(random_stream(seed, "reply_delay"))
         self.needs_elsewhere = 0
+        self.notice_opened: Callable[[Session, int], None] | None = None
+        """Told when a reader opens an appointment notice (F7: its rebook/cancel buttons)."""
         self._thirteen_minute = citizens.thirteen_minute
         self._first_guardian = citizens.first_guardian
         self._next_cadence_minute = citizens.next_cadence_minute
@@ -229,6 +237,8 @@ class CitizenBehaviour:
             session.read(message)  # F8
             if what == OPEN_FORM and next(self._forms) < self.form_completion_share:
                 session.submit_form(message, _FORM_ANSWERS)  # F3
+            elif what == OPEN_NOTICE and self.notice_opened is not None:
+                self.notice_opened(session, message)  # F7
 
     def _review_settings(self, session: Session, person: int) -> None:
         """R14: the young person edits the settings when prompted, or leaves them (D4)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 from array import array
 from typing import Final
 
-from etj_sim.events import KIND_FORM
+from etj_sim.events import KIND_APPOINTMENT_NOTICE, KIND_FORM
 
 __all__ = ["NEVER_OPENED", "OPEN", "OPEN_FORM", "CaseLedger", "MessageLedger"]
 
@@ -24,6 +24,8 @@ NEVER_OPENED: Final = 0
 OPEN: Final = 1
 """... open it (F8), ..."""
 OPEN_FORM: Final = 2
+OPEN_NOTICE: Final = 3
+"""Opened when read; an appointment notice (F7), whose reader may rebook or cancel."""
 """... or open it and consider filling in its form (F3)."""
 
 _GROWTH_STEP = 65_536
@@ -82,7 +84,13 @@ class MessageLedger:
         if message >= len(self._intents):
             _grow(self._intents, message, NEVER_OPENED)
         self._intents[message] = (
-            NEVER_OPENED if never_read else OPEN_FORM if kind == KIND_FORM else OPEN
+            NEVER_OPENED
+            if never_read
+            else OPEN_FORM
+            if kind == KIND_FORM
+            else OPEN_NOTICE
+            if kind == KIND_APPOINTMENT_NOTICE
+            else OPEN
         )
 
     def intent(self, message: int) -> int:

@@ -7,10 +7,11 @@ send_notices / send_mass_mailing processes -> domain staff tool -> event log``.
 Notices: each clinic sends ``outreach.appointment_notices_per_person_per_year`` per listed person
 and ``questions_per_person_per_year`` questions, on open weekdays only (the yearly rate is spread
 over them), at uniform times within shift hours, each by a staff member of the clinic drawn at
-random. A notice goes digitally when the person's account is active and a draw falls under
-``outreach.digital_notice_share`` (the clinic's digital routine covers that share of notices);
-otherwise the clinic posts it (the staff tool's ``send_paper_notice``). Every message delivered
-here reaches the readers through the domain's delivery listeners.
+random. Each notice is for an appointment: :class:`etj_sim.simulation.notices.NoticeOffice`
+books the visit and sends the notice as the scenario's notice policy says; a draw under
+``outreach.digital_notice_share`` means the clinic's digital routine covers the notice (else
+the policy posts it). Every message delivered here reaches the readers through the domain's
+delivery listeners.
 
 A notice is followed, in the same sitting, by pre-visit information with
 ``pre_visit_information_share`` and by a form with ``form_share``, to active accounts only (the
@@ -36,13 +37,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from etj_sim.events import (
-    KIND_APPOINTMENT_NOTICE,
     KIND_FORM,
     KIND_PRE_VISIT_INFORMATION,
     KIND_QUESTION,
 )
 from etj_sim.scenario import Scenario
 from etj_sim.simulation.citizens import MINUTES_PER_DAY, Citizens
+from etj_sim.simulation.notices import NoticeOffice
 from etj_sim.simulation.random_streams import random_stream
 
 if TYPE_CHECKING:
@@ -82,8 +83,10 @@ class OutreachPlanner:
         services: EServices,
         clinic_ids: list[int],
         staff_by_clinic: list[list[int]],
+        notices: NoticeOffice,
     ) -> None:
         outreach = scenario.outreach
+        self.notices = notices
         clinics = scenario.clinics
         self.scenario = scenario
         self.citizens = citizens
@@ -171,7 +174,7 @@ class OutreachPlanner:
             return
         account_active = self.services.account_active
         send_message = self.staff_tool.send_message
-        send_paper_notice = self.staff_tool.send_paper_notice
+        send_notice = self.notices.send
         staff_count = len(staff_members)
         digital_share = self.digital_share
         pre_visit_share = self.pre_visit_share
@@ -188,10 +191,7 @@ class OutreachPlanner:
                         if active:
                             send_message(staff, person, KIND_QUESTION)
                         continue
-                    if active and digital < digital_share:
-                        send_message(staff, person, KIND_APPOINTMENT_NOTICE)
-                    else:
-                        send_paper_notice(staff, person)
+                    send_notice(staff, person, digital < digital_share)
                     if not active:
                         continue
                     if pre_visit < pre_visit_share:
