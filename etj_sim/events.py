@@ -789,7 +789,7 @@ class EventLog:
         if handling_minutes == handling_minutes:
             self._sparse_at_last_row(self._duration_rows, self._duration, handling_minutes)
 
-    def visit_recorded(
+    def visit_attended(
         self,
         minutes: float,
         person: int,
@@ -797,12 +797,24 @@ class EventLog:
         staff: int,
         appointment: int,
         appointment_minutes: float,
-        attended: bool,
     ) -> None:
-        """The clinic recorded the visit: visit_attended, or visit_missed (a no-show)."""
-        event = _VISIT_ATTENDED if attended else _VISIT_MISSED
-        self._dense(minutes, event, person, NONE, _STAFF, clinic, staff, NONE, NONE, NONE,
-                    NONE, NONE, NONE)  # fmt: skip
+        """The clinic recorded the visit as attended."""
+        self._dense(minutes, _VISIT_ATTENDED, person, NONE, _STAFF, clinic, staff, NONE, NONE,
+                    NONE, NONE, NONE, NONE)  # fmt: skip
+        self._appointment_at_last_row(appointment, appointment_minutes)
+
+    def visit_missed(
+        self,
+        minutes: float,
+        person: int,
+        clinic: int,
+        staff: int,
+        appointment: int,
+        appointment_minutes: float,
+    ) -> None:
+        """The clinic recorded a missed visit (a no-show, not cancelled)."""
+        self._dense(minutes, _VISIT_MISSED, person, NONE, _STAFF, clinic, staff, NONE, NONE,
+                    NONE, NONE, NONE, NONE)  # fmt: skip
         self._appointment_at_last_row(appointment, appointment_minutes)
 
     def _appointment_at_last_row(self, appointment: int, appointment_minutes: float) -> None:

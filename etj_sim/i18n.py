@@ -145,7 +145,17 @@ def format_difference(
 
 
 _COUNT_UNITS: Final = frozenset(
-    {"persons", "messages", "cases", "alerts", "refusals", "notices", "letters", "SEK"}
+    {
+        "persons",
+        "messages",
+        "cases",
+        "alerts",
+        "refusals",
+        "notices",
+        "letters",
+        "SEK",
+        "staff_minutes",
+    }
 )
 
 
@@ -244,6 +254,7 @@ UNITS: Final[Mapping[str, Text]] = {
     "letters": Text("letters", "brev"),
     "notices": Text("notices", "kallelser"),
     "SEK": Text("SEK", "kr"),
+    "staff_minutes": Text("staff minutes", "personalminuter"),
 }
 """The name of each unit of the headline and metric tables."""
 

@@ -373,15 +373,16 @@ class Appointments:
         if self._is_held(appointment):
             self._drop(appointment)
         self.status[appointment] = _ATTENDED if attended else _MISSED
-        if self._log is not None:
-            self._log.visit_recorded(
+        log = self._log
+        if log is not None:
+            record = log.visit_attended if attended else log.visit_missed
+            record(
                 now,
                 self.person[appointment],
                 self.clinic[appointment],
                 staff,
                 appointment,
                 self.minutes[appointment],
-                attended,
             )
 
     def of_message(self, message: int) -> int:

@@ -355,7 +355,7 @@ SUMMARY_COLUMNS: Final[dict[str, SummaryColumn]] = {
     ),
     "staff_minutes_notices": SummaryColumn(
         Text("Staff minutes on notices", "Personalminuter för kallelser"),
-        "minutes",
+        "staff_minutes",
         Text(
             "Staff time printing and posting letters and taking calls to rebook or cancel.",
             "Personalens tid för att skriva ut och posta brev och ta samtal om ombokning eller"

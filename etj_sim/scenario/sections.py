@@ -442,7 +442,7 @@ class NoticesSection(_Section):
     }
     policy: Literal["digital", "paper_only"] = "digital"
     fallback_after_hours: NonNegativeFloat = 0.0  # 0: no fallback (Karolinska: 48)
-    paper_complement_groups: list[NoticeGroup] = []  # noqa: RUF012
+    paper_complement_groups: list[NoticeGroup] = []
     without_account: Literal["paper", "hold"] = "paper"
     hold_days: NonNegativeFloat = 90.0  # Region Jönköping: held 90 days for an account
     no_letters_share: Share = 0.03  # assumption: active accounts that chose "no letters"
