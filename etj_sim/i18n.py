@@ -255,6 +255,7 @@ UNITS: Final[Mapping[str, Text]] = {
     "notices": Text("notices", "kallelser"),
     "SEK": Text("SEK", "kr"),
     "staff_minutes": Text("staff minutes", "personalminuter"),
+    "visits": Text("visits", "besök"),
 }
 """The name of each unit of the headline and metric tables."""
 
