@@ -119,6 +119,9 @@ class EServices:
         self._alert_flags = self.accounts.alerts
         self._mobile_slot = self.accounts.mobile
         self._email_slot = self.accounts.email
+        self._appointment_status = self.appointments.status
+        self._appointment_minutes = self.appointments.minutes
+        self._appointment_message = self.appointments.message
         if now is not None:
             self.clock.follow(now, self.advance_to)
 
@@ -139,6 +142,19 @@ class EServices:
     def registered_contacts(self, person: int) -> tuple[str | None, str | None]:
         """The person's own mobile and e-mail in the register (what they may type in, R4)."""
         return self.register.mobile(person), self.register.email(person)
+
+    def appointment_open(self, appointment: int) -> bool:
+        """F7: booked or rebooked (not cancelled, no visit recorded yet)."""
+        return self._appointment_status[appointment] <= 1
+
+    def appointment_minutes(self, appointment: int) -> float:
+        """F7: the appointment's time in minutes since epoch (after a rebooking, the new one)."""
+        return self._appointment_minutes[appointment]
+
+    def notice_message(self, appointment: int) -> int | None:
+        """F7: the message id of the appointment's digital notice (None: none delivered)."""
+        message = self._appointment_message[appointment]
+        return None if message < 0 else message
 
     def no_letters(self, person: int) -> bool:
         """F7: whether the person chose "do not send me letters"."""

@@ -118,7 +118,12 @@ class NoticeOffice:
         self.miss_not_reached = notices.miss_share_not_reached
         self.staff_minutes_per_call = notices.staff_minutes_per_call
         self.start_weekday = scenario.start_date.weekday()
-        self.open_weekdays = frozenset(clinics.open_weekdays)
+        open_weekdays = frozenset(clinics.open_weekdays)
+        # Days from each weekday to the next open one (0 when it is open itself).
+        self.days_to_open = [
+            next(step for step in range(7) if (weekday + step) % 7 in open_weekdays)
+            for weekday in range(7)
+        ]
         self.shift_start_minutes = clinics.shift_start_hour * 60.0
         self.shift_minutes = (clinics.shift_end_hour - clinics.shift_start_hour) * 60.0
         epoch = pl.lit(scenario.start_date).cast(pl.Date)
@@ -144,6 +149,7 @@ class NoticeOffice:
         self.miss_draw = array("d")
         self.reached = array("d")
         self.call_planned = array("b")
+        self.staff = array("i")  # who booked it (and sends its letters, takes its calls)
 
     def _load_no_letters(self, seed: int, people: pl.DataFrame, share: float) -> None:
         """Initial state: the active accounts that chose "no letters" (one draw per person)."""
@@ -156,14 +162,12 @@ class NoticeOffice:
     def _visit_minute(self, now: float, kind_draw: float, lead_draw: float, hour: float) -> float:
         kind = 0
         cumulative = self.kind_cumulative
-        while kind < len(cumulative) - 1 and kind_draw >= cumulative[kind]:
+        last = len(cumulative) - 1
+        while kind < last and kind_draw >= cumulative[kind]:
             kind += 1
         target = now + self.lead_minutes[kind] * (0.5 + lead_draw)
         day = max(int(target // MINUTES_PER_DAY), int(now // MINUTES_PER_DAY) + 1)
-        for _ in range(7):
-            if (self.start_weekday + day) % 7 in self.open_weekdays:
-                break
-            day += 1
+        day += self.days_to_open[(self.start_weekday + day) % 7]
         return day * MINUTES_PER_DAY + self.shift_start_minutes + hour * self.shift_minutes
 
     def send(self, staff: int, person: int, digital_routine: bool) -> None:
@@ -184,6 +188,7 @@ class NoticeOffice:
         self.miss_draw.append(miss_draw)
         self.reached.append(_NOT_REACHED)
         self.call_planned.append(0)
+        self.staff.append(staff)
         agenda = self.agenda
         agenda.call_after(_delay_to(visit, now), self._visit_due, appointment)
         if self.paper_only or not digital_routine:
@@ -226,16 +231,17 @@ class NoticeOffice:
             )
 
     def _staff_of(self, appointment: int) -> int:
-        return self.services.appointments.staff[appointment]
+        return self.staff[appointment]
 
     def _fallback_due(self, appointment: int, _minute: float) -> None:
         """F8: staff look at the read status; an unread (or held) notice goes by post."""
-        tool = self.staff_tool
-        view = tool.appointment(appointment)
-        if view.status > 1 or not self.env.now < view.time_minutes:
+        services = self.services
+        if not services.appointment_open(appointment) or not self.env.now < (
+            services.appointment_minutes(appointment)
+        ):
             return
-        message = view.notice_message
-        if message is not None and tool.read_status(message).read:
+        message = services.notice_message(appointment)
+        if message is not None and self.staff_tool.read_status(message).read:
             return
         self._post(self._staff_of(appointment), appointment, Reason.FALLBACK)
 
@@ -257,17 +263,15 @@ class NoticeOffice:
         change = self.change[appointment]
         if change == _NO_CHANGE or self.changed[appointment]:
             return
-        view = self.staff_tool.appointment(appointment)
-        if view.status > 1 or not now < view.time_minutes:
+        services = self.services
+        visit = services.appointment_minutes(appointment)
+        if not services.appointment_open(appointment) or not now < visit:
             return
         self.changed[appointment] = 1
         if change == _REBOOK:
-            session.rebook_appointment(message, view.time_minutes + self.rebook_later_minutes)
-            self.agenda.call_after(
-                _delay_to(view.time_minutes + self.rebook_later_minutes, now),
-                self._visit_due,
-                appointment,
-            )
+            new_minute = visit + self.rebook_later_minutes
+            session.rebook_appointment(message, new_minute)
+            self.agenda.call_after(_delay_to(new_minute, now), self._visit_due, appointment)
         else:
             session.cancel_appointment(message)
 
@@ -276,14 +280,15 @@ class NoticeOffice:
         if self.changed[appointment]:
             return
         tool = self.staff_tool
-        view = tool.appointment(appointment)
+        services = self.services
+        visit = services.appointment_minutes(appointment)
         now = self.env.now
-        if view.status > 1 or not now < view.time_minutes:
+        if not services.appointment_open(appointment) or not now < visit:
             return
         self.changed[appointment] = 1
         staff = self._staff_of(appointment)
         if self.change[appointment] == _REBOOK:
-            new_minute = view.time_minutes + self.rebook_later_minutes
+            new_minute = visit + self.rebook_later_minutes
             tool.rebook_by_phone(staff, appointment, new_minute, self.staff_minutes_per_call)
             self.agenda.call_after(_delay_to(new_minute, now), self._visit_due, appointment)
         else:
@@ -292,10 +297,11 @@ class NoticeOffice:
     # -- visits --------------------------------------------------------------------------------
 
     def _visit_due(self, appointment: int, minute: float) -> None:
-        tool = self.staff_tool
-        view = tool.appointment(appointment)
+        services = self.services
         # A rebooked visit left a call at its old time behind; a cancelled one needs none.
-        if view.status > 1 or abs(view.time_minutes - minute) > _SAME_MINUTE:
+        if not services.appointment_open(appointment) or (
+            abs(services.appointment_minutes(appointment) - minute) > _SAME_MINUTE
+        ):
             return
         if self.change[appointment] != _NO_CHANGE and not self.changed[appointment]:
             attended = False  # needed a change the person could not make
@@ -303,4 +309,6 @@ class NoticeOffice:
             reached = self.reached[appointment] <= minute
             miss = self.miss_reached if reached else self.miss_not_reached
             attended = self.miss_draw[appointment] >= miss
-        tool.record_attendance(self._staff_of(appointment), appointment, attended=attended)
+        self.staff_tool.record_attendance(
+            self._staff_of(appointment), appointment, attended=attended
+        )
