@@ -580,12 +580,18 @@ def _headline_rows(headline: pl.DataFrame, names: Sequence[str], lang: Language)
         (
             _e(SUMMARY_COLUMNS[name].label.of(lang)),
             _e(format_quantity(headline[name][0], SUMMARY_COLUMNS[name].unit, lang)),
+            _e(unit_label(SUMMARY_COLUMNS[name].unit, lang)),
             _e(SUMMARY_COLUMNS[name].meaning.of(lang)),
         )
         for name in names
     ]
     return _table(
-        [phrase("table.measure", lang), phrase("table.value", lang), phrase("table.meaning", lang)],
+        [
+            phrase("table.measure", lang),
+            phrase("table.value", lang),
+            phrase("table.unit", lang),
+            phrase("table.meaning", lang),
+        ],
         rows,
         numeric=(1,),
     )
@@ -594,15 +600,14 @@ def _headline_rows(headline: pl.DataFrame, names: Sequence[str], lang: Language)
 def _service_section(headline: pl.DataFrame, scenario: Any, lang: Language) -> str:
     staff = scenario.clinics.staff_per_clinic
     staffing = ", ".join(
-        f"{format_integer(count, lang)} {term('role', role, lang)}" for role, count in staff.items()
+        f"{term('role', role, lang)} {format_integer(count, lang)}" for role, count in staff.items()
     )
+    share = format_percent(scenario.clinics.eservice_share_of_shift, lang, decimals=0)
+    clinics = format_integer(scenario.clinics.count, lang)
     sentence = _text(
-        f"Each of the {format_integer(scenario.clinics.count, lang)} clinics has {staffing};"
-        f" {format_percent(scenario.clinics.eservice_share_of_shift, lang, decimals=0)} of a shift"
-        " is e-service duty.",
-        f"Var och en av de {format_integer(scenario.clinics.count, lang)} mottagningarna har"
-        f" {staffing}; {format_percent(scenario.clinics.eservice_share_of_shift, lang, decimals=0)}"
-        " av ett pass är tid för e-tjänster.",
+        f"{clinics} clinics; staff per clinic: {staffing}; {share} of a shift is e-service duty.",
+        f"{clinics} mottagningar; personal per mottagning: {staffing}; {share} av ett pass är"
+        " tid för e-tjänster.",
         lang,
     )
     names = (

@@ -192,3 +192,9 @@ def test_a_closed_pipe_ends_quietly() -> None:
     )
     assert completed.stderr == ""
     assert re.match(r"name\s+people\s+days", completed.stdout)
+
+
+def test_batch_on_the_command_line_takes_a_language(capsys: pytest.CaptureFixture[str]) -> None:
+    sweep = REPOSITORY / "scenarios" / "experiments" / "alert-opt-in-sweep.toml"
+    assert main(["batch", str(sweep), "--lang", "fi"]) == 2
+    assert "--lang: invalid choice: 'fi'" in capsys.readouterr().err
