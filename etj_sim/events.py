@@ -72,12 +72,20 @@ class Event(IntEnum):
     SHIFT_STARTED = 19  # staff workload denominators (P4)
     SHIFT_ENDED = 20
     MASS_MAILING_STARTED = 21  # F6: one row per campaign
-    NOTICE_HELD = 22  # F7: a notice to a person without an active account waits for one
-    NOTICE_DROPPED = 23  # F7: a held notice's wait ended (no account in time, or the visit came)
-    APPOINTMENT_REBOOKED = 24  # F7: a new time (the notice's button, or a call to the clinic)
-    APPOINTMENT_CANCELLED = 25  # F7: cancelled (the notice's button, or a call to the clinic)
-    VISIT_ATTENDED = 26  # the clinic recorded the visit as attended
-    VISIT_MISSED = 27  # the clinic recorded a missed visit (no-show)
+    STAFF_CASE_OPENED = 22  # R19, R20: "Skicka ärende" opened a case (question, form, ...)
+    CONSENT_RECORDED = 23  # R2, D7: the holder's own consent to an account a guardian activated
+    PROTECTION_GRANTED = 24  # R12, R16: the register marks the person's data protected
+    PROTECTION_LIFTED = 25
+    GUARDIANSHIP_STARTED = 26  # R9, R10: person is the child, actor the guardian
+    GUARDIANSHIP_ENDED = (
+        27  # R10, D9: proxy and the guardian's contacts in the child's settings end
+    )
+    NOTICE_HELD = 28  # F7: a notice to a person without an active account waits for one
+    NOTICE_DROPPED = 29  # F7: a held notice's wait ended (no account in time, or the visit came)
+    APPOINTMENT_REBOOKED = 30  # F7: a new time (the notice's button, or a call to the clinic)
+    APPOINTMENT_CANCELLED = 31  # F7: cancelled (the notice's button, or a call to the clinic)
+    VISIT_ATTENDED = 32  # the clinic recorded the visit as attended
+    VISIT_MISSED = 33  # the clinic recorded a missed visit (no-show)
 
 
 class ActorRole(IntEnum):
@@ -123,12 +131,13 @@ class Reason(IntEnum):
     NO_ACTIVE_ACCOUNT = 4  # F6 outcome, paper fallback
     NO_EID = 5  # R1
     NEEDS_OWN_EID = 6  # R15
-    UNDER_13 = 7  # R10, R15, D2: no own login before 13; a guardian acts by proxy
-    POLICY = 8  # F7: the clinic's notice policy sends this notice on paper (no digital notice)
-    FALLBACK = 9  # F7: the digital notice was unread when the fallback window ended
-    COMPLEMENT = 10  # F7: paper beside the digital notice for a group the policy names
-    HOLD_EXPIRED = 11  # F7: no active account within the wait
-    VISIT_PASSED = 12  # F7: the visit came before the held notice could be delivered
+    UNDER_13 = 7  # R10, R15, D2: no own login before 13 without an own e-ID; a guardian acts
+    NO_PERSONNUMMER = 8  # R9, D8: unborn, or only a samordningsnummer: no proxy activation
+    POLICY = 9  # F7: the clinic's notice policy sends this notice on paper (no digital notice)
+    FALLBACK = 10  # F7: the digital notice was unread when the fallback window ended
+    COMPLEMENT = 11  # F7: paper beside the digital notice for a group the policy names
+    HOLD_EXPIRED = 12  # F7: no active account within the wait
+    VISIT_PASSED = 13  # F7: the visit came before the held notice could be delivered
 
 
 def _names(enum: type[IntEnum]) -> list[str]:
@@ -180,6 +189,12 @@ _ATTACHMENT_SENT: Final = Event.ATTACHMENT_SENT
 _SHIFT_STARTED: Final = Event.SHIFT_STARTED
 _SHIFT_ENDED: Final = Event.SHIFT_ENDED
 _MASS_MAILING_STARTED: Final = Event.MASS_MAILING_STARTED
+_STAFF_CASE_OPENED: Final = Event.STAFF_CASE_OPENED
+_CONSENT_RECORDED: Final = Event.CONSENT_RECORDED
+_PROTECTION_GRANTED: Final = Event.PROTECTION_GRANTED
+_PROTECTION_LIFTED: Final = Event.PROTECTION_LIFTED
+_GUARDIANSHIP_STARTED: Final = Event.GUARDIANSHIP_STARTED
+_GUARDIANSHIP_ENDED: Final = Event.GUARDIANSHIP_ENDED
 _NOTICE_HELD: Final = Event.NOTICE_HELD
 _NOTICE_DROPPED: Final = Event.NOTICE_DROPPED
 _APPOINTMENT_REBOOKED: Final = Event.APPOINTMENT_REBOOKED
@@ -214,6 +229,7 @@ _COLUMN_TYPES: dict[str, pl.DataType] = {
     "channel": pl.Enum(CHANNELS),
     "kind": pl.Enum(KINDS),
     "campaign": pl.Int32(),  # message_sent / message_undeliverable of a mass mailing (F6)
+    "form": pl.Int32(),  # message_sent of a form message and form_submitted (F3)
     "reason": pl.Enum(REASONS),
     "recipient": pl.Int32(),  # alert_sent: the person whose mobile or e-mail got the alert
     "alert_sms": pl.Boolean(),  # settings after a change; recipient's choice at message_sent
@@ -239,6 +255,7 @@ _INT_COLUMNS: Final = (
     "case",
     "message",
     "campaign",
+    "form",
     "recipient",
     "appointment",
 )
@@ -289,6 +306,8 @@ class EventLog:
         "_campaign_rows",
         "_duration",
         "_duration_rows",
+        "_form",
+        "_form_rows",
         "_pack",
         "_reason",
         "_reason_rows",
@@ -308,6 +327,8 @@ class EventLog:
         self._recipient = array("i")
         self._campaign_rows = array("q")
         self._campaign = array("i")
+        self._form_rows = array("q")
+        self._form = array("i")
         self._duration_rows = array("q")
         self._duration = array("f")
         self._appointment_rows = array("q")
@@ -324,6 +345,7 @@ class EventLog:
             (self._reason_rows, self._reason),
             (self._recipient_rows, self._recipient),
             (self._campaign_rows, self._campaign),
+            (self._form_rows, self._form),
             (self._duration_rows, self._duration),
             (self._appointment_rows, self._appointment),
             (self._appointment_minutes_rows, self._appointment_minutes),
@@ -343,6 +365,8 @@ class EventLog:
         copied._recipient = array("i", self._recipient)
         copied._campaign_rows = array("q", self._campaign_rows)
         copied._campaign = array("i", self._campaign)
+        copied._form_rows = array("q", self._form_rows)
+        copied._form = array("i", self._form)
         copied._duration_rows = array("q", self._duration_rows)
         copied._duration = array("f", self._duration)
         copied._appointment_rows = array("q", self._appointment_rows)
@@ -378,6 +402,7 @@ class EventLog:
         alert_email: int = NONE,
         duration_minutes: float = _NAN,
         campaign: int = NONE,
+        form: int = NONE,
         appointment: int = NONE,
         appointment_minutes: float = _NAN,
     ) -> None:
@@ -410,6 +435,9 @@ class EventLog:
         if campaign != NONE:
             self._campaign.append(campaign)
             self._campaign_rows.append(row)
+        if form != NONE:
+            self._form.append(form)
+            self._form_rows.append(row)
         if duration_minutes == duration_minutes:  # not NaN
             self._duration.append(duration_minutes)
             self._duration_rows.append(row)
@@ -545,17 +573,19 @@ class EventLog:
         alert_sms: int,
         alert_email: int,
         campaign: int,
+        form: int,
         appointment: int = NONE,
         appointment_minutes: float = _NAN,
     ) -> None:
-        """A message landed in an inbox; the flags are the recipient's alert choice then.
-
-        An appointment notice (F7) names its appointment and the appointment's time.
-        """
+        """A message landed in an inbox; the flags are the recipient's alert choice then;
+        ``campaign`` is its mass mailing (F6), ``form`` the form it asks for (F3); an
+        appointment notice (F7) names its appointment and the appointment's time."""
         self._dense(minutes, _MESSAGE_SENT, person, NONE, _STAFF, clinic, staff, case, message,
                     NONE, kind, alert_sms, alert_email)  # fmt: skip
         if campaign != NONE:
             self._sparse_at_last_row(self._campaign_rows, self._campaign, campaign)
+        if form != NONE:
+            self._sparse_at_last_row(self._form_rows, self._form, form)
         if appointment != NONE:
             self._appointment_at_last_row(appointment, appointment_minutes)
 
@@ -679,10 +709,13 @@ class EventLog:
         case: int,
         message: int,
         channel: int,
+        form: int,
     ) -> None:
-        """F3: the answers to a form message were submitted."""
+        """F3: the answers to a form message were submitted (``form``: which form)."""
         self._dense(minutes, _FORM_SUBMITTED, person, actor, actor_role, clinic, NONE, case,
                     message, channel, _FORM, NONE, NONE)  # fmt: skip
+        if form != NONE:
+            self._sparse_at_last_row(self._form_rows, self._form, form)
 
     def attachment_sent(
         self,
@@ -693,12 +726,13 @@ class EventLog:
         clinic: int,
         staff: int,
         case: int,
+        message: int,
         channel: int,
         kind: int,
     ) -> None:
-        """F5: one attachment, in either direction."""
+        """F5: one attachment, in either direction (``message``: the staff message it came with)."""
         self._dense(minutes, _ATTACHMENT_SENT, person, actor, actor_role, clinic, staff, case,
-                    NONE, channel, kind, NONE, NONE)  # fmt: skip
+                    message, channel, kind, NONE, NONE)  # fmt: skip
 
     def shift_started(self, minutes: float, clinic: int, staff: int) -> None:
         """P4: a staff member's e-service duty began (workload denominators)."""
@@ -715,6 +749,38 @@ class EventLog:
         self._dense(minutes, _MASS_MAILING_STARTED, NONE, NONE, _STAFF, clinic, staff, NONE,
                     NONE, NONE, _MASS_MAILING, NONE, NONE)  # fmt: skip
         self._sparse_at_last_row(self._campaign_rows, self._campaign, campaign)
+
+    def staff_case_opened(
+        self, minutes: float, person: int, clinic: int, staff: int, case: int, kind: int
+    ) -> None:
+        """R19, R20: a staff member opened a case ("Skicka ärende"); it is theirs (my cases)."""
+        self._dense(minutes, _STAFF_CASE_OPENED, person, NONE, _STAFF, clinic, staff, case, NONE,
+                    NONE, kind, NONE, NONE)  # fmt: skip
+
+    def consent_recorded(self, minutes: float, person: int, channel: int) -> None:
+        """R2, D7: the holder's own consent, at the first own login to a guardian-made account."""
+        self._dense(minutes, _CONSENT_RECORDED, person, person, _CITIZEN, NONE, NONE, NONE,
+                    NONE, channel, NONE, NONE, NONE)  # fmt: skip
+
+    def protection_granted(self, minutes: float, person: int) -> None:
+        """R12, R16: the register marks the person's data protected (proxy ends, R12)."""
+        self._dense(minutes, _PROTECTION_GRANTED, person, NONE, _SYSTEM, NONE, NONE, NONE, NONE,
+                    NONE, NONE, NONE, NONE)  # fmt: skip
+
+    def protection_lifted(self, minutes: float, person: int) -> None:
+        """R12: the register lifts the protection."""
+        self._dense(minutes, _PROTECTION_LIFTED, person, NONE, _SYSTEM, NONE, NONE, NONE, NONE,
+                    NONE, NONE, NONE, NONE)  # fmt: skip
+
+    def guardianship_started(self, minutes: float, child: int, guardian: int) -> None:
+        """R9, R10: ``guardian`` became vårdnadshavare of ``child``."""
+        self._dense(minutes, _GUARDIANSHIP_STARTED, child, guardian, _SYSTEM, NONE, NONE, NONE,
+                    NONE, NONE, NONE, NONE, NONE)  # fmt: skip
+
+    def guardianship_ended(self, minutes: float, child: int, guardian: int) -> None:
+        """R10, D9: the guardianship ended (custody change): proxy ends, contacts are removed."""
+        self._dense(minutes, _GUARDIANSHIP_ENDED, child, guardian, _SYSTEM, NONE, NONE, NONE,
+                    NONE, NONE, NONE, NONE, NONE)  # fmt: skip
 
     def notice_held(
         self,
@@ -875,6 +941,7 @@ class EventLog:
         sparse_ints = {
             "recipient": _sparse(self._recipient_rows, self._recipient, np.int32, start, end, NONE),
             "campaign": _sparse(self._campaign_rows, self._campaign, np.int32, start, end, NONE),
+            "form": _sparse(self._form_rows, self._form, np.int32, start, end, NONE),
             "appointment": _sparse(
                 self._appointment_rows, self._appointment, np.int32, start, end, NONE
             ),

@@ -223,9 +223,8 @@ class Appointments:
             NONE,
             "",
             "",
-            NONE,
-            appointment,
-            self.minutes[appointment],
+            appointment=appointment,
+            appointment_minutes=self.minutes[appointment],
         )
         self.message[appointment] = message
         self.by_message[message] = appointment

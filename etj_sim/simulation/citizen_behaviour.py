@@ -53,6 +53,7 @@ from etj_sim.simulation.ledger import (
     NEVER_OPENED,
     OPEN_FORM,
     OPEN_NOTICE,
+    OPEN_QUESTION,
     CaseLedger,
     MessageLedger,
 )
@@ -78,7 +79,8 @@ _ATTACHMENT: Final = Attachment(
     name="bilaga.pdf", content_type="application/pdf", size_bytes=250_000
 )
 _REPLY_TEXT: Final = "Tack. Här kommer svaren på era frågor."
-_FORM_ANSWERS: Final = {"svar": "ifyllt"}
+_FORM_ANSWERS: Final = {"allergies": "nej", "smoker": "nej"}
+"""Answers that fit the standard health declaration the clinics send (F3)."""
 _MINUTES_PER_MONTH: Final = 30.0 * 1440.0
 
 
@@ -150,6 +152,12 @@ class CitizenBehaviour:
         self._nudge = uniform_draws(random_stream(seed, "opt_in_nudge"))
         self._forms = uniform_draws(random_stream(seed, "form_completion"))
         self._reply_delay = standard_normal_draws(random_stream(seed, "reply_delay"))
+        self.question_answer_share = behaviour.question_answer_share
+        self.child_own_login_share = behaviour.child_own_login_share
+        self._question_answer = row_draws(
+            random_stream(seed, "question_answer"), _uniform, _standard_normal
+        )
+        self._child_own_login = uniform_draws(random_stream(seed, "child_own_login"))
         self.needs_elsewhere = 0
         self.notice_opened: Callable[[Session, int], None] | None = None
         """Told when a reader opens an appointment notice (F7: its rebook/cancel buttons)."""
@@ -165,6 +173,7 @@ class CitizenBehaviour:
         listeners = services.listeners
         listeners.message_delivered.append(self.message_delivered)
         listeners.case_awaiting_citizen.append(self.case_awaiting_citizen)
+        listeners.register_changed.append(self.register_changed)
 
     # -- logging in ---------------------------------------------------------------------------
 
@@ -192,6 +201,10 @@ class CitizenBehaviour:
         the domain has logged the refusal where a citizen met one).
         """
         if now >= self._thirteen_minute[person]:
+            return self._login_own(person)
+        # R11: a child under 13 with an own e-ID may act themself (proxy stays with the
+        # guardians until 13, R10).
+        if self._eid[person] != NO_EID and next(self._child_own_login) < self.child_own_login_share:
             return self._login_own(person)
         guardian = self._first_guardian[person]
         if guardian == NO_PERSON:
@@ -237,6 +250,8 @@ class CitizenBehaviour:
             session.read(message)  # F8
             if what == OPEN_FORM and next(self._forms) < self.form_completion_share:
                 session.submit_form(message, _FORM_ANSWERS)  # F3
+            elif what == OPEN_QUESTION:
+                self._consider_answer(message)
             elif what == OPEN_NOTICE and self.notice_opened is not None:
                 self.notice_opened(session, message)  # F7
 
@@ -319,9 +334,35 @@ class CitizenBehaviour:
         self.cases.open(case, person, clinic, kind)
 
     def case_awaiting_citizen(self, case: int, _person: int) -> None:
-        """F4: staff answered and ask for more; the citizen replies after a log-normal delay."""
+        """F4: staff answered and ask for more; the citizen replies after a log-normal delay.
+
+        A case staff opened with a question (R19, R20) is answered, if at all, once the citizen
+        has read the question (:meth:`_consider_answer`), not on this signal.
+        """
+        if self.services.case_opened_by_staff(case) and self.cases.round_of(case) == 0:
+            return
         delay = math.exp(self.reply_mu + REPLY_DELAY_SIGMA * next(self._reply_delay))
         self.agenda.call_after(delay, self._reply_due, case)
+
+    def _consider_answer(self, message: int) -> None:
+        """R19, F4: having read a staff question, the citizen answers it (with
+        ``behaviour.question_answer_share``) after a log-normal delay."""
+        case = self.messages.question_case.get(message)
+        answer_draw, delay_draw = next(self._question_answer)
+        if case is None or answer_draw >= self.question_answer_share:
+            return
+        delay = math.exp(self.reply_mu + REPLY_DELAY_SIGMA * delay_draw)
+        self.agenda.call_after(delay, self._reply_due, case)
+
+    def register_changed(self, person: int) -> None:
+        """The register changed a person's guardians or protection: the child's first guardian
+        with an e-ID acts by proxy (a protected family is refused by the domain, R12)."""
+        guardians = self.services.guardians_of(person)
+        # As at the start (Citizens.from_population): the first listed guardian with an e-ID,
+        # else the first listed one.
+        with_eid = [guardian for guardian in guardians if self._eid[guardian] != NO_EID]
+        candidates = with_eid or list(guardians)
+        self._first_guardian[person] = candidates[0] if candidates else NO_PERSON
 
     def _reply_due(self, case: int, _minute: float) -> None:
         person = self.cases.person[case]

@@ -241,7 +241,10 @@ class NoticeOffice:
         ):
             return
         message = services.notice_message(appointment)
-        if message is not None and self.staff_tool.read_status(message).read:
+        if (
+            message is not None
+            and self.staff_tool.read_status(self._staff_of(appointment), message).read
+        ):
             return
         self._post(self._staff_of(appointment), appointment, Reason.FALLBACK)
 
