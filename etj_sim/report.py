@@ -25,7 +25,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Protocol
 
@@ -295,6 +295,12 @@ def _decimals_of(value: float) -> int:
     return min(len(text.split(".")[1]), 6) if "." in text and "e" not in text else 2
 
 
+def _moment(moment: datetime, lang: Language) -> str:
+    """A date and time to the second, with its zone when it has one (reports are made in UTC)."""
+    text = format_datetime(moment.replace(microsecond=0, tzinfo=None), lang)
+    return f"{text} UTC" if moment.utcoffset() == timedelta(0) else text
+
+
 def _what_was_run(
     scenario: Any, context: MetricContext, population: int, info: RunInfo, lang: Language
 ) -> str:
@@ -317,7 +323,7 @@ def _what_was_run(
             f"<code>{_e(scenario.content_hash)}</code>" if scenario is not None else _e(unknown),
         ),
         (phrase("report.version", lang), _e(info.version or unknown)),
-        (phrase("report.made", lang), _e(format_datetime(made.replace(microsecond=0), lang))),
+        (phrase("report.made", lang), _e(_moment(made, lang))),
     ]
     facts = "\n".join(f"<tr><th scope='row'>{_e(k)}</th><td>{v}</td></tr>" for k, v in rows)
     parts = [f"<h2>{_e(phrase('report.what_was_run', lang))}</h2>", f"<table>{facts}</table>"]
@@ -1033,7 +1039,7 @@ def write_comparison_report(
             if listed
             else "",
             f"<p class='note'>{_e(phrase('report.made', lang))}: "
-            f"{_e(format_datetime(datetime.now(UTC).replace(microsecond=0), lang))}</p>",
+            f"{_e(_moment(datetime.now(UTC), lang))}</p>",
             _chart_sections(specs, lang),
             comparison_tables(comparison, lang),
         ]
