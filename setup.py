@@ -30,6 +30,7 @@ COMPILED_MODULES = [
             "__init__",
             "accounts",
             "alerts",
+            "appointments",
             "cases",
             "clock",
             "errors",

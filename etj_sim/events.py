@@ -81,6 +81,12 @@ class Event(IntEnum):
     GUARDIANSHIP_ENDED = (
         27  # R10, D9: proxy and the guardian's contacts in the child's settings end
     )
+    NOTICE_HELD = 28  # F7: a notice to a person without an active account waits for one
+    NOTICE_DROPPED = 29  # F7: a held notice's wait ended (no account in time, or the visit came)
+    APPOINTMENT_REBOOKED = 30  # F7: a new time (the notice's button, or a call to the clinic)
+    APPOINTMENT_CANCELLED = 31  # F7: cancelled (the notice's button, or a call to the clinic)
+    VISIT_ATTENDED = 32  # the clinic recorded the visit as attended
+    VISIT_MISSED = 33  # the clinic recorded a missed visit (no-show)
 
 
 class ActorRole(IntEnum):
@@ -96,6 +102,7 @@ class Channel(IntEnum):
     SMS = 2
     EMAIL = 3
     PAPER = 4
+    PHONE = 5  # a call to the clinic (rebooking or cancelling an appointment)
 
 
 class Kind(IntEnum):
@@ -127,6 +134,11 @@ class Reason(IntEnum):
     NEEDS_OWN_EID = 6  # R15
     UNDER_13 = 7  # R10, R15, D2: no own login before 13 without an own e-ID; a guardian acts
     NO_PERSONNUMMER = 8  # R9, D8: unborn, or only a samordningsnummer: no proxy activation
+    POLICY = 9  # F7: the clinic's notice policy sends this notice on paper (no digital notice)
+    FALLBACK = 10  # F7: the digital notice was unread when the fallback window ended
+    COMPLEMENT = 11  # F7: paper beside the digital notice for a group the policy names
+    HOLD_EXPIRED = 12  # F7: no active account within the wait
+    VISIT_PASSED = 13  # F7: the visit came before the held notice could be delivered
 
 
 def _names(enum: type[IntEnum]) -> list[str]:
@@ -147,6 +159,7 @@ CHANNEL_APP: Final = Channel.APP
 CHANNEL_SMS: Final = Channel.SMS
 CHANNEL_EMAIL: Final = Channel.EMAIL
 CHANNEL_PAPER: Final = Channel.PAPER
+CHANNEL_PHONE: Final = Channel.PHONE
 KIND_LOCAL_ESERVICE: Final = Kind.LOCAL_ESERVICE
 KIND_REPLY: Final = Kind.REPLY
 KIND_QUESTION: Final = Kind.QUESTION
@@ -183,6 +196,13 @@ _PROTECTION_GRANTED: Final = Event.PROTECTION_GRANTED
 _PROTECTION_LIFTED: Final = Event.PROTECTION_LIFTED
 _GUARDIANSHIP_STARTED: Final = Event.GUARDIANSHIP_STARTED
 _GUARDIANSHIP_ENDED: Final = Event.GUARDIANSHIP_ENDED
+_NOTICE_HELD: Final = Event.NOTICE_HELD
+_NOTICE_DROPPED: Final = Event.NOTICE_DROPPED
+_APPOINTMENT_REBOOKED: Final = Event.APPOINTMENT_REBOOKED
+_APPOINTMENT_CANCELLED: Final = Event.APPOINTMENT_CANCELLED
+_VISIT_ATTENDED: Final = Event.VISIT_ATTENDED
+_VISIT_MISSED: Final = Event.VISIT_MISSED
+_APPOINTMENT_NOTICE: Final = Kind.APPOINTMENT_NOTICE
 _CITIZEN: Final = ActorRole.CITIZEN
 _GUARDIAN_PROXY: Final = ActorRole.GUARDIAN_PROXY
 _STAFF: Final = ActorRole.STAFF
@@ -215,7 +235,9 @@ _COLUMN_TYPES: dict[str, pl.DataType] = {
     "recipient": pl.Int32(),  # alert_sent: the person whose mobile or e-mail got the alert
     "alert_sms": pl.Boolean(),  # settings after a change; recipient's choice at message_sent
     "alert_email": pl.Boolean(),
-    "duration_minutes": pl.Float32(),  # staff handling time (case_answered)
+    "duration_minutes": pl.Float32(),  # staff handling time (case_answered, phone calls)
+    "appointment": pl.Int32(),  # F7: the appointment a notice, paper, change or visit is for
+    "appointment_time": pl.Datetime("ms"),  # F7: its time (after a rebooking: the new time)
 }
 EVENT_LOG_SCHEMA: Final = pl.Schema(_COLUMN_TYPES)
 """The event log's columns and types: a contract for the metrics and for stored runs."""
@@ -223,7 +245,8 @@ EVENT_LOG_SCHEMA: Final = pl.Schema(_COLUMN_TYPES)
 # Buffer layout. The columns every row fills (or that most rows fill) are packed into one
 # fixed-size record per row: one ``struct.pack`` and one ``bytearray`` extend cost far less than
 # sixteen ``array.append`` calls. The columns few rows fill (reason: refusals; recipient: alerts;
-# campaign: mass mailings; duration_minutes: case_answered) are sparse (row, value) pairs.
+# campaign: mass mailings; duration_minutes: case_answered; appointment and appointment_time:
+# notices and visits) are sparse (row, value) pairs.
 # Booleans are -1 (null), 0, 1.
 _INT_COLUMNS: Final = (
     "person",
@@ -235,6 +258,7 @@ _INT_COLUMNS: Final = (
     "campaign",
     "form",
     "recipient",
+    "appointment",
 )
 _CODE_COLUMNS: Final = ("event", "actor_role", "channel", "kind", "reason")
 _FLAG_COLUMNS: Final = ("alert_sms", "alert_email")
@@ -275,6 +299,10 @@ class EventLog:
     """
 
     __slots__ = (
+        "_appointment",
+        "_appointment_minutes",
+        "_appointment_minutes_rows",
+        "_appointment_rows",
         "_campaign",
         "_campaign_rows",
         "_duration",
@@ -304,6 +332,10 @@ class EventLog:
         self._form = array("i")
         self._duration_rows = array("q")
         self._duration = array("f")
+        self._appointment_rows = array("q")
+        self._appointment = array("i")
+        self._appointment_minutes_rows = array("q")
+        self._appointment_minutes = array("d")
 
     def __len__(self) -> int:
         return len(self._rows) // ROW_BYTES
@@ -316,6 +348,8 @@ class EventLog:
             (self._campaign_rows, self._campaign),
             (self._form_rows, self._form),
             (self._duration_rows, self._duration),
+            (self._appointment_rows, self._appointment),
+            (self._appointment_minutes_rows, self._appointment_minutes),
         )
 
     def __deepcopy__(self, memo: dict[int, object]) -> EventLog:
@@ -336,6 +370,10 @@ class EventLog:
         copied._form = array("i", self._form)
         copied._duration_rows = array("q", self._duration_rows)
         copied._duration = array("f", self._duration)
+        copied._appointment_rows = array("q", self._appointment_rows)
+        copied._appointment = array("i", self._appointment)
+        copied._appointment_minutes_rows = array("q", self._appointment_minutes_rows)
+        copied._appointment_minutes = array("d", self._appointment_minutes)
         return copied
 
     @property
@@ -366,6 +404,8 @@ class EventLog:
         duration_minutes: float = _NAN,
         campaign: int = NONE,
         form: int = NONE,
+        appointment: int = NONE,
+        appointment_minutes: float = _NAN,
     ) -> None:
         """Append one event. Ids and codes are ints, ``NONE`` (-1) where they do not apply.
 
@@ -402,6 +442,12 @@ class EventLog:
         if duration_minutes == duration_minutes:  # not NaN
             self._duration.append(duration_minutes)
             self._duration_rows.append(row)
+        if appointment != NONE:
+            self._appointment.append(appointment)
+            self._appointment_rows.append(row)
+        if appointment_minutes == appointment_minutes:
+            self._appointment_minutes.append(appointment_minutes)
+            self._appointment_minutes_rows.append(row)
 
     def _dense(
         self,
@@ -529,15 +575,20 @@ class EventLog:
         alert_email: int,
         campaign: int,
         form: int,
+        appointment: int = NONE,
+        appointment_minutes: float = _NAN,
     ) -> None:
         """A message landed in an inbox; the flags are the recipient's alert choice then;
-        ``campaign`` is its mass mailing (F6), ``form`` the form it asks for (F3)."""
+        ``campaign`` is its mass mailing (F6), ``form`` the form it asks for (F3); an
+        appointment notice (F7) names its appointment and the appointment's time."""
         self._dense(minutes, _MESSAGE_SENT, person, NONE, _STAFF, clinic, staff, case, message,
                     NONE, kind, alert_sms, alert_email)  # fmt: skip
         if campaign != NONE:
             self._sparse_at_last_row(self._campaign_rows, self._campaign, campaign)
         if form != NONE:
             self._sparse_at_last_row(self._form_rows, self._form, form)
+        if appointment != NONE:
+            self._appointment_at_last_row(appointment, appointment_minutes)
 
     def message_undeliverable(
         self,
@@ -565,12 +616,20 @@ class EventLog:
         case: int,
         kind: int,
         reason: int,
+        appointment: int = NONE,
+        appointment_minutes: float = _NAN,
     ) -> None:
-        """F7, P4: a notice went by post; ``reason`` NONE for the clinic's own routine."""
+        """F7, P4: a notice went by post; ``reason`` NONE for the clinic's own routine.
+
+        A notice for an appointment names it and its time (reason: policy, fallback,
+        complement or no_active_account).
+        """
         self._dense(minutes, _PAPER_SENT, person, NONE, _STAFF, clinic, staff, case, NONE,
                     _PAPER, kind, NONE, NONE)  # fmt: skip
         if reason != NONE:
             self._sparse_at_last_row(self._reason_rows, self._reason, reason)
+        if appointment != NONE:
+            self._appointment_at_last_row(appointment, appointment_minutes)
 
     def alert_sent(
         self, minutes: float, person: int, message: int, channel: int, recipient: int
@@ -724,6 +783,113 @@ class EventLog:
         self._dense(minutes, _GUARDIANSHIP_ENDED, child, guardian, _SYSTEM, NONE, NONE, NONE,
                     NONE, NONE, NONE, NONE, NONE)  # fmt: skip
 
+    def notice_held(
+        self,
+        minutes: float,
+        person: int,
+        clinic: int,
+        staff: int,
+        appointment: int,
+        appointment_minutes: float,
+    ) -> None:
+        """F7: the person has no active account; the notice waits for one."""
+        self._dense(minutes, _NOTICE_HELD, person, NONE, _STAFF, clinic, staff, NONE, NONE,
+                    NONE, _APPOINTMENT_NOTICE, NONE, NONE)  # fmt: skip
+        self._sparse_at_last_row(self._reason_rows, self._reason, Reason.NO_ACTIVE_ACCOUNT)
+        self._appointment_at_last_row(appointment, appointment_minutes)
+
+    def notice_dropped(
+        self,
+        minutes: float,
+        person: int,
+        clinic: int,
+        appointment: int,
+        appointment_minutes: float,
+        reason: int,
+    ) -> None:
+        """F7: a held notice was never delivered (``reason``: hold_expired or visit_passed)."""
+        self._dense(minutes, _NOTICE_DROPPED, person, NONE, _SYSTEM, clinic, NONE, NONE, NONE,
+                    NONE, _APPOINTMENT_NOTICE, NONE, NONE)  # fmt: skip
+        self._sparse_at_last_row(self._reason_rows, self._reason, reason)
+        self._appointment_at_last_row(appointment, appointment_minutes)
+
+    def appointment_rebooked(
+        self,
+        minutes: float,
+        person: int,
+        actor: int,
+        actor_role: int,
+        clinic: int,
+        staff: int,
+        message: int,
+        channel: int,
+        appointment: int,
+        appointment_minutes: float,
+        handling_minutes: float,
+    ) -> None:
+        """F7: a new time (``appointment_minutes``), from the digital notice (the citizen, a
+        guardian by proxy) or by a call to the clinic (staff; ``handling_minutes`` the call)."""
+        self._dense(minutes, _APPOINTMENT_REBOOKED, person, actor, actor_role, clinic, staff,
+                    NONE, message, channel, _APPOINTMENT_NOTICE, NONE, NONE)  # fmt: skip
+        self._appointment_at_last_row(appointment, appointment_minutes)
+        if handling_minutes == handling_minutes:
+            self._sparse_at_last_row(self._duration_rows, self._duration, handling_minutes)
+
+    def appointment_cancelled(
+        self,
+        minutes: float,
+        person: int,
+        actor: int,
+        actor_role: int,
+        clinic: int,
+        staff: int,
+        message: int,
+        channel: int,
+        appointment: int,
+        appointment_minutes: float,
+        handling_minutes: float,
+    ) -> None:
+        """F7: cancelled from the digital notice or by a call to the clinic (as rebooked)."""
+        self._dense(minutes, _APPOINTMENT_CANCELLED, person, actor, actor_role, clinic, staff,
+                    NONE, message, channel, _APPOINTMENT_NOTICE, NONE, NONE)  # fmt: skip
+        self._appointment_at_last_row(appointment, appointment_minutes)
+        if handling_minutes == handling_minutes:
+            self._sparse_at_last_row(self._duration_rows, self._duration, handling_minutes)
+
+    def visit_attended(
+        self,
+        minutes: float,
+        person: int,
+        clinic: int,
+        staff: int,
+        appointment: int,
+        appointment_minutes: float,
+    ) -> None:
+        """The clinic recorded the visit as attended."""
+        self._dense(minutes, _VISIT_ATTENDED, person, NONE, _STAFF, clinic, staff, NONE, NONE,
+                    NONE, NONE, NONE, NONE)  # fmt: skip
+        self._appointment_at_last_row(appointment, appointment_minutes)
+
+    def visit_missed(
+        self,
+        minutes: float,
+        person: int,
+        clinic: int,
+        staff: int,
+        appointment: int,
+        appointment_minutes: float,
+    ) -> None:
+        """The clinic recorded a missed visit (a no-show, not cancelled)."""
+        self._dense(minutes, _VISIT_MISSED, person, NONE, _STAFF, clinic, staff, NONE, NONE,
+                    NONE, NONE, NONE, NONE)  # fmt: skip
+        self._appointment_at_last_row(appointment, appointment_minutes)
+
+    def _appointment_at_last_row(self, appointment: int, appointment_minutes: float) -> None:
+        self._sparse_at_last_row(self._appointment_rows, self._appointment, appointment)
+        self._sparse_at_last_row(
+            self._appointment_minutes_rows, self._appointment_minutes, appointment_minutes
+        )
+
     def to_frame(self) -> pl.DataFrame:
         """The log as one frame with :data:`EVENT_LOG_SCHEMA`, in the order events were recorded.
 
@@ -781,6 +947,9 @@ class EventLog:
             "recipient": _sparse(self._recipient_rows, self._recipient, np.int32, start, end, NONE),
             "campaign": _sparse(self._campaign_rows, self._campaign, np.int32, start, end, NONE),
             "form": _sparse(self._form_rows, self._form, np.int32, start, end, NONE),
+            "appointment": _sparse(
+                self._appointment_rows, self._appointment, np.int32, start, end, NONE
+            ),
         }
         durations = _sparse(self._duration_rows, self._duration, np.float32, start, end, _NAN)
         for name in _CODE_COLUMNS:
@@ -792,6 +961,17 @@ class EventLog:
         for name in _FLAG_COLUMNS:
             raw = dense[name]
             columns[name] = _with_nulls(pl.Series(name, raw == 1, dtype=pl.Boolean), raw == NONE)
+        appointment_minutes = _sparse(
+            self._appointment_minutes_rows, self._appointment_minutes, np.float64, start, end, _NAN
+        )
+        appointment_missing = appointment_minutes != appointment_minutes
+        appointment_ms = np.rint(np.nan_to_num(appointment_minutes) * 60_000.0).astype(np.int64)
+        columns["appointment_time"] = _with_nulls(
+            pl.Series("appointment_time", appointment_ms + epoch_ms, dtype=pl.Int64).cast(
+                pl.Datetime("ms")
+            ),
+            appointment_missing,
+        )
         columns["duration_minutes"] = pl.Series(
             "duration_minutes", durations, dtype=pl.Float32
         ).fill_nan(None)

@@ -144,7 +144,19 @@ def format_difference(
     return sign + format_quantity(value, unit, lang, decimals=decimals)
 
 
-_COUNT_UNITS: Final = frozenset({"persons", "messages", "cases", "alerts", "refusals"})
+_COUNT_UNITS: Final = frozenset(
+    {
+        "persons",
+        "messages",
+        "cases",
+        "alerts",
+        "refusals",
+        "notices",
+        "letters",
+        "SEK",
+        "staff_minutes",
+    }
+)
 
 
 def format_quantity(
@@ -240,6 +252,10 @@ UNITS: Final[Mapping[str, Text]] = {
     "per_1000_children": Text("per 1,000 children", "per 1 000 barn"),
     "refusals": Text("refusals", "avslag"),
     "letters": Text("letters", "brev"),
+    "notices": Text("notices", "kallelser"),
+    "SEK": Text("SEK", "kr"),
+    "staff_minutes": Text("staff minutes", "personalminuter"),
+    "visits": Text("visits", "besök"),
 }
 """The name of each unit of the headline and metric tables."""
 

@@ -388,7 +388,7 @@ def _headline(headline: pl.DataFrame, lang: Language) -> str:
 
 _FOCUS_TRIGGERS: Final = {
     "campaign": ("campaigns",),
-    "notices": ("outreach.",),
+    "notices": ("outreach.", "notices."),
     "service": ("clinics.", "demand."),
     "teen": ("alerts.guardian_contacts_share", "behaviour.settings_edit_after_13_share"),
     "alerts": ("alerts.opt_in_share", "alerts.channel_split", "behaviour.opt_in_nudge_share"),
@@ -473,7 +473,72 @@ def _campaign_section(frames: RunFrames, scenario: Any, lang: Language) -> str:
     return f"<p>{_e(sentence)}</p>{table}"
 
 
-def _notices_section(frames: RunFrames, scenario: Any, lang: Language) -> str:
+_NOTICE_HEADLINE: Final = (
+    "notices_sent",
+    "notice_read_before_visit_share",
+    "paper_letters",
+    "paper_fallback_letters",
+    "no_show_share",
+    "notice_cost_sek",
+    "staff_minutes_notices",
+)
+"""The headline columns of appointment notices and their visits (issue 15)."""
+
+
+def _benefit_table(benefit: pl.DataFrame, lang: Language) -> str:
+    """The benefit table (``etj_sim.experiments.benefit_table``): each saving with its interval."""
+    from etj_sim.experiments.benefit import BENEFITS
+
+    def label(row: Mapping[str, Any]) -> str:
+        known = BENEFITS.get(row["benefit"])
+        return known.label.of(lang) if known is not None else str(row["label"])
+
+    rows = [
+        (
+            _e(label(row)),
+            _e(format_quantity(row["reference_mean"], row["unit"], lang)),
+            _e(format_quantity(row["scenario_mean"], row["unit"], lang)),
+            _e(format_quantity(row["mean"], row["unit"], lang)),
+            _e(_interval(row["ci_low"], row["ci_high"], row["unit"], lang)),
+            format_integer(row["replications"], lang),
+        )
+        for row in benefit.iter_rows(named=True)
+    ]
+    intro = _text(
+        "Saved against the reference (reference minus this scenario, per pair of runs with the"
+        " same seed; a negative saving is a cost):",
+        "Sparat jämfört med referensen (referensen minus detta scenario, per par av körningar med"
+        " samma slumpfrö; en negativ besparing är en kostnad):",
+        lang,
+    )
+    table = _table(
+        [
+            phrase("table.measure", lang),
+            phrase("table.reference", lang),
+            phrase("table.scenario", lang),
+            phrase("table.mean", lang),
+            phrase("table.interval", lang),
+            phrase("table.pairs", lang),
+        ],
+        rows,
+        numeric=(1, 2, 3, 4, 5),
+    )
+    return f"<section data-benefit='notices'><p>{_e(intro)}</p>{table}</section>"
+
+
+def _notices_section(
+    frames: RunFrames,
+    headline: pl.DataFrame,
+    scenario: Any,
+    lang: Language,
+    benefit: pl.DataFrame | None = None,
+) -> str:
+    visits = _headline_rows(headline, _NOTICE_HEADLINE, lang)
+    tail = visits + (_benefit_table(benefit, lang) if benefit is not None else "")
+    return _notice_channels_section(frames, scenario, lang) + tail
+
+
+def _notice_channels_section(frames: RunFrames, scenario: Any, lang: Language) -> str:
     channels = notice_channels(frames.events, frames.context)
     rows = [
         (
@@ -606,15 +671,24 @@ def _alerts_section(frames: RunFrames, headline: pl.DataFrame, lang: Language) -
     return f"<p>{_e(sentence)}</p>{_headline_rows(headline, names, lang)}"
 
 
-def _focus(frames: RunFrames, headline: pl.DataFrame, scenario: Any, lang: Language) -> str:
+def _focus(
+    frames: RunFrames,
+    headline: pl.DataFrame,
+    scenario: Any,
+    lang: Language,
+    benefit: pl.DataFrame | None = None,
+) -> str:
     parts = [f"<h2>{_e(phrase('report.focus', lang))}</h2>"]
-    for topic in _focus_topics(scenario):
+    topics = _focus_topics(scenario)
+    if benefit is not None and "notices" not in topics:
+        topics.append("notices")
+    for topic in topics:
         en, sv = _FOCUS_TITLES[topic]
         parts.append(f"<section data-focus='{topic}'><h3>{_e(_text(en, sv, lang))}</h3>")
         if topic == "campaign":
             parts.append(_campaign_section(frames, scenario, lang))
         elif topic == "notices":
-            parts.append(_notices_section(frames, scenario, lang))
+            parts.append(_notices_section(frames, headline, scenario, lang, benefit))
         elif topic == "service":
             parts.append(_service_section(headline, scenario, lang))
         elif topic == "teen":
@@ -763,6 +837,7 @@ def write_report(
     lang: Language = DEFAULT_LANGUAGE,
     scenario: Any = None,
     info: RunInfo | None = None,
+    benefit: pl.DataFrame | None = None,
 ) -> Path:
     """Write ``report.html`` (and ``<chart>.png`` files unless ``png`` is False) into ``out_dir``.
 
@@ -770,7 +845,9 @@ def write_report(
     the values that differ from the defaults, the section on what the scenario shows and the set
     values next to the measured ones; ``info`` the seed, version and overrides. ``comparison``
     (a :class:`~etj_sim.comparison.Comparison`, or a frame of
-    :data:`~etj_sim.charts.COMPARISON_COLUMNS`) adds the comparison chart.
+    :data:`~etj_sim.charts.COMPARISON_COLUMNS`) adds the comparison chart. ``benefit`` (the
+    frame of :func:`etj_sim.experiments.benefit_table`) adds the benefit table to the section on
+    appointment notices.
     """
     directory = Path(out_dir)
     directory.mkdir(parents=True, exist_ok=True)
@@ -791,7 +868,7 @@ def write_report(
         _headline(headline, lang),
     ]
     if scenario is not None:
-        parts.append(_focus(frames, headline, scenario, lang))
+        parts.append(_focus(frames, headline, scenario, lang, benefit))
         parts.append(_set_versus_measured(headline, scenario, lang))
     parts.append(_workload(frames, lang))
     parts.append(f"<h2>{_e(phrase('report.charts', lang))}</h2>")
@@ -811,6 +888,7 @@ def write_result_report(
     lang: Language = DEFAULT_LANGUAGE,
     info: RunInfo | None = None,
     overrides: Mapping[str, object] | None = None,
+    benefit: pl.DataFrame | None = None,
 ) -> Path:
     """:func:`write_report` for a result with ``.events``, ``.population`` and ``.scenario``.
 
@@ -845,6 +923,7 @@ def write_result_report(
         lang=lang,
         scenario=scenario,
         info=run_info,
+        benefit=benefit,
     )
 
 

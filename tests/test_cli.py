@@ -45,7 +45,7 @@ def files_in(folder: Path) -> set[Path]:
 def test_shipped_folder_is_the_checkouts_or_its_installed_copy() -> None:
     # Editable install: the checkout's folder; a built install (the compiled build): the copy
     # that pyproject.toml's data-files put under the prefix, with the same files.
-    assert len(SHIPPED) == 7
+    assert len(SHIPPED) == 10
     if SHIPPED_SCENARIOS_DIR != REPOSITORY / "scenarios":
         assert Path(sys.prefix) / "share" / "etj_sim" / "scenarios" == SHIPPED_SCENARIOS_DIR
     for folder in (Path("."), Path("experiments")):

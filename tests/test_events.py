@@ -35,7 +35,28 @@ from etj_sim.events import (
 )
 
 EPOCH = datetime(2026, 1, 5)
-Row = tuple[float, int, int, int, int, int, int, int, int, int, int, int, int, int, int, float, int]
+Row = tuple[
+    float,
+    int,
+    int,
+    int,
+    int,
+    int,
+    int,
+    int,
+    int,
+    int,
+    int,
+    int,
+    int,
+    int,
+    int,
+    float,
+    int,
+    int,
+    int,
+    float,
+]
 
 
 def _random_rows(count: int, seed: int) -> list[Row]:
@@ -53,6 +74,8 @@ def _random_rows(count: int, seed: int) -> list[Row]:
         recipient = maybe(50_000) if event is Event.ALERT_SENT else NONE
         campaign = maybe(5) if event is Event.MESSAGE_SENT else NONE
         form = maybe(3) if event in (Event.MESSAGE_SENT, Event.FORM_SUBMITTED) else NONE
+        appointment = maybe(100_000)
+        appointment_minutes = generator.random() * 90_000 if appointment != NONE else math.nan
         rows.append(
             (
                 minutes,
@@ -73,6 +96,8 @@ def _random_rows(count: int, seed: int) -> list[Row]:
                 generator.random() * 30 if generator.random() < 0.2 else math.nan,
                 campaign,
                 form,
+                appointment,
+                appointment_minutes,
             )
         )
     return rows
@@ -107,13 +132,15 @@ def _expected_frame(rows: list[Row]) -> pl.DataFrame:
         "duration_minutes",
         "campaign",
         "form",
+        "appointment",
+        "appointment_time",
     )
     data: dict[str, list[object]] = {name: [] for name in names}
     for row in rows:
         for name, value in zip(order, row, strict=True):
             cell: object
-            if name == "time":
-                cell = value  # minutes, turned into a datetime below
+            if name in ("time", "appointment_time"):
+                cell = None if math.isnan(value) else value  # minutes, datetimes below
             elif name == "duration_minutes":
                 cell = None if math.isnan(value) else value
             elif value == NONE:
@@ -125,11 +152,14 @@ def _expected_frame(rows: list[Row]) -> pl.DataFrame:
             else:
                 cell = int(value)
             data[name].append(cell)
-    frame = pl.DataFrame(data, schema={**EVENT_LOG_SCHEMA, "time": pl.Float64})
+    frame = pl.DataFrame(
+        data, schema={**EVENT_LOG_SCHEMA, "time": pl.Float64, "appointment_time": pl.Float64}
+    )
     return frame.with_columns(
-        (pl.lit(EPOCH) + pl.duration(milliseconds=(pl.col("time") * 60_000).round(0)))
+        (pl.lit(EPOCH) + pl.duration(milliseconds=(pl.col(name) * 60_000).round(0)))
         .cast(pl.Datetime("ms"))
-        .alias("time")
+        .alias(name)
+        for name in ("time", "appointment_time")
     )
 
 
@@ -161,6 +191,8 @@ def _alert_rows(count: int) -> list[Row]:
             math.nan,
             NONE,
             NONE,
+            NONE,
+            math.nan,
         )
         for index in range(count)
     ]
@@ -175,6 +207,7 @@ def test_generic_record_gives_the_plainly_built_frame() -> None:
 
 # One recorder per event kind: its arguments, and the generic row it must write.
 _S, _C, _P, _M, _K, _A = 3, 2, 17, 40, 9, 5  # staff, clinic, person, message, case, actor
+_AP = 11  # appointment
 RECORDERS: dict[Event, tuple[tuple[object, ...], dict[str, object]]] = {
     Event.ACCOUNT_ACTIVATED: (
         (_P, _A, ActorRole.GUARDIAN_PROXY, Channel.APP),
@@ -391,6 +424,81 @@ RECORDERS: dict[Event, tuple[tuple[object, ...], dict[str, object]]] = {
     ),
     Event.SHIFT_STARTED: ((_C, _S), {"actor_role": ActorRole.STAFF, "clinic": _C, "staff": _S}),
     Event.SHIFT_ENDED: ((_C, _S), {"actor_role": ActorRole.STAFF, "clinic": _C, "staff": _S}),
+    Event.NOTICE_HELD: (
+        (_P, _C, _S, _AP, 900.0),
+        {
+            "person": _P,
+            "actor_role": ActorRole.STAFF,
+            "clinic": _C,
+            "staff": _S,
+            "kind": Kind.APPOINTMENT_NOTICE,
+            "reason": Reason.NO_ACTIVE_ACCOUNT,
+            "appointment": _AP,
+            "appointment_minutes": 900.0,
+        },
+    ),
+    Event.NOTICE_DROPPED: (
+        (_P, _C, _AP, 900.0, Reason.HOLD_EXPIRED),
+        {
+            "person": _P,
+            "actor_role": ActorRole.SYSTEM,
+            "clinic": _C,
+            "kind": Kind.APPOINTMENT_NOTICE,
+            "reason": Reason.HOLD_EXPIRED,
+            "appointment": _AP,
+            "appointment_minutes": 900.0,
+        },
+    ),
+    Event.APPOINTMENT_REBOOKED: (
+        (_P, _A, ActorRole.GUARDIAN_PROXY, _C, NONE, _M, Channel.APP, _AP, 1900.0, math.nan),
+        {
+            "person": _P,
+            "actor": _A,
+            "actor_role": ActorRole.GUARDIAN_PROXY,
+            "clinic": _C,
+            "message": _M,
+            "channel": Channel.APP,
+            "kind": Kind.APPOINTMENT_NOTICE,
+            "appointment": _AP,
+            "appointment_minutes": 1900.0,
+        },
+    ),
+    Event.APPOINTMENT_CANCELLED: (
+        (_P, NONE, ActorRole.STAFF, _C, _S, NONE, Channel.PHONE, _AP, 900.0, 5.0),
+        {
+            "person": _P,
+            "actor_role": ActorRole.STAFF,
+            "clinic": _C,
+            "staff": _S,
+            "channel": Channel.PHONE,
+            "kind": Kind.APPOINTMENT_NOTICE,
+            "appointment": _AP,
+            "appointment_minutes": 900.0,
+            "duration_minutes": 5.0,
+        },
+    ),
+    Event.VISIT_ATTENDED: (
+        (_P, _C, _S, _AP, 900.0),
+        {
+            "person": _P,
+            "actor_role": ActorRole.STAFF,
+            "clinic": _C,
+            "staff": _S,
+            "appointment": _AP,
+            "appointment_minutes": 900.0,
+        },
+    ),
+    Event.VISIT_MISSED: (
+        (_P, _C, _S, _AP, 900.0),
+        {
+            "person": _P,
+            "actor_role": ActorRole.STAFF,
+            "clinic": _C,
+            "staff": _S,
+            "appointment": _AP,
+            "appointment_minutes": 900.0,
+        },
+    ),
     Event.MASS_MAILING_STARTED: (
         (_C, _S, 3),
         {

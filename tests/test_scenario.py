@@ -24,6 +24,9 @@ SHIPPED = (
     "flu-campaign",
     "teen-transition",
     "digital-notices",
+    "digital-only-notices",
+    "notice-fallback-48h",
+    "notice-paper-complement",
 )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections.abc import Callable
 from typing import Any, Final
 
 import numpy as np
@@ -60,6 +61,8 @@ class Accounts:
         self.own_consent = array("b")  # R2: the holder's own consent is recorded
         self._typed_contacts: list[str] = []
         self._typed_index: dict[str, int] = {}
+        self.activation_listeners: list[Callable[[int], None]] = []
+        """Called with the person after each activation (F7: a held notice is delivered)."""
         self.grow()
 
     def grow(self) -> None:
@@ -147,6 +150,8 @@ class Accounts:
             self.own_consent[person] = 1
         if self._log is not None:
             self._log.account_activated(self._clock.minutes, person, actor, role, channel)
+        for listener in self.activation_listeners:
+            listener(person)
 
     def record_own_consent(self, person: int, channel: int) -> None:
         """R2, D7: the holder's first own login to an account a guardian activated is the

@@ -97,6 +97,8 @@ class Inboxes:
         campaign: int = NONE,
         form: int = NONE,
         attachments: tuple[Attachment, ...] = (),
+        appointment: int = NONE,
+        appointment_minutes: float = math.nan,
     ) -> int:
         """Put a message in an active account's inbox, log message_sent, schedule the alert,
         then tell the delivery listeners.
@@ -105,6 +107,7 @@ class Inboxes:
         choice at this moment; the alert itself follows the settings at dispatch time (D6).
         ``campaign`` is the mass mailing a message belongs to (F6), ``form`` the form a form
         message asks for (F3), -1 for none; ``attachments`` (checked, F5) are logged one row each.
+        ``appointment`` and ``appointment_minutes`` the appointment of a notice (F7).
         """
         times = self._times
         message = len(times) // _TIMES
@@ -139,6 +142,8 @@ class Inboxes:
                 (alerts & ALERT_EMAIL) >> 1,
                 campaign,
                 form,
+                appointment,
+                appointment_minutes,
             )
             for _ in attachments:
                 self._log.attachment_sent(

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Final, NoReturn
 
 from etj_sim.domain.accounts import Accounts
+from etj_sim.domain.appointments import Appointments, AppointmentView
 from etj_sim.domain.cases import Cases, Clinics
 from etj_sim.domain.catalogue import Catalogue, checked_attachments
 from etj_sim.domain.clock import Clock
@@ -60,8 +61,11 @@ class Portal:
         clock: Clock,
         log: EventLog | None,
         catalogue: Catalogue,
+        appointments: Appointments | None = None,
     ) -> None:
         self.catalogue = catalogue
+        self.appointments = appointments
+        """F7: appointments behind the digital notices (None: a portal without them)."""
         self.register = register
         self.accounts = accounts
         self.inboxes = inboxes
@@ -377,6 +381,59 @@ class Session:
         child_id = portal.register.person_id(child)
         portal.check_proxy(self.actor, child_id, self.channel)
         return child_id
+
+    # -- appointment notices (F7): the digital notice's own buttons -------------------------
+
+    def _notice_appointment(self, message: int) -> tuple[Appointments, int, int]:
+        """F7: the appointment of an opened (F8) digital notice in this inbox."""
+        self._check()
+        message = self._own_message(message)
+        appointments = self._portal.appointments
+        if appointments is None:
+            raise InvalidOperation("F7: this portal holds no appointments")
+        appointment = appointments.of_message(message)
+        if self._portal.inboxes.read_minutes_of(message) != self._portal.inboxes.read_minutes_of(
+            message
+        ):
+            raise InvalidOperation(
+                f"F7: open the notice (message {message}) before rebooking or cancelling"
+            )
+        return appointments, appointment, message
+
+    def appointment(self, message: int) -> AppointmentView:
+        """F7: the appointment an opened digital notice in this inbox is for."""
+        appointments, appointment, _ = self._notice_appointment(message)
+        return appointments.view(appointment)
+
+    def rebook_appointment(self, message: int, appointment_minutes: float) -> None:
+        """F7: rebook from the opened digital notice to a later time (minutes since epoch)."""
+        appointments, appointment, message = self._notice_appointment(message)
+        appointments.change(
+            appointment,
+            appointment_minutes,
+            self.actor,
+            self.role,
+            self.channel,
+            NONE,
+            float("nan"),
+        )
+
+    def cancel_appointment(self, message: int) -> None:
+        """F7: cancel from the opened digital notice."""
+        appointments, appointment, message = self._notice_appointment(message)
+        appointments.change(
+            appointment, None, self.actor, self.role, self.channel, NONE, float("nan")
+        )
+
+    def choose_no_letters(self, no_letters: bool = True) -> None:
+        """The holder's setting "do not send me letters" (F7; guardians by proxy too)."""
+        self._check()
+        if type(no_letters) is not bool:
+            raise InvalidOperation(f"no_letters must be True or False, got {no_letters!r}")
+        appointments = self._portal.appointments
+        if appointments is None:
+            raise InvalidOperation("F7: this portal holds no appointments")
+        appointments.no_letters[self.person] = 1 if no_letters else 0
 
 
 class ProxySession(Session):

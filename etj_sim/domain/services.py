@@ -23,6 +23,7 @@ import polars as pl
 
 from etj_sim.domain.accounts import NO_CONTACT, Accounts
 from etj_sim.domain.alerts import AlertGateway
+from etj_sim.domain.appointments import Appointments
 from etj_sim.domain.cases import Cases, Clinics
 from etj_sim.domain.catalogue import Catalogue
 from etj_sim.domain.clock import Clock
@@ -83,6 +84,10 @@ class EServices:
         self.cases = Cases(self.clinics, self.clock, event_log, self.listeners)
         self.catalogue = Catalogue()
         """Message templates and forms (R18, F3); change them through the staff tool."""
+        self.appointments = Appointments(
+            self.register, self.accounts, self.inboxes, self.clock, event_log
+        )
+        """Appointments and their notices, F7 (internal: use the staff tool and the portal)."""
         self.portal = Portal(
             self.register,
             self.accounts,
@@ -92,6 +97,7 @@ class EServices:
             self.clock,
             event_log,
             self.catalogue,
+            appointments=self.appointments,
         )
         self.staff_tool = StaffTool(
             self.register,
@@ -102,6 +108,7 @@ class EServices:
             self.clock,
             event_log,
             self.catalogue,
+            appointments=self.appointments,
         )
         self.records = RecordSystem(self.register)
         self._birthday_generation = -1
@@ -117,6 +124,9 @@ class EServices:
         self._alert_flags = self.accounts.alerts
         self._mobile_slot = self.accounts.mobile
         self._email_slot = self.accounts.email
+        self._appointment_status = self.appointments.status
+        self._appointment_minutes = self.appointments.minutes
+        self._appointment_message = self.appointments.message
         if now is not None:
             self.clock.follow(now, self.advance_to)
 
@@ -197,6 +207,23 @@ class EServices:
         for listener in self.listeners.register_changed:
             listener(child_id)
 
+    def appointment_open(self, appointment: int) -> bool:
+        """F7: booked or rebooked (not cancelled, no visit recorded yet)."""
+        return self._appointment_status[appointment] <= 1
+
+    def appointment_minutes(self, appointment: int) -> float:
+        """F7: the appointment's time in minutes since epoch (after a rebooking, the new one)."""
+        return self._appointment_minutes[appointment]
+
+    def notice_message(self, appointment: int) -> int | None:
+        """F7: the message id of the appointment's digital notice (None: none delivered)."""
+        message = self._appointment_message[appointment]
+        return None if message < 0 else message
+
+    def no_letters(self, person: int) -> bool:
+        """F7: whether the person chose "do not send me letters"."""
+        return self.appointments.no_letters[person] != 0
+
     def sync(self) -> None:
         """Catch up with the caller's clock (``now``): dispatch what fell due by then.
 
@@ -208,6 +235,7 @@ class EServices:
     def _grow(self, persons: int) -> None:
         self.accounts.grow()
         self.inboxes.grow(persons)
+        self.appointments.grow()
         self._next_birthday_minutes = -math.inf
 
     @classmethod
@@ -367,6 +395,7 @@ class EServices:
             self.inboxes.snapshot(),
             self.alerts.snapshot(),
             self.cases.snapshot(),
+            self.appointments.snapshot(),
             tuple(self.clinics.names),
             tuple(tuple(local) for local in self.clinics.local_eservices),
             bytes(self.clinics.staff_clinic),

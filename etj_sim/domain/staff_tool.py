@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Final, NoReturn
 
 from etj_sim.domain.accounts import ALERT_EMAIL, ALERT_SMS, Accounts
+from etj_sim.domain.appointments import Appointments, AppointmentView
 from etj_sim.domain.cases import CASE_KINDS, Cases, Clinics
 from etj_sim.domain.catalogue import Catalogue, checked_attachments
 from etj_sim.domain.clock import Clock
@@ -85,8 +86,10 @@ class StaffTool:
         clock: Clock,
         log: EventLog | None,
         catalogue: Catalogue,
+        appointments: Appointments | None = None,
     ) -> None:
         self._catalogue = catalogue
+        self._appointments_part = appointments
         self._register = register
         self._accounts = accounts
         self._inboxes = inboxes
@@ -509,6 +512,96 @@ class StaffTool:
     def update_settings(self, *args: Any, **kwargs: Any) -> NoReturn:
         """R5: always refused. Only the citizen edits their settings; staff can neither."""
         raise SettingsNotEditable("R5: staff cannot edit a citizen's settings")
+
+    # -- appointments and their notices (F7, F8) ---------------------------------------------
+
+    @property
+    def _appointments(self) -> Appointments:
+        if self._appointments_part is None:
+            raise InvalidOperation("F7: this staff tool holds no appointments")
+        return self._appointments_part
+
+    def book_appointment(self, staff: int, to: PersonRef, appointment_minutes: float) -> int:
+        """Book a visit at the staff member's clinic (minutes since epoch, after now)."""
+        self._clock.tick()
+        clinic = self._clinics.clinic_of(staff)
+        person = self._register.person_id(to)
+        return self._appointments.book(person, clinic, staff, appointment_minutes)
+
+    def appointment(self, appointment: int) -> AppointmentView:
+        """The appointment with its status and notices."""
+        return self._appointments.view(appointment)
+
+    def _own_appointment(self, staff: int, appointment: int) -> int:
+        clinic = self._clinics.clinic_of(staff)
+        appointment = self._appointments.require(appointment)
+        if self._appointments.clinic[appointment] != clinic:
+            raise InvalidOperation(
+                f"R17: appointment {appointment} belongs to clinic "
+                f"{self._appointments.clinic[appointment]}, staff member {staff} works at {clinic}"
+            )
+        return appointment
+
+    def send_appointment_notice(
+        self, staff: int, appointment: int, *, hold_days: float = 90.0
+    ) -> int | None:
+        """F7: the digital notice of an appointment; returns its message id.
+
+        Without an active account the notice waits up to ``hold_days`` for one (notice_held,
+        returns None): an activation in that time, before the visit, delivers it. With
+        ``hold_days=0`` it may not wait: ``AccountNotActive`` (post it instead).
+        """
+        self._clock.tick()
+        appointment = self._own_appointment(staff, appointment)
+        return self._appointments.send_notice(appointment, staff, hold_days)
+
+    def send_appointment_paper(
+        self, staff: int, appointment: int, reason: Reason | str = Reason.POLICY
+    ) -> bool:
+        """F7: post the appointment's notice with its reason; returns whether it was posted.
+
+        Reasons: ``policy`` (the notice itself goes by post), ``fallback`` (the digital notice
+        was unread when the window ended: check :meth:`read_status` first), ``complement``
+        (paper beside the digital notice), ``no_active_account``. A person who chose "no
+        letters" gets no fallback or complement letter (False, nothing posted); a policy or
+        no-account letter overrides the choice, as it is then the only notice.
+        """
+        self._clock.tick()
+        appointment = self._own_appointment(staff, appointment)
+        if isinstance(reason, str):
+            try:
+                reason = Reason[reason.upper()]
+            except KeyError:
+                raise InvalidOperation(f"F7: {reason!r} is not a reason for paper") from None
+        return self._appointments.send_paper(appointment, staff, reason)
+
+    def end_notice_hold(self, staff: int, appointment: int) -> bool:
+        """F7: drop a held notice whose wait has ended (or whose visit has come)."""
+        self._clock.tick()
+        appointment = self._own_appointment(staff, appointment)
+        return self._appointments.end_hold(appointment)
+
+    def rebook_by_phone(
+        self, staff: int, appointment: int, appointment_minutes: float, handling_minutes: float
+    ) -> None:
+        """The citizen called the clinic to rebook; ``handling_minutes`` is the call."""
+        self._clock.tick()
+        appointment = self._own_appointment(staff, appointment)
+        self._appointments.change_by_phone(
+            appointment, staff, appointment_minutes, handling_minutes
+        )
+
+    def cancel_by_phone(self, staff: int, appointment: int, handling_minutes: float) -> None:
+        """The citizen called the clinic to cancel; ``handling_minutes`` is the call."""
+        self._clock.tick()
+        appointment = self._own_appointment(staff, appointment)
+        self._appointments.change_by_phone(appointment, staff, None, handling_minutes)
+
+    def record_attendance(self, staff: int, appointment: int, *, attended: bool) -> None:
+        """Record the visit, at or after its time: visit_attended or visit_missed."""
+        self._clock.tick()
+        appointment = self._own_appointment(staff, appointment)
+        self._appointments.record_visit(appointment, staff, attended)
 
 
 class SendCaseDraft:

@@ -12,9 +12,11 @@ statistics``. The parts:
 - :mod:`~etj_sim.experiments.store`: the results folder (atomic Parquet files, manifest, resume);
 - :mod:`~etj_sim.experiments.statistics`: t intervals, paired differences, replications needed;
 - :mod:`~etj_sim.experiments.national`: the national experiment and the national combiner;
-- :mod:`~etj_sim.experiments.command`: the ``etj-sim batch`` command.
+- :mod:`~etj_sim.experiments.command`: the ``etj-sim batch`` command;
+- :mod:`~etj_sim.experiments.benefit`: the benefit table of appointment notices (F7).
 """
 
+from etj_sim.experiments.benefit import benefit_table
 from etj_sim.experiments.designs import (
     DesignPoint,
     GridDesign,
@@ -57,6 +59,7 @@ __all__ = [
     "RunFailureWarning",
     "ScenarioEntry",
     "ScenariosDesign",
+    "benefit_table",
     "combine_regions",
     "confidence_interval",
     "national_experiment",

@@ -165,7 +165,9 @@ def proxy_refusals(events: pl.DataFrame) -> pl.DataFrame:
 def notice_channels(events: pl.DataFrame, context: MetricContext) -> pl.DataFrame:
     """Appointment notices (F7) delivered digitally and on paper within the run (P4).
 
-    ``paper_sent`` rows of any kind count as paper notices (only notices fall back to paper).
+    ``paper_sent`` rows count as paper notices (only notices go on paper), except the letters
+    that repeat a digital notice (reason ``fallback`` or ``complement``, see
+    ``etj_sim.metrics.notices``): the notice itself went digitally.
     Columns: ``channel`` (``digital``, ``paper``), ``notices``, ``share``.
     """
     check_event_log(events)
@@ -177,7 +179,13 @@ def notice_channels(events: pl.DataFrame, context: MetricContext) -> pl.DataFram
             .sum()
             .cast(pl.Int64)
             .alias("digital"),
-            (pl.col("event") == "paper_sent").sum().cast(pl.Int64).alias("paper"),
+            (
+                (pl.col("event") == "paper_sent")
+                & ~pl.col("reason").is_in(["fallback", "complement"]).fill_null(False)
+            )
+            .sum()
+            .cast(pl.Int64)
+            .alias("paper"),
         )
         .collect()
     )

@@ -70,6 +70,24 @@ MILLISECONDS_PER_DAY: Final = 86_400_000
 
 
 @dataclass(frozen=True, slots=True)
+class NoticeCosts:
+    """Prices and staff minutes of appointment notices (the scenario's ``notices`` section)."""
+
+    cost_per_letter_sek: float = 12.0
+    cost_per_digital_notice_sek: float = 1.0
+    staff_minutes_per_letter: float = 2.0
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> NoticeCosts:
+        notices = scenario.notices
+        return cls(
+            cost_per_letter_sek=notices.cost_per_letter_sek,
+            cost_per_digital_notice_sek=notices.cost_per_digital_notice_sek,
+            staff_minutes_per_letter=notices.staff_minutes_per_letter,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class MetricContext:
     """The run's window and clinic hours, as the metrics need them.
 
@@ -84,6 +102,7 @@ class MetricContext:
     open_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
     shift_start_hour: float = 8.0
     shift_end_hour: float = 17.0
+    notice_costs: NoticeCosts = NoticeCosts()
 
     def __post_init__(self) -> None:
         if self.end <= self.start:
@@ -112,6 +131,7 @@ class MetricContext:
             open_weekdays=tuple(scenario.clinics.open_weekdays),
             shift_start_hour=scenario.clinics.shift_start_hour,
             shift_end_hour=scenario.clinics.shift_end_hour,
+            notice_costs=NoticeCosts.from_scenario(scenario),
         )
 
     @property

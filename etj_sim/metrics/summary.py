@@ -36,6 +36,7 @@ from etj_sim.metrics.cases import (
     response_times,
 )
 from etj_sim.metrics.context import MetricContext, check_event_log, check_population, check_roster
+from etj_sim.metrics.notices import notice_outcomes
 from etj_sim.metrics.reading import message_reads, read_rates, time_to_read_quantiles
 from etj_sim.metrics.workload import staff_time
 
@@ -88,11 +89,12 @@ def _weighted(weight: str, *, exact: bool) -> Combination:
     return Combination("weighted_mean", weight, exact)
 
 
-SUMMARY_SCHEMA_VERSION: Final = 2
+SUMMARY_SCHEMA_VERSION: Final = 3
 """Version of :data:`SUMMARY_COLUMNS` (written to ``run.json``). 2: ``proxy_case_share`` and
 ``backlog_end`` replaced by ``child_accounts_activated_share``,
 ``proxy_refusals_per_1000_children`` and ``mean_open_cases_last_week``;
-``p90_response_hours`` and ``answered_within_48h_share`` added."""
+``p90_response_hours`` and ``answered_within_48h_share`` added. 3: the appointment notices
+(``notices_sent`` ... ``staff_minutes_notices``) added."""
 
 SUMMARY_COLUMNS: Final[dict[str, SummaryColumn]] = {
     "population": SummaryColumn(
@@ -288,6 +290,79 @@ SUMMARY_COLUMNS: Final[dict[str, SummaryColumn]] = {
         _SUM,
         integer=True,
     ),
+    "notices_sent": SummaryColumn(
+        Text("Appointment notices sent", "Skickade kallelser"),
+        "notices",
+        Text(
+            "Appointments that got a notice (digital, waiting for an account, or a letter).",
+            "Bokade besök som fick en kallelse (digital, väntande på ett konto eller brev).",
+        ),
+        _SUM,
+        integer=True,
+    ),
+    "notice_read_before_visit_share": SummaryColumn(
+        Text("Digital notices read before the visit", "Digitala kallelser lästa före besöket"),
+        "share",
+        Text(
+            "Share of the digital notices whose visit came in the period that were opened"
+            " before the visit.",
+            "Andel av de digitala kallelserna, vars besök inföll under perioden, som öppnades"
+            " före besöket.",
+        ),
+        _weighted("notices_sent", exact=False),
+    ),
+    "paper_letters": SummaryColumn(
+        Text("Letters posted", "Skickade brev"),
+        "letters",
+        Text(
+            "Appointment notices printed and posted: paper notices, fallback letters for unread"
+            " digital notices and paper complements.",
+            "Kallelser som skrevs ut och postades: papperskallelser, brev när den digitala"
+            " kallelsen inte lästes och pappersbrev som komplement.",
+        ),
+        _SUM,
+        integer=True,
+    ),
+    "paper_fallback_letters": SummaryColumn(
+        Text("Fallback letters", "Brev när e-kallelsen inte lästes"),
+        "letters",
+        Text(
+            "Letters posted because the digital notice was still unread when the fallback"
+            " window ended (e.g. 48 hours).",
+            "Brev som postades för att den digitala kallelsen fortfarande var oläst när"
+            " tidsgränsen gick ut (t.ex. 48 timmar).",
+        ),
+        _SUM,
+        integer=True,
+    ),
+    "no_show_share": SummaryColumn(
+        Text("Missed visits", "Uteblivna besök"),
+        "share",
+        Text(
+            "Share of the booked visits in the period that the patient missed without cancelling.",
+            "Andel av de bokade besöken under perioden där patienten uteblev utan att avboka.",
+        ),
+        _weighted("notices_sent", exact=False),
+    ),
+    "notice_cost_sek": SummaryColumn(
+        Text("Cost of notices", "Kostnad för kallelser"),
+        "SEK",
+        Text(
+            "Print, envelopes and postage of the letters plus the price of the digital notices.",
+            "Utskrift, kuvert och porto för breven plus priset för de digitala kallelserna.",
+        ),
+        _SUM,
+    ),
+    "staff_minutes_notices": SummaryColumn(
+        Text("Staff minutes on notices", "Personalminuter för kallelser"),
+        "staff_minutes",
+        Text(
+            "Staff time printing and posting letters and taking calls to rebook or cancel.",
+            "Personalens tid för att skriva ut och posta brev och ta samtal om ombokning eller"
+            " avbokning.",
+        ),
+        _SUM,
+    ),
 }
 """The headline columns, in order: label, unit, meaning (sv/en) and how each combines.
 
@@ -371,6 +446,7 @@ def summary_of(frames: RunFrames) -> pl.DataFrame:
     staff = staff_time(frames.events, context, frames.roster, by=())
     notices = notice_channels(frames.events, context)
     post13 = post13_guardian_alerts(frames.events, frames.population)
+    outcomes = notice_outcomes(frames.events, context)
     row: dict[str, object] = {
         "population": frames.population.height,
         "active_account_share": _share(accounts["active_end"].sum(), accounts["persons"].sum()),
@@ -393,6 +469,18 @@ def summary_of(frames: RunFrames) -> pl.DataFrame:
         ],
         "proxy_refusals_per_1000_children": refusals["per_1000_children"][0],
         "post13_guardian_alerts": post13["alerts"].sum(),
+        **{
+            name: outcomes[name][0]
+            for name in (
+                "notices_sent",
+                "notice_read_before_visit_share",
+                "paper_letters",
+                "paper_fallback_letters",
+                "no_show_share",
+                "notice_cost_sek",
+                "staff_minutes_notices",
+            )
+        },
     }
     schema = {
         name: pl.Int64 if column.integer else pl.Float64 for name, column in SUMMARY_COLUMNS.items()

@@ -32,6 +32,7 @@ from etj_sim.scenario.sections import (
     Campaign,
     ClinicsSection,
     DemandSection,
+    NoticesSection,
     OutreachSection,
     PopulationSection,
     _Section,
@@ -58,6 +59,7 @@ class Scenario(_Section):
     clinics: ClinicsSection = ClinicsSection()
     demand: DemandSection = DemandSection()
     outreach: OutreachSection = OutreachSection()
+    notices: NoticesSection = NoticesSection()
     # Pydantic copies a mutable default per instance; ruff cannot see _Section is a pydantic model.
     campaigns: list[Campaign] = []  # noqa: RUF012
     behaviour: BehaviourSection = BehaviourSection()

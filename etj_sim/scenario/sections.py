@@ -43,6 +43,7 @@ __all__ = [
     "DemandSection",
     "HandlingTime",
     "NonNegativeFloat",
+    "NoticesSection",
     "OutreachSection",
     "PopulationSection",
     "PositiveFloat",
@@ -427,3 +428,74 @@ class BehaviourSection(_Section):
     settings_edit_after_13_share: Share = (
         0.5  # assumption: young people who edit when prompted (R14)
     )
+
+
+NoticeGroup = Literal["no_account", "no_alerts", "age_13_17", "samordningsnummer"]
+"""Groups a region may send a paper complement beside the digital notice (Region Jönköping)."""
+
+
+class NoticesSection(_Section):
+    """Appointment notices (F7): the visits, the notice policy, changes, attendance and costs.
+
+    A notice goes digitally where ``outreach.digital_notice_share`` allows (the clinic's routine)
+    and the account is active; the policy adds the paper: ``paper_only`` posts every notice;
+    ``fallback_after_hours`` posts a digital notice still unread after that many hours
+    (Karolinska: 48); ``paper_complement_groups`` get paper beside the digital notice (Region
+    Jönköping); ``without_account``: post at once (``paper``) or hold the notice up to
+    ``hold_days`` for an account (``hold``, Region Jönköping: 90 days).
+    """
+
+    visit_kind_shares: dict[str, Share] = {
+        "doctor": 0.5,  # assumption: mix of the visits notices are sent for
+        "nurse": 0.3,  # assumption
+        "specialist": 0.2,  # assumption
+    }
+    lead_time_days: dict[str, PositiveFloat] = {
+        "doctor": 14.0,  # assumption: days from the notice to the visit (mean)
+        "nurse": 10.0,  # assumption
+        "specialist": 30.0,  # assumption
+    }
+    policy: Literal["digital", "paper_only"] = "digital"
+    fallback_after_hours: NonNegativeFloat = 0.0  # 0: no fallback (Karolinska: 48)
+    paper_complement_groups: list[NoticeGroup] = []
+    without_account: Literal["paper", "hold"] = "paper"
+    hold_days: NonNegativeFloat = 90.0  # Region Jönköping: held 90 days for an account
+    no_letters_share: Share = 0.03  # assumption: active accounts that chose "no letters"
+    postal_delay_days: NonNegativeFloat = 2.0  # assumption: days from posting to the letterbox
+    rebook_share: Share = 0.03  # assumption: appointments the person needs to move
+    cancel_share: Share = 0.02  # assumption: appointments the person needs to cancel
+    rebook_later_days: PositiveFloat = 7.0  # assumption: how much later the new time lies
+    call_after_days: NonNegativeFloat = 1.0  # assumption: days after the letter arrives to call
+    miss_share_reached: Share = 0.007  # calibrated: ~2% missed visits (docs/validation.md)
+    miss_share_not_reached: Share = 0.012  # calibrated with miss_share_reached (assumption)
+    cost_per_letter_sek: NonNegativeFloat = 12.0  # assumption: print, envelope, postage
+    cost_per_digital_notice_sek: NonNegativeFloat = 1.0  # assumption: Inera's price not found
+    staff_minutes_per_letter: NonNegativeFloat = 2.0  # assumption: print, fold, post
+    staff_minutes_per_call: NonNegativeFloat = 5.0  # assumption: a rebooking or cancelling call
+
+    @model_validator(mode="after")
+    def _check_visit_kinds(self) -> NoticesSection:
+        findings = _Findings()
+        kinds = list(self.visit_kind_shares)
+        if not kinds:
+            findings.add("visit_kind_shares", "give at least one visit kind")
+        total = sum(self.visit_kind_shares.values())
+        if kinds and abs(total - 1.0) > 1e-6:
+            findings.add("visit_kind_shares", f"the shares must sum to 1, they sum to {total:.6g}")
+        _check_keys(
+            self.lead_time_days,
+            "lead_time_days",
+            kinds,
+            "visit kind",
+            findings,
+            require_all=True,
+        )
+        if self.rebook_share + self.cancel_share > 1.0:
+            findings.add("cancel_share", "rebook_share + cancel_share must be at most 1")
+        if self.miss_share_reached > self.miss_share_not_reached:
+            findings.add(
+                "miss_share_reached",
+                "a person the notice reached misses no more often than one it did not reach",
+            )
+        findings.raise_if_any()
+        return self

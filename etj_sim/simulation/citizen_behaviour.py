@@ -52,6 +52,7 @@ from etj_sim.simulation.citizens import NO_EID, NO_PERSON, Citizens
 from etj_sim.simulation.ledger import (
     NEVER_OPENED,
     OPEN_FORM,
+    OPEN_NOTICE,
     OPEN_QUESTION,
     CaseLedger,
     MessageLedger,
@@ -158,6 +159,8 @@ class CitizenBehaviour:
         )
         self._child_own_login = uniform_draws(random_stream(seed, "child_own_login"))
         self.needs_elsewhere = 0
+        self.notice_opened: Callable[[Session, int], None] | None = None
+        """Told when a reader opens an appointment notice (F7: its rebook/cancel buttons)."""
         self._thirteen_minute = citizens.thirteen_minute
         self._first_guardian = citizens.first_guardian
         self._next_cadence_minute = citizens.next_cadence_minute
@@ -249,6 +252,8 @@ class CitizenBehaviour:
                 session.submit_form(message, _FORM_ANSWERS)  # F3
             elif what == OPEN_QUESTION:
                 self._consider_answer(message)
+            elif what == OPEN_NOTICE and self.notice_opened is not None:
+                self.notice_opened(session, message)  # F7
 
     def _review_settings(self, session: Session, person: int) -> None:
         """R14: the young person edits the settings when prompted, or leaves them (D4)."""

@@ -50,6 +50,7 @@ from etj_sim.simulation.citizen_behaviour import CitizenBehaviour
 from etj_sim.simulation.citizens import MINUTES_PER_DAY, Citizens
 from etj_sim.simulation.demand import DemandPlanner
 from etj_sim.simulation.ledger import CaseLedger, MessageLedger
+from etj_sim.simulation.notices import NoticeOffice
 from etj_sim.simulation.outreach import OutreachPlanner
 from etj_sim.simulation.register_changes import RegisterChanges
 from etj_sim.simulation.staff_work import StaffWork
@@ -251,6 +252,8 @@ class _Run:
             close_unanswered=self.staff_work.close_unanswered,
         )
         self.demand = DemandPlanner(scenario, self.citizens, seed)
+        self.notices = NoticeOffice(self.agenda, self.services, scenario, seed, population.people)
+        self.behaviour.notice_opened = self.notices.notice_opened
         self.outreach = OutreachPlanner(
             scenario,
             self.citizens,
@@ -260,6 +263,7 @@ class _Run:
             staff_by_clinic=self.staff_by_clinic,
             cases=self.cases,
             messages=self.messages,
+            notices=self.notices,
         )
         self.register_changes = RegisterChanges(scenario, population, seed, self.services)
 

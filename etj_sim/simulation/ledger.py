@@ -15,7 +15,7 @@ from __future__ import annotations
 from array import array
 from typing import Final
 
-from etj_sim.events import KIND_FORM, KIND_QUESTION
+from etj_sim.events import KIND_APPOINTMENT_NOTICE, KIND_FORM, KIND_QUESTION
 
 __all__ = ["NEVER_OPENED", "OPEN", "OPEN_FORM", "OPEN_QUESTION", "CaseLedger", "MessageLedger"]
 
@@ -27,6 +27,8 @@ OPEN_FORM: Final = 2
 """... open it and consider filling in its form (F3), ..."""
 OPEN_QUESTION: Final = 3
 """... or open it and consider answering the question in its case (R19, F4)."""
+OPEN_NOTICE: Final = 4
+"""... or open it: an appointment notice (F7), whose reader may rebook or cancel."""
 
 _GROWTH_STEP = 65_536
 
@@ -96,6 +98,8 @@ class MessageLedger:
             self._intents[message] = OPEN_FORM
         elif kind == KIND_QUESTION:
             self._intents[message] = OPEN_QUESTION
+        elif kind == KIND_APPOINTMENT_NOTICE:
+            self._intents[message] = OPEN_NOTICE
         else:
             self._intents[message] = OPEN
 

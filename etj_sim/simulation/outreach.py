@@ -8,10 +8,11 @@ Notices: each clinic sends ``outreach.appointment_notices_per_person_per_year`` 
 and ``questions_per_person_per_year`` questions (R19, R20: "Skicka ärende" with the standard
 question template opens a case assigned to the sender that the citizen can answer), on open
 weekdays only (the yearly rate is spread over them), at uniform times within shift hours, each
-by a staff member of the clinic drawn at random. A notice goes digitally when the person's
-account is active and a draw falls under ``outreach.digital_notice_share`` (the clinic's
-digital routine covers that share of notices); otherwise the clinic posts it (the staff tool's
-``send_paper_notice``). Every message delivered here reaches the readers through the domain's
+by a staff member of the clinic drawn at random. Each notice is for an appointment:
+:class:`etj_sim.simulation.notices.NoticeOffice` books the visit and sends the notice as the
+scenario's notice policy says; a draw under ``outreach.digital_notice_share`` means the clinic's
+digital routine covers the notice (else the policy posts it). Every message delivered here
+reaches the readers through the domain's
 delivery listeners.
 
 A notice is followed, in the same sitting, by pre-visit information with
@@ -38,9 +39,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from etj_sim.domain import TemplateKind
-from etj_sim.events import KIND_APPOINTMENT_NOTICE, KIND_FORM, KIND_PRE_VISIT_INFORMATION
+from etj_sim.events import KIND_FORM, KIND_PRE_VISIT_INFORMATION
 from etj_sim.scenario import Scenario
 from etj_sim.simulation.citizens import MINUTES_PER_DAY, Citizens
+from etj_sim.simulation.notices import NoticeOffice
 from etj_sim.simulation.random_streams import random_stream
 
 if TYPE_CHECKING:
@@ -83,10 +85,12 @@ class OutreachPlanner:
         staff_by_clinic: list[list[int]],
         cases: CaseLedger,
         messages: MessageLedger,
+        notices: NoticeOffice,
     ) -> None:
         self.cases = cases
         self.messages = messages
         outreach = scenario.outreach
+        self.notices = notices
         clinics = scenario.clinics
         self.scenario = scenario
         self.citizens = citizens
@@ -175,7 +179,7 @@ class OutreachPlanner:
             return
         account_active = self.services.account_active
         send_message = self.staff_tool.send_message
-        send_paper_notice = self.staff_tool.send_paper_notice
+        send_notice = self.notices.send
         ask = self.ask_question
         staff_count = len(staff_members)
         digital_share = self.digital_share
@@ -193,10 +197,7 @@ class OutreachPlanner:
                         if active:
                             ask(staff, clinic, person)
                         continue
-                    if active and digital < digital_share:
-                        send_message(staff, person, KIND_APPOINTMENT_NOTICE)
-                    else:
-                        send_paper_notice(staff, person)
+                    send_notice(staff, person, digital < digital_share)
                     if not active:
                         continue
                     if pre_visit < pre_visit_share:

@@ -60,6 +60,13 @@ CONTRACT = (
     "mean_open_cases_last_week",
     "proxy_refusals_per_1000_children",
     "post13_guardian_alerts",
+    "notices_sent",
+    "notice_read_before_visit_share",
+    "paper_letters",
+    "paper_fallback_letters",
+    "no_show_share",
+    "notice_cost_sek",
+    "staff_minutes_notices",
 )
 
 
@@ -82,7 +89,7 @@ def build_log() -> pl.DataFrame:
 
 def test_summary_columns_are_the_contract() -> None:
     assert tuple(SUMMARY_COLUMNS) == CONTRACT
-    assert SUMMARY_SCHEMA_VERSION == 2
+    assert SUMMARY_SCHEMA_VERSION == 3
     for name, column in SUMMARY_COLUMNS.items():
         for text in (column.label, column.meaning):
             assert text.en, name
