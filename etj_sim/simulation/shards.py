@@ -23,10 +23,11 @@ only on the shards' results in shard order, so the merged log is the same on any
 number of workers. ``shards=1`` hands over to ``engine.simulate``: the single run, unchanged.
 
 The merge gives one log that reads like an unsharded run's: persons, clinics and staff get the
-ids they have unsharded (the staff roster is identical), case and message ids are offset shard
-by shard (unique, not the unsharded numbers), campaign and form ids are kept (a campaign and
-the standard form are the region's, numbered alike in every shard; a clinic's own form created
-during a run would need an offset too, and the simulation creates none), rows are in time
+ids they have unsharded (the staff roster is identical), case, message and appointment ids are
+offset shard by shard (unique, not the unsharded numbers), campaign and form ids are kept (a
+campaign and the standard form are the region's, numbered alike in every shard; a clinic's own
+form created during a run would need an offset too, and the simulation creates none), rows are in
+time
 order with ties broken by shard, then by the order within the shard. A mass mailing is the
 region's: its rows name the region's sender (the first staff member of the first clinic, as
 unsharded) and its ``mass_mailing_started`` row appears once, not once a shard. So every
@@ -410,7 +411,7 @@ def _merge(
     rosters: list[pl.DataFrame] = []
     shard_rows: list[dict[str, Any]] = []
     needs_elsewhere = 0
-    case_offset = message_offset = 0
+    case_offset = message_offset = appointment_offset = 0
     person_offsets = np.cumsum([0, *(unit.population.people.height for unit in units)])
     clinic_offsets = np.cumsum([0, *(unit.scenario.clinics.count for unit in units)])
     staff_offsets = np.cumsum(
@@ -445,6 +446,7 @@ def _merge(
             _gather(staff, events.get_column("staff")).cast(pl.Int32),
             (pl.col("case") + case_offset).cast(pl.Int32),
             (pl.col("message") + message_offset).cast(pl.Int32),
+            (pl.col("appointment") + appointment_offset).cast(pl.Int32),
         ).with_columns(
             pl.when(mailing & pl.col("clinic").is_not_null())
             .then(pl.lit(sender_clinic, dtype=pl.Int32))
@@ -462,6 +464,7 @@ def _merge(
         shard_events = events.height
         case_offset += _id_count(events, "case")
         message_offset += _id_count(events, "message")
+        appointment_offset += _id_count(events, "appointment")
         frames.append(remapped)
         del events, remapped
         rosters.append(
