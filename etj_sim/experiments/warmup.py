@@ -31,7 +31,7 @@ class _Outcome(Protocol):
 
 @dataclass(frozen=True)
 class WithWarmup:
-    """A run's outcome (``SimulationResult`` or any ``events`` + ``summary()``) with warm-up columns.
+    """A run's outcome (``SimulationResult``, or any ``events`` + ``summary()``) plus warm-up.
 
     The series are measured over the whole simulated period, so the figure does not depend on
     the scenario's own ``warmup_days``.

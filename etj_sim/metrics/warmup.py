@@ -91,7 +91,7 @@ def _mser_batches(means: np.ndarray) -> int:
 
 
 def _settled(values: np.ndarray, batch_size: int) -> bool:
-    """Whether the minimum over every truncation, not only the first half, lies in the first half."""
+    """Whether the minimum over all truncations (not only the first half) lies in the first half."""
     batches = values.size // batch_size
     if batches < 2:
         return True
