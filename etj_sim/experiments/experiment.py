@@ -42,9 +42,11 @@ from etj_sim.experiments.designs import (
     DesignPoint,
     GridDesign,
     LatinHypercubeDesign,
+    MorrisDesign,
     NationalRegionsDesign,
     ScenarioEntry,
     ScenariosDesign,
+    SobolDesign,
     StrictModel,
     build_design_points,
     flatten_keys,
@@ -249,6 +251,8 @@ _DESIGN_MODELS: Final[dict[str, type[BaseModel]]] = {
     "latin_hypercube": LatinHypercubeDesign,
     "scenarios": ScenariosDesign,
     "national_regions": NationalRegionsDesign,
+    "morris": MorrisDesign,
+    "sobol": SobolDesign,
 }
 
 
