@@ -63,6 +63,7 @@ __all__ = [
     "StaffingAdvice",
     "StaffingTarget",
     "advise_staffing",
+    "erlang_c_response_exceeds",
     "erlang_c_staff",
     "erlang_c_wait_probability",
     "parse_target",
@@ -184,7 +185,8 @@ def staffing_metrics(
     Columns ``<metric>`` (all clinics) and ``<metric>@clinic_<id>``, for
     ``answered_within_<H>h_share`` (each H of ``within_hours``), ``median_response_hours``,
     ``p90_response_hours``,
-    ``p95_response_hours``, ``backlog_end``, ``cases_started``, ``busy_minutes`` and, for all
+    ``p95_response_hours``, ``backlog_end``, ``cases_started``, ``cases_answered``,
+    ``busy_minutes`` and, for all
     clinics, ``on_duty_minutes_per_staff`` (the pilot's inputs to Erlang C).
     """
     frames = prepare(events, population, context, roster)
@@ -200,6 +202,7 @@ def staffing_metrics(
                 values[f"p90_response_hours{suffix}"] = _number(row["response_hours_p90"])
                 values[f"p95_response_hours{suffix}"] = _number(row["response_hours_p95"])
                 values[f"cases_started{suffix}"] = _number(row["cases_started"])
+                values[f"cases_answered{suffix}"] = _number(row["cases_answered"])
         backlog = backlog_over_time(frames.responses, context, by_clinic=bool(by))
         last = backlog.filter(pl.col("period_start") == pl.col("period_start").max())
         for row in last.iter_rows(named=True):
@@ -259,6 +262,25 @@ def erlang_c_wait_probability(servers: int, offered_load: float) -> float:
     return servers * blocking / (servers - offered_load * (1.0 - blocking))
 
 
+def erlang_c_response_exceeds(
+    servers: int, arrivals_per_minute: float, handling_minutes: float, minutes: float
+) -> float:
+    """M/M/c: the chance that the response (wait plus handling) exceeds ``minutes``.
+
+    ``P(T > t) = e^(-mu t) + C mu / (d - mu) (e^(-mu t) - e^(-d t))`` with ``d = c mu - lambda``
+    (``e^(-mu t) (1 + C mu t)`` when ``d = mu``); 1 when the queue is unstable.
+    """
+    rate = 1.0 / handling_minutes
+    decay = servers * rate - arrivals_per_minute
+    if decay <= 0:
+        return 1.0
+    waits = erlang_c_wait_probability(servers, arrivals_per_minute * handling_minutes)
+    served = math.exp(-rate * minutes)
+    if math.isclose(decay, rate):
+        return served * (1.0 + waits * rate * minutes)
+    return served + waits * rate / (decay - rate) * (served - math.exp(-decay * minutes))
+
+
 def erlang_c_staff(
     target: StaffingTarget,
     arrivals_per_minute: float,
@@ -270,26 +292,32 @@ def erlang_c_staff(
 
     ``arrivals_per_minute`` and ``handling_minutes`` are over on-duty time; ``duty_fraction`` is
     on-duty minutes over calendar minutes, which turns the target's calendar hours into on-duty
-    minutes. Waiting times: ``P(Wq > t) = C exp(-(c μ - λ) t)``; backlog: the mean number
-    waiting plus in service, ``C a / (c - a) + a``.
+    minutes. Response times (start to answer: wait plus handling) from
+    :func:`erlang_c_response_exceeds`; backlog: the mean number waiting plus in service,
+    ``C a / (c - a) + a``.
     """
     if arrivals_per_minute <= 0 or handling_minutes <= 0:
         return 1
     load = arrivals_per_minute * handling_minutes
     for servers in range(max(1, math.floor(load) + 1), largest + 1):
-        waits = erlang_c_wait_probability(servers, load)
-        decay = servers / handling_minutes - arrivals_per_minute
         if target.within_hours is not None:
             duty_minutes = target.within_hours * 60.0 * duty_fraction
-            share = 1.0 - waits * math.exp(-decay * duty_minutes)
-            if share >= target.value:
+            exceeds = erlang_c_response_exceeds(
+                servers, arrivals_per_minute, handling_minutes, duty_minutes
+            )
+            if 1.0 - exceeds >= target.value:
                 return servers
         elif target.quantile is not None:
             duty_minutes = target.value * 60.0 * duty_fraction
-            if waits * math.exp(-decay * duty_minutes) <= 1.0 - target.quantile:
+            exceeds = erlang_c_response_exceeds(
+                servers, arrivals_per_minute, handling_minutes, duty_minutes
+            )
+            if exceeds <= 1.0 - target.quantile:
                 return servers
-        elif waits * load / (servers - load) + load <= target.value:
-            return servers
+        else:
+            waits = erlang_c_wait_probability(servers, load)
+            if waits * load / (servers - load) + load <= target.value:
+                return servers
     return largest
 
 
@@ -515,14 +543,16 @@ class _Search:
         starts = []
         for clinic in self.clinic_ids(current):
             cases = pilot[f"cases_started{_COLUMN_SEPARATOR}{clinic}"]
+            answered = pilot[f"cases_answered{_COLUMN_SEPARATOR}{clinic}"]
             busy = pilot[f"busy_minutes{_COLUMN_SEPARATOR}{clinic}"]
-            if not cases or not duty_per_staff_week or math.isnan(busy):
+            if not cases or not answered or not duty_per_staff_week or math.isnan(busy):
                 continue
             arrivals = cases * 7.0 / days / duty_per_staff_week
+            # Per answered case: an overloaded pilot leaves cases unanswered, not unworked.
             servers = erlang_c_staff(
                 self.target,
                 arrivals_per_minute=arrivals,
-                handling_minutes=busy / cases,
+                handling_minutes=busy / answered,
                 duty_fraction=duty_per_staff_week / _MINUTES_PER_WEEK,
             )
             starts.append(servers - others)
