@@ -52,6 +52,13 @@ def _outputs(result: ExperimentResult, metric: str) -> np.ndarray:
     return np.array([found[index] for index in range(points)], dtype=np.float64)
 
 
+def _positive(seed: int) -> int:
+    """SALib seeds its bootstrap only for a true seed (``if seed:``): 0 would not repeat."""
+    if seed < 1:
+        raise ValueError(f"seed must be 1 or more (SALib ignores 0), got {seed}")
+    return seed
+
+
 def _design(experiment: Experiment, kind: type[MorrisDesign | SobolDesign]) -> Any:
     design = experiment.design
     if not isinstance(design, kind):
@@ -68,7 +75,7 @@ def morris_indices(
     *,
     level: float = 0.95,
     resamples: int = 1000,
-    seed: int = 0,
+    seed: int = 1,
 ) -> pl.DataFrame:
     """Morris indices of ``metric``: ``parameter``, ``mu``, ``mu_star``, ``sigma``,
     ``mu_star_conf`` (bootstrap half-width at ``level``), sorted by ``mu_star``, largest first."""
@@ -87,7 +94,7 @@ def morris_indices(
         num_resamples=resamples,
         conf_level=level,
         num_levels=design.levels,
-        seed=seed,
+        seed=_positive(seed),
     )
     return pl.DataFrame(
         {
@@ -106,7 +113,7 @@ def sobol_indices(
     *,
     level: float = 0.95,
     resamples: int = 1000,
-    seed: int = 0,
+    seed: int = 1,
 ) -> pl.DataFrame:
     """Sobol indices of ``metric``, long: ``parameter``, ``index`` (``S1`` or ``ST``), ``value``,
     ``conf`` (bootstrap half-width at ``level``)."""
@@ -120,7 +127,7 @@ def sobol_indices(
         calc_second_order=design.second_order,
         num_resamples=resamples,
         conf_level=level,
-        seed=seed,
+        seed=_positive(seed),
     )
     rows = []
     for index in ("S1", "ST"):

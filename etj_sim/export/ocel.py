@@ -18,7 +18,9 @@ Objects, one per id seen in the log:
 Qualifiers of an event's objects: ``actor`` (who acted: the citizen, the guardian acting by
 proxy, or the staff member), ``proxy-for`` (the child whose account a guardian used, R10),
 ``recipient`` (whose inbox or post got a message or notice), ``alert recipient`` (whose mobile or
-e-mail got the alert, D3), ``holder`` (whose account otherwise), ``clinic``, ``case``,
+e-mail got the alert, D3), ``holder`` (whose account otherwise). An event relates to an object
+once: a citizen acting on their own account is its ``actor``, an alert to the holder's own
+contact its ``alert recipient``, ``clinic``, ``case``,
 ``message`` / ``notice``, ``staff member`` (a staff member who did not act, e.g. the sender).
 """
 
@@ -108,6 +110,9 @@ def _event_objects(
     if row["staff"] is not None:
         qualifier = "actor" if role == "staff" and row["actor"] is None else "staff member"
         yield from relation(object_id("staff member", row["staff"]), qualifier)
+    if row["recipient"] is not None:
+        # Before the holder: an alert to the holder's own contact is qualified as the alert's.
+        yield from relation(object_id("citizen", row["recipient"]), "alert recipient")
     if row["person"] is not None:
         if role == "guardian_proxy":
             qualifier = "proxy-for"
@@ -116,8 +121,6 @@ def _event_objects(
         else:
             qualifier = "holder"
         yield from relation(object_id("citizen", row["person"]), qualifier)
-    if row["recipient"] is not None:
-        yield from relation(object_id("citizen", row["recipient"]), "alert recipient")
     if row["clinic"] is not None:
         yield from relation(object_id("clinic", row["clinic"]), "clinic")
     if row["case"] is not None:
