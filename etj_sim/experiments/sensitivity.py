@@ -28,7 +28,13 @@ from etj_sim.experiments.designs import MorrisDesign, SobolDesign, sensitivity_p
 from etj_sim.experiments.experiment import Experiment
 from etj_sim.experiments.runner import ExperimentResult
 
-__all__ = ["morris_indices", "sensitivity_indices", "sobol_indices"]
+__all__ = [
+    "format_indices",
+    "morris_indices",
+    "sensitivity_indices",
+    "sensitivity_table",
+    "sobol_indices",
+]
 
 
 def _outputs(result: ExperimentResult, metric: str) -> np.ndarray:
@@ -156,3 +162,42 @@ def sensitivity_indices(result: ExperimentResult, metric: str, **options: Any) -
         f"experiment {result.experiment.name!r} is not a sensitivity design "
         f"(kind {result.experiment.design.kind!r}); use design.kind = 'morris' or 'sobol'"
     )
+
+
+def sensitivity_table(result: ExperimentResult, metrics: list[str] | None = None) -> pl.DataFrame:
+    """:func:`sensitivity_indices` of every metric that varies, long, with a ``metric`` column.
+
+    Metrics constant over the design (every point gave the same value) have no indices and are
+    left out, as are metrics with a missing value at some point.
+    """
+    frames = []
+    for metric in metrics if metrics is not None else result.metrics:
+        values = result.runs.get_column(metric).cast(pl.Float64)
+        if values.null_count() or values.is_nan().any() or values.n_unique() < 2:
+            continue
+        indices = sensitivity_indices(result, metric)
+        frames.append(indices.select(pl.lit(metric).alias("metric"), *indices.columns))
+    if not frames:
+        return pl.DataFrame(schema={"metric": pl.String, "parameter": pl.String})
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+def format_indices(table: pl.DataFrame) -> str:
+    """One block per metric: Morris mu* (± interval) and sigma, or Sobol S1 and ST (± interval)."""
+    lines: list[str] = []
+    for (metric,), group in table.group_by("metric", maintain_order=True):
+        lines.append(f"{metric}:")
+        if "mu_star" in group.columns:
+            for row in group.iter_rows(named=True):
+                lines.append(
+                    f"  {row['parameter']:<40} mu* {row['mu_star']:.4g} ± "
+                    f"{row['mu_star_conf']:.2g}  sigma {row['sigma']:.4g}"
+                )
+        else:
+            wide = group.pivot("index", index="parameter", values=["value", "conf"])
+            for row in wide.iter_rows(named=True):
+                lines.append(
+                    f"  {row['parameter']:<40} S1 {row['value_S1']:.3f} ± {row['conf_S1']:.3f}  "
+                    f"ST {row['value_ST']:.3f} ± {row['conf_ST']:.3f}"
+                )
+    return "\n".join(lines)
