@@ -50,7 +50,7 @@ import polars as pl
 
 from etj_sim.experiments.designs import GridDesign
 from etj_sim.experiments.experiment import Experiment
-from etj_sim.experiments.runner import Backend, run_experiment
+from etj_sim.experiments.runner import Backend, RunFunction, run_experiment
 from etj_sim.experiments.statistics import confidence_interval
 from etj_sim.metrics.cases import backlog_over_time, response_times
 from etj_sim.metrics.context import MetricContext
@@ -373,6 +373,7 @@ def advise_staffing(
     out: str | Path | None = None,
     progress: bool = False,
     max_level: int = 200,
+    run: RunFunction | None = None,
 ) -> StaffingAdvice:
     """The smallest number of ``role`` per clinic that meets ``target`` at confidence ``level``.
 
@@ -380,7 +381,12 @@ def advise_staffing(
     ``None``: for every clinic and for all clinics together. ``initial_replications`` (at least 2)
     per level first, then ``step`` more to each undecided level up to ``max_replications``.
     ``out``: a folder holding one resumable results folder per level (``level-N/``). ``backend``,
-    ``workers`` and ``address`` as :func:`~etj_sim.experiments.run_experiment`.
+    ``workers`` and ``address`` as :func:`~etj_sim.experiments.run_experiment`; ``run`` replaces
+    :func:`staffing_run` (tests; its summary row needs the target's columns).
+
+    The search stops climbing when one more staff member no longer improves the metric (the
+    paired interval of the difference includes 0 at ``max_replications``): some targets cannot
+    be met by staffing alone (cases sent on a Friday evening wait for Monday whatever the staff).
     """
     chosen = parse_target(target) if isinstance(target, str) else target
     if role not in STAFF_ROLES:
@@ -397,7 +403,7 @@ def advise_staffing(
     others = sum(count for name, count in scenario.clinics.staff_per_clinic.items() if name != role)
     lowest = 0 if others > 0 else 1
     search = _Search(
-        scenario, role, chosen, level, master_seed, backend, workers, address, out, progress
+        scenario, role, chosen, level, master_seed, backend, workers, address, out, progress, run
     )
     current = scenario.clinics.staff_per_clinic[role]
     known = search.clinic_ids(current)
@@ -416,8 +422,19 @@ def advise_staffing(
             search.ensure(lowest_tried - 1, initial_replications)
             continue
         if highest_tried < max_level and "fails" in decisions_high:
-            search.ensure(highest_tried + 1, initial_replications)
-            continue
+            failing = [name for name in clinics if search.decision(highest_tried, name) == "fails"]
+            below = highest_tried - 1
+            if below not in search.searched or search.improves(highest_tried, below, failing):
+                search.ensure(highest_tried + 1, initial_replications)
+                continue
+            # One more staff member did not help (paired, common random numbers): confirm with
+            # more replications before calling the target out of reach by staffing alone.
+            count = max(search.replications(highest_tried), search.replications(below))
+            if count < max_replications:
+                for value in (below, highest_tried):
+                    search.ensure(value, min(max_replications, count + step))
+                continue
+            search.saturated = highest_tried
         undecided = [
             value
             for value in sorted(search.searched)
@@ -446,6 +463,7 @@ class _Search:
         address: str | None,
         out: str | Path | None,
         progress: bool,
+        run: RunFunction | None = None,
     ) -> None:
         self.scenario = scenario
         self.role = role
@@ -462,10 +480,14 @@ class _Search:
         self.searched: set[int] = set()
         """Levels the search has taken up (the pilot's level only if the search reached it)."""
         self.executed = 0
+        self.saturated: int | None = None
+        """The level at which one more staff member stopped improving the metric, if any."""
         hours = set(_HOURS_ANSWERED)
         if target.within_hours is not None:
             hours.add(target.within_hours)
-        self.run = partial(staffing_run, within_hours=tuple(sorted(hours)))
+        self.run: RunFunction = (
+            run if run is not None else partial(staffing_run, within_hours=tuple(sorted(hours)))
+        )
 
     def _experiment(self, staff: int, replications: int) -> Experiment:
         return Experiment(
@@ -530,6 +552,32 @@ class _Search:
         interval = confidence_interval(values, self.level)
         return interval.n, interval.mean, interval.low, interval.high
 
+    def improves(self, upper: int, lower: int, clinics: Sequence[str]) -> bool:
+        """Whether ``upper`` is better than ``lower`` for any of ``clinics``, pair by pair.
+
+        Replication r of both levels ran with the same seed; the t interval of the paired
+        differences (in the target's good direction) must lie above 0.
+        """
+        sign = 1.0 if self.target.operator == ">=" else -1.0
+        for clinic in clinics:
+            column = self._column(clinic)
+            paired = (
+                self.levels[upper]
+                .select("replication", column)
+                .join(self.levels[lower].select("replication", column), on="replication")
+            )
+            differences = (
+                sign
+                * (
+                    paired.get_column(column).cast(pl.Float64)
+                    - paired.get_column(f"{column}_right").cast(pl.Float64)
+                ).to_numpy()
+            )
+            interval = confidence_interval(differences, self.level)
+            if interval.n < 2 or math.isnan(interval.low) or interval.low > 0:
+                return True
+        return False
+
     def decision(self, staff: int, clinic: str) -> str:
         _, _, low, high = self.interval(staff, clinic)
         return self.target.met_by(low, high)
@@ -539,12 +587,14 @@ class _Search:
         self.ensure(current, 1, searched=False)
         pilot = self.levels[current].row(0, named=True)
         days = self.scenario.duration_days - self.scenario.warmup_days
+        if "on_duty_minutes_per_staff" not in pilot:
+            return current  # a run function without the pilot's figures: start where it is
         duty_per_staff_week = pilot["on_duty_minutes_per_staff"] * 7.0 / days
         starts = []
         for clinic in self.clinic_ids(current):
-            cases = pilot[f"cases_started{_COLUMN_SEPARATOR}{clinic}"]
-            answered = pilot[f"cases_answered{_COLUMN_SEPARATOR}{clinic}"]
-            busy = pilot[f"busy_minutes{_COLUMN_SEPARATOR}{clinic}"]
+            cases = pilot.get(f"cases_started{_COLUMN_SEPARATOR}{clinic}")
+            answered = pilot.get(f"cases_answered{_COLUMN_SEPARATOR}{clinic}")
+            busy = pilot.get(f"busy_minutes{_COLUMN_SEPARATOR}{clinic}", math.nan)
             if not cases or not answered or not duty_per_staff_week or math.isnan(busy):
                 continue
             arrivals = cases * 7.0 / days / duty_per_staff_week
@@ -614,7 +664,14 @@ class _Search:
                         "mean": None,
                         "ci_low": None,
                         "ci_high": None,
-                        "note": "no level tried met the target with confidence",
+                        "note": "no level tried met the target with confidence"
+                        + (
+                            f"; from {self.saturated - 1} to {self.saturated} more staff no "
+                            "longer improved it (paired, common random numbers): out of reach "
+                            "by staffing this role alone"
+                            if self.saturated is not None
+                            else ""
+                        ),
                     }
                 )
             else:

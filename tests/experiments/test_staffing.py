@@ -11,8 +11,10 @@ meets ``answered_within_0.25h_share>=0.85`` is 4, and Erlang C says so too.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -149,6 +151,46 @@ def test_advisor_finds_the_erlang_c_answer_on_an_mmc_scenario(tmp_path: Path) ->
     )
     assert again.runs == 0
     assert again.recommended.equals(advice.recommended)
+
+
+@dataclass(frozen=True)
+class SaturatingOutput:
+    row: pl.DataFrame
+
+    @property
+    def events(self) -> pl.DataFrame:
+        return pl.DataFrame()
+
+    def summary(self) -> pl.DataFrame:
+        return self.row
+
+
+def saturating_run(scenario: Scenario, seed: int) -> SaturatingOutput:
+    """A stand-in whose share within 48 h rises with nurses up to 0.94, then stays: weekends."""
+    nurses = scenario.clinics.staff_per_clinic["nurse"]
+    noise = np.random.default_rng(seed).normal(0.0, 0.004)
+    share = min(0.94, 0.8 + 0.05 * nurses) + noise
+    return SaturatingOutput(
+        pl.DataFrame(
+            {"answered_within_48h_share": [share], "answered_within_48h_share@clinic_0": [share]}
+        )
+    )
+
+
+def test_advisor_stops_when_more_staff_no_longer_helps() -> None:
+    advice = advise_staffing(
+        Scenario(), "nurse", "answered_within_48h_share>=0.95", workers=1, run=saturating_run,
+        max_replications=6,
+    )  # fmt: skip
+    assert advice.recommendation() is None
+    note = advice.recommended.filter(pl.col("clinic") == "all")["note"][0]
+    assert "out of reach" in note
+    assert advice.table["level"].max() <= 6  # it did not climb to max_level
+    # A reachable target on the same stand-in: 0.89 needs 2 nurses (0.90), 1 gives 0.85.
+    reachable = advise_staffing(
+        Scenario(), "nurse", "answered_within_48h_share>=0.89", workers=1, run=saturating_run
+    )
+    assert reachable.recommendation() == 2
 
 
 def test_staffing_command_refuses_bad_input_before_any_run(
