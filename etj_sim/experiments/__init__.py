@@ -10,7 +10,11 @@ statistics``. The parts:
 - :mod:`~etj_sim.experiments.store`: the results folder (atomic Parquet files, manifest, resume);
 - :mod:`~etj_sim.experiments.statistics`: t intervals, paired differences, replications needed;
 - :mod:`~etj_sim.experiments.national`: Sweden sharded by region, and the national combiner;
-- :mod:`~etj_sim.experiments.command`: the ``etj-sim batch`` command.
+- :mod:`~etj_sim.experiments.command`: the ``etj-sim batch`` command;
+- :mod:`~etj_sim.experiments.staffing` (and ``staffing_command``): the staffing advisor;
+- :mod:`~etj_sim.experiments.sensitivity`: Morris and Sobol indices of a sensitivity design;
+- :mod:`~etj_sim.experiments.warmup`: MSER-5's warm-up in every run's summary row;
+- :mod:`~etj_sim.experiments.calibration`: history matching to observed figures.
 """
 
 from etj_sim.experiments.designs import (

@@ -338,7 +338,7 @@ class StaffingAdvice:
     scenario: Scenario
     role: str
     target: StaffingTarget
-    level: float
+    confidence: float
     erlang_c_start: int
     table: pl.DataFrame
     recommended: pl.DataFrame

@@ -1,6 +1,6 @@
 """The ``etj-sim staffing`` command: a scenario, a role and a target in; a staffing table out.
 
-Pipeline position: the shell's door to :mod:`etj_sim.experiments.staffing`. ``SCENARIO -->
+Pipeline position: the shell's door to :mod:`etj_sim.experiments.staffing`. ``SCENARIO ->
 advise_staffing -> printed table (and, with --out, staffing.parquet, recommended.parquet,
 staffing.html and the runs' resumable folders)``. ``etj_sim.cli`` only wires
 :func:`add_staffing_parser` into its subcommands.
@@ -170,7 +170,9 @@ def format_advice(advice: StaffingAdvice) -> str:
             f"{row['clinic']:<8}{row['level']:>6}{row['n']:>4}  {_number(row['mean']):>9}  "
             f"{interval:<21} {row['decision']}"
         )
-    lines.append(f"recommended {advice.role} per clinic ({advice.level:.0%} interval clears it):")
+    lines.append(
+        f"recommended {advice.role} per clinic ({advice.confidence:.0%} interval clears it):"
+    )
     for row in advice.recommended.iter_rows(named=True):
         level = "none found" if row["level"] is None else str(row["level"])
         note = f" ({row['note']})" if row["note"] else ""
