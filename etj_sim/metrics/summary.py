@@ -4,7 +4,7 @@ Pipeline position: ``event log + population -> RunFrames -> detailed tables -> s
 summary column is read off a detailed table (``read_rates``, ``alert_opt_in_daily``,
 ``staff_time``, ...), never recomputed, so the headline and the tables cannot disagree.
 :func:`prepare` builds the per-message, per-case and per-account frames once; ``summary``, the
-charts and the report all start from it. The column names are a contract (design.md).
+charts and the report all start from it. The column names are a contract (README).
 """
 
 from __future__ import annotations
