@@ -26,7 +26,8 @@ The parts:
 - :mod:`~etj_sim.scenario.problems`: :class:`ScenarioProblem` and :class:`ScenarioError`.
 - :mod:`~etj_sim.scenario.checks`: the checks the section validators share.
 - :mod:`~etj_sim.scenario.translation`: parser and pydantic errors as problems at dotted paths.
-- :mod:`~etj_sim.scenario.files`: reading TOML/JSON, overrides, the content hash, TOML writing.
+- :mod:`~etj_sim.scenario.files`: reading TOML/JSON, overrides, the content hash.
+- :mod:`~etj_sim.scenario.toml_writer`: :func:`scenario_to_toml`, the full scenario as TOML.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from etj_sim.scenario.sections import (
 
 # The experiment spec (etj_sim.experiments.experiment) reports its own file's problems the same way;
 # the aliases mark these private helpers as deliberately re-exported.
+from etj_sim.scenario.toml_writer import scenario_to_toml
 from etj_sim.scenario.translation import _dotted as _dotted
 from etj_sim.scenario.translation import _unknown_key_message as _unknown_key_message
 from etj_sim.scenario.vocabulary import (
@@ -81,4 +83,5 @@ __all__ = [
     "ScenarioProblem",
     "Share",
     "age_band_of",
+    "scenario_to_toml",
 ]

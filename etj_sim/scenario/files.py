@@ -1,23 +1,21 @@
-"""Scenario files: reading TOML and JSON, dotted-key overrides, the content hash, TOML writing.
+"""Scenario files: reading TOML and JSON, dotted-key overrides, the content hash.
 
 Pipeline position: part of the first stage (``scenarios/*.toml -> Scenario``). These are the
 helpers behind :meth:`Scenario.load`, :meth:`Scenario.loads`, :meth:`Scenario.with_overrides`,
-:attr:`Scenario.content_hash` and :meth:`Scenario.to_toml`; each one that can fail raises a
-:class:`~etj_sim.scenario.problems.ScenarioError` naming the source, or returns the problem for
-the caller to report with the others.
+:attr:`Scenario.content_hash` (writing TOML is :mod:`etj_sim.scenario.toml_writer`); each
+one that can fail raises a :class:`~etj_sim.scenario.problems.ScenarioError` naming the source,
+or returns the problem for the caller to report with the others.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import date
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from etj_sim.scenario.problems import ScenarioError, ScenarioProblem
 from etj_sim.scenario.translation import _model_at, _syntax_problem, _unknown_key_message
@@ -27,7 +25,6 @@ __all__ = [
     "parse_json_object",
     "parse_toml_table",
     "read_scenario_text",
-    "write_toml",
 ]
 
 
@@ -130,64 +127,3 @@ def hash_values(values: Mapping[str, Any]) -> str:
         allow_nan=False,
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-# -- TOML writing (tomllib only reads) ----------------------------------------------------------
-
-
-def write_toml(values: Mapping[str, object]) -> str:
-    """TOML text of ``values`` (a model dump), every value written out."""
-    lines: list[str] = []
-    _emit_table(lines, (), values)
-    return "\n".join(lines).strip() + "\n"
-
-
-_BARE_KEY: Final = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def _toml_key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else json.dumps(key, ensure_ascii=False)
-
-
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        # JSON string escapes are valid TOML basic-string escapes; DEL must be escaped too.
-        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
-    if isinstance(value, dict):
-        items = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
-        return "{ " + items + " }" if items else "{}"
-    raise TypeError(f"cannot write {type(value).__name__} as TOML")
-
-
-def _is_table_list(value: object) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
-
-
-def _emit_table(lines: list[str], path: tuple[str, ...], table: Mapping[str, object]) -> None:
-    header = ".".join(_toml_key(part) for part in path)
-    plain = {k: v for k, v in table.items() if not isinstance(v, dict) and not _is_table_list(v)}
-    if path and (plain or not table):
-        lines.extend(["", f"[{header}]"])
-    lines.extend(f"{_toml_key(key)} = {_toml_value(value)}" for key, value in plain.items())
-    for key, value in table.items():
-        if isinstance(value, dict):
-            _emit_table(lines, (*path, key), value)
-        elif _is_table_list(value):
-            assert isinstance(value, list)
-            for item in value:
-                lines.extend(["", f"[[{'.'.join(_toml_key(p) for p in (*path, key))}]]"])
-                lines.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in item.items())

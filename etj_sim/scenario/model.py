@@ -23,7 +23,6 @@ from etj_sim.scenario.files import (
     parse_json_object,
     parse_toml_table,
     read_scenario_text,
-    write_toml,
 )
 from etj_sim.scenario.problems import ScenarioError, _Findings
 from etj_sim.scenario.sections import (
@@ -36,6 +35,7 @@ from etj_sim.scenario.sections import (
     PopulationSection,
     _Section,
 )
+from etj_sim.scenario.toml_writer import scenario_to_toml
 from etj_sim.scenario.translation import _problems_of
 
 __all__ = ["Scenario"]
@@ -162,4 +162,4 @@ class Scenario(_Section):
 
     def to_toml(self) -> str:
         """The scenario as TOML with every value written out; :meth:`loads` reads it back equal."""
-        return write_toml(self.model_dump())
+        return scenario_to_toml(self)

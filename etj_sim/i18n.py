@@ -1,0 +1,466 @@
+"""Languages: the words and number formats of every output, in Swedish and English.
+
+Pipeline position: beside the last stage (``metrics -> charts / report / CLI tables / app``). Each
+output that a person reads takes a ``lang`` (:data:`Language`, ``"sv"`` or ``"en"``) and finds its
+words here: :func:`phrase` looks up chart titles, axis titles, table headers, report headings and
+CLI table words in one catalogue (:data:`PHRASES`), each phrase given in both languages, and
+:func:`term` names the values inside the tables (alert statuses, funnel stages, staff roles,
+notice channels). The headline metrics carry their own labels and meanings beside their unit in
+:data:`etj_sim.metrics.HEADLINE_COLUMNS` (one declaration per column), as :class:`Text`.
+
+Numbers, percentages and dates are written through Babel with the locale of the language
+(``sv_SE``: ``12 345,7`` and ``47,5 %``; ``en_GB``: ``12,345.7`` and ``47.5%``), never by hand;
+:func:`vega_format_locale` and :func:`vega_time_format_locale` hand the same conventions to the
+charts (d3-format and d3-time-format locales built from Babel's data).
+
+This module has no dependency inside the package, so any stage may import it.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import cache
+from typing import Final, Literal, NamedTuple, get_args
+
+from babel import Locale
+from babel.dates import format_date as _babel_date
+from babel.dates import format_datetime as _babel_datetime
+from babel.numbers import format_decimal as _babel_decimal
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "LOCALES",
+    "PHRASES",
+    "TERMS",
+    "UNITS",
+    "Language",
+    "Text",
+    "check_language",
+    "format_date",
+    "format_datetime",
+    "format_difference",
+    "format_integer",
+    "format_number",
+    "format_percent",
+    "format_quantity",
+    "month_names",
+    "phrase",
+    "term",
+    "unit_label",
+    "vega_format_locale",
+    "vega_time_format_locale",
+    "weekday_names",
+]
+
+Language = Literal["sv", "en"]
+"""A language of the outputs: Swedish (``sv``) or English (``en``)."""
+
+LANGUAGES: Final[tuple[Language, ...]] = get_args(Language)
+DEFAULT_LANGUAGE: Final[Language] = "en"
+
+LOCALES: Final[dict[Language, str]] = {"sv": "sv_SE", "en": "en_GB"}
+"""The Babel locale of each language (British English: day-month dates, 24-hour clock)."""
+
+
+class Text(NamedTuple):
+    """One phrase in both languages."""
+
+    en: str
+    sv: str
+
+    def of(self, lang: Language) -> str:
+        """The phrase in ``lang``."""
+        return self.sv if lang == "sv" else self.en
+
+
+def check_language(value: str, *, where: str = "lang") -> Language:
+    """``value`` as a :data:`Language`; anything else is a ValueError naming ``where``."""
+    for language in LANGUAGES:
+        if value == language:
+            return language
+    raise ValueError(f"{where}: unknown language {value!r}; choose one of {', '.join(LANGUAGES)}")
+
+
+@cache
+def _locale(lang: Language) -> Locale:
+    return Locale.parse(LOCALES[lang])
+
+
+# -- numbers and dates --------------------------------------------------------------------------
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+MISSING: Final = "–"
+"""What a table shows where a metric has nothing to measure (None or NaN)."""
+
+
+def format_integer(value: float | None, lang: Language) -> str:
+    """A whole number with the language's digit grouping (``12 345`` / ``12,345``)."""
+    if _missing(value):
+        return MISSING
+    assert value is not None
+    return str(_babel_decimal(round(value), format="#,##0", locale=LOCALES[lang]))
+
+
+def format_number(value: float | None, lang: Language, *, decimals: int = 1) -> str:
+    """A number with ``decimals`` decimals and the language's separators (``3,5`` / ``3.5``)."""
+    if _missing(value):
+        return MISSING
+    assert value is not None
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return str(_babel_decimal(value, format=pattern, locale=LOCALES[lang]))
+
+
+def format_percent(value: float | None, lang: Language, *, decimals: int = 1) -> str:
+    """A share (0-1) as a percentage in the locale's own pattern (``47,5 %`` / ``47.5%``)."""
+    if _missing(value):
+        return MISSING
+    assert value is not None
+    locale = _locale(lang)
+    # The locale's own percent pattern (sv puts a no-break space before %), with fixed decimals.
+    pattern = copy.copy(locale.percent_formats[None])
+    pattern.frac_prec = (decimals, decimals)
+    return str(pattern.apply(value, locale))
+
+
+def format_difference(
+    value: float | None, unit: str, lang: Language, *, decimals: int | None = None
+) -> str:
+    """A difference with its sign: percentage points for shares, the unit's own format else."""
+    if _missing(value):
+        return MISSING
+    assert value is not None
+    sign = "+" if value > 0 else ""
+    if unit == "share":
+        points = format_number(value * 100, lang, decimals=1 if decimals is None else decimals)
+        return f"{sign}{points} {phrase('unit.percentage_points', lang)}"
+    return sign + format_quantity(value, unit, lang, decimals=decimals)
+
+
+_COUNT_UNITS: Final = frozenset({"persons", "messages", "cases", "alerts", "refusals"})
+
+
+def format_quantity(
+    value: float | None, unit: str, lang: Language, *, decimals: int | None = None
+) -> str:
+    """A value written as its unit wants: shares as percent, counts whole, the rest decimal.
+
+    ``decimals`` overrides the unit's usual number of decimals (1; 0 for counts).
+    """
+    if _missing(value):
+        return MISSING
+    assert value is not None
+    if unit == "share":
+        return format_percent(value, lang, decimals=1 if decimals is None else decimals)
+    if unit in _COUNT_UNITS and decimals is None:
+        return format_integer(value, lang)
+    return format_number(value, lang, decimals=1 if decimals is None else decimals)
+
+
+def format_date(value: date, lang: Language, *, style: str = "long") -> str:
+    """A date as the language writes it (``5 januari 2026`` / ``5 January 2026``).
+
+    ``style`` is a Babel date style: ``short``, ``medium``, ``long`` or ``full``.
+    """
+    return str(_babel_date(value, format=style, locale=LOCALES[lang]))
+
+
+def format_datetime(value: datetime, lang: Language, *, style: str = "medium") -> str:
+    """A date and time as the language writes them."""
+    return str(_babel_datetime(value, format=style, locale=LOCALES[lang]))
+
+
+def weekday_names(lang: Language, *, width: str = "abbreviated") -> tuple[str, ...]:
+    """Monday to Sunday in ``lang`` (Babel: ``abbreviated`` or ``wide``)."""
+    days = _locale(lang).days["format"][width]
+    return tuple(str(days[index]) for index in range(7))
+
+
+def month_names(lang: Language, *, width: str = "wide") -> tuple[str, ...]:
+    """January to December in ``lang`` (Babel: ``abbreviated`` or ``wide``)."""
+    months = _locale(lang).months["format"][width]
+    return tuple(str(months[index]) for index in range(1, 13))
+
+
+def vega_format_locale(lang: Language) -> dict[str, object]:
+    """A d3-format locale (the charts' numbers) from Babel's symbols for ``lang``."""
+    locale = _locale(lang)
+    symbols = locale.number_symbols["latn"]
+    percent_pattern = locale.percent_formats[None].pattern
+    # "#,##0 %" (sv) puts a no-break space before the sign; "#,##0%" (en) none.
+    percent = "\u00a0%" if "\u00a0%" in percent_pattern else "%"
+    return {
+        "decimal": str(symbols["decimal"]),
+        "thousands": str(symbols["group"]),
+        "grouping": [3],
+        "currency": ["", "\u00a0kr"] if lang == "sv" else ["£", ""],
+        "percent": percent,
+        "minus": str(symbols["minusSign"]),
+    }
+
+
+def vega_time_format_locale(lang: Language) -> dict[str, object]:
+    """A d3-time-format locale (the charts' dates) from Babel's calendar data for ``lang``."""
+    locale = _locale(lang)
+    days = locale.days["format"]
+    months = locale.months["format"]
+    # d3 lists days from Sunday; Babel numbers Monday 0 ... Sunday 6.
+    sunday_first = [6, 0, 1, 2, 3, 4, 5]
+    periods = locale.day_periods["format"]["abbreviated"]
+    return {
+        "dateTime": "%A %e %B %Y %X" if lang == "sv" else "%a %e %b %Y %X",
+        "date": "%Y-%m-%d" if lang == "sv" else "%d/%m/%Y",
+        "time": "%H:%M:%S",
+        "periods": [str(periods["am"]), str(periods["pm"])],
+        "days": [str(days["wide"][index]) for index in sunday_first],
+        "shortDays": [str(days["abbreviated"][index]) for index in sunday_first],
+        "months": [str(months["wide"][index]) for index in range(1, 13)],
+        "shortMonths": [str(months["abbreviated"][index]) for index in range(1, 13)],
+    }
+
+
+# -- words --------------------------------------------------------------------------------------
+
+UNITS: Final[Mapping[str, Text]] = {
+    "share": Text("%", "%"),
+    "persons": Text("persons", "personer"),
+    "messages": Text("messages", "meddelanden"),
+    "cases": Text("cases", "ärenden"),
+    "alerts": Text("alerts", "aviseringar"),
+    "hours": Text("hours", "timmar"),
+    "minutes": Text("minutes", "minuter"),
+    "days": Text("days", "dagar"),
+    "per_1000_children": Text("per 1,000 children", "per 1 000 barn"),
+    "refusals": Text("refusals", "avslag"),
+    "letters": Text("letters", "brev"),
+}
+"""The name of each unit of the headline and metric tables."""
+
+
+def unit_label(unit: str, lang: Language) -> str:
+    """The name of ``unit`` in ``lang`` (the unit itself when it has no entry)."""
+    text = UNITS.get(unit)
+    return text.of(lang) if text is not None else unit
+
+
+TERMS: Final[Mapping[str, Text]] = {
+    # alert statuses (etj_sim.metrics.ALERT_STATUSES)
+    "alert_status.none": Text("no alerts", "inga aviseringar"),
+    "alert_status.sms": Text("SMS", "sms"),
+    "alert_status.email": Text("e-mail", "e-post"),
+    "alert_status.both": Text("SMS and e-mail", "sms och e-post"),
+    # message funnel stages (etj_sim.metrics.FUNNEL_STAGES)
+    "funnel.sent": Text("delivered to the inbox", "levererade till inkorgen"),
+    "funnel.alerted": Text("alert sent", "avisering skickad"),
+    "funnel.read_1d": Text("alerted, read within 1 day", "aviserade, lästa inom 1 dag"),
+    "funnel.read_7d": Text("alerted, read within 7 days", "aviserade, lästa inom 7 dagar"),
+    # notice channels
+    "channel.digital": Text("digital (inbox)", "digitalt (inkorgen)"),
+    "channel.paper": Text("paper letter", "pappersbrev"),
+    # staff roles (etj_sim.scenario.STAFF_ROLES)
+    "role.nurse": Text("nurse", "sjuksköterska"),
+    "role.doctor": Text("doctor", "läkare"),
+    "role.admin": Text("administrator", "administratör"),
+    "role.all": Text("all staff", "all personal"),
+    # chart measures
+    "measure.open_cases": Text("open cases (started, not yet answered)", "öppna ärenden"),
+    "measure.waiting": Text("waiting for staff", "väntar på personal"),
+    "measure.difference": Text("difference from the reference", "skillnad mot referensen"),
+}
+"""Names of the values inside the tables and charts, keyed ``kind.value``."""
+
+
+def term(kind: str, value: str, lang: Language) -> str:
+    """The name of ``value`` of ``kind`` (e.g. ``term("alert_status", "sms", "sv")``).
+
+    A value with no entry is returned as it is, so a new status shows up rather than failing.
+    """
+    text = TERMS.get(f"{kind}.{value}")
+    return text.of(lang) if text is not None else value
+
+
+PHRASES: Final[Mapping[str, Text]] = {
+    # units written in sentences
+    "unit.percentage_points": Text("pp", "procentenheter"),
+    # chart titles
+    "chart.read_curve": Text(
+        "Messages read, by days since delivery and alert status",
+        "Lästa meddelanden efter dagar sedan leverans och aviseringsval",
+    ),
+    "chart.opt_in_by_age_band": Text(
+        "Alert choice of active accounts by age band, end of run",
+        "Aviseringsval för aktiva konton per åldersgrupp, vid periodens slut",
+    ),
+    "chart.utilisation_heatmap": Text(
+        "Staff utilisation by weekday and hour", "Personalens beläggning per veckodag och timme"
+    ),
+    "chart.backlog": Text(
+        "Open cases at the end of each day", "Öppna ärenden vid slutet av varje dag"
+    ),
+    "chart.response_time": Text(
+        "Time from case start to first staff answer",
+        "Tid från nytt ärende till första svar från personalen",
+    ),
+    "chart.message_funnel": Text(
+        "What happens to messages: one cohort, each stage within the one before",
+        "Vad som händer med meddelandena: en kohort, varje steg inom steget före",
+    ),
+    "chart.staff_workload": Text(
+        "Staff workload per clinic: handling and on-duty hours",
+        "Personalens arbetsbelastning per mottagning: handläggning och tid i tjänst",
+    ),
+    "chart.scenario_comparison": Text(
+        "Difference from the reference scenario, with 95% confidence interval",
+        "Skillnad mot referensscenariot, med 95 % konfidensintervall",
+    ),
+    # axis and legend titles
+    "axis.days_since_delivery": Text("Days since delivery", "Dagar sedan leverans"),
+    "axis.share_read": Text("Share read (%)", "Andel lästa (%)"),
+    "axis.alert_status_at_delivery": Text("Alert choice at delivery", "Aviseringsval vid leverans"),
+    "axis.alert_status": Text("Alert choice", "Aviseringsval"),
+    "axis.age_band": Text("Age band (years)", "Åldersgrupp (år)"),
+    "axis.share_of_active_accounts": Text(
+        "Share of active accounts (%)", "Andel av aktiva konton (%)"
+    ),
+    "axis.hour_of_day": Text("Hour of day (start)", "Timme (start)"),
+    "axis.weekday": Text("Weekday", "Veckodag"),
+    "axis.utilisation": Text("Utilisation (%)", "Beläggning (%)"),
+    "axis.date": Text("Date", "Datum"),
+    "axis.cases": Text("Cases", "Ärenden"),
+    "axis.open_cases": Text(
+        "Open cases: started, not yet answered (cases)",
+        "Öppna ärenden: startade, ännu inte besvarade (ärenden)",
+    ),
+    "axis.accounts": Text("Accounts", "Konton"),
+    "axis.measure": Text("Measure", "Mått"),
+    "axis.response_hours": Text(
+        "Hours from case start to first answer (hours)", "Timmar till första svar (timmar)"
+    ),
+    "axis.answered_cases": Text("Answered cases (cases)", "Besvarade ärenden (ärenden)"),
+    "axis.stage": Text("Stage", "Steg"),
+    "axis.funnel_messages": Text(
+        "Messages delivered at least 7 days before the end (messages)",
+        "Meddelanden levererade minst 7 dagar före slutet (meddelanden)",
+    ),
+    "axis.share_of_sent": Text("Share of delivered", "Andel av levererade"),
+    "axis.clinic": Text("Clinic", "Mottagning"),
+    "axis.hours": Text("Hours (hours)", "Timmar (timmar)"),
+    "axis.metric": Text("Measure", "Mått"),
+    "axis.scenario": Text("Scenario", "Scenario"),
+    "axis.difference": Text(
+        "Difference from the reference (unit of the measure)",
+        "Skillnad mot referensen (måttets enhet)",
+    ),
+    "axis.messages": Text("Messages", "Meddelanden"),
+    "axis.share": Text("Share", "Andel"),
+    "axis.from_hours": Text("From (hours)", "Från (timmar)"),
+    "axis.to_hours": Text("To (hours)", "Till (timmar)"),
+    "axis.busy_minutes": Text("Busy minutes", "Minuter i arbete"),
+    "axis.on_duty_minutes": Text("On-duty minutes", "Minuter i tjänst"),
+    "axis.handling_hours": Text("Handling (hours)", "Handläggning (timmar)"),
+    "axis.idle_hours": Text("On duty, not handling (hours)", "I tjänst, utan ärende (timmar)"),
+    "axis.service_level": Text("Service level: {hours} h", "Servicenivå: {hours} h"),
+    "axis.mean": Text("Mean", "Medelvärde"),
+    "axis.ci_low": Text("95% CI, low", "95 % KI, lägre"),
+    "axis.ci_high": Text("95% CI, high", "95 % KI, övre"),
+    "axis.pairs": Text("Paired runs", "Parade körningar"),
+    # table headers
+    "table.measure": Text("Measure", "Mått"),
+    "table.value": Text("Value", "Värde"),
+    "table.unit": Text("Unit", "Enhet"),
+    "table.meaning": Text("Meaning", "Betydelse"),
+    "table.key": Text("Key", "Nyckel"),
+    "table.default": Text("Default", "Standardvärde"),
+    "table.set": Text("Set", "Inställt"),
+    "table.effective": Text("Measured", "Uppmätt"),
+    "table.why": Text("Why they differ", "Varför de skiljer sig"),
+    "table.clinic": Text("Clinic", "Mottagning"),
+    "table.staff": Text("Staff", "Personal"),
+    "table.cases_handled": Text("Cases handled", "Handlagda ärenden"),
+    "table.handling_hours": Text("Handling hours", "Handläggningstimmar"),
+    "table.on_duty_hours": Text("On-duty hours", "Timmar i tjänst"),
+    "table.utilisation": Text("Utilisation", "Beläggning"),
+    "table.scenario": Text("Scenario", "Scenario"),
+    "table.reference": Text("Reference", "Referens"),
+    "table.mean": Text("Mean", "Medelvärde"),
+    "table.interval": Text("95% confidence interval", "95 % konfidensintervall"),
+    "table.difference": Text("Difference from the reference", "Skillnad mot referensen"),
+    "table.runs": Text("Runs", "Körningar"),
+    "table.pairs": Text("Paired runs", "Parade körningar"),
+    "table.interval_range": Text("{low} to {high}", "{low} till {high}"),
+    "table.campaign": Text("Campaign", "Utskick"),
+    "table.day": Text("Day", "Dag"),
+    "table.addressed": Text("Addressed", "Mottagare"),
+    "table.delivered": Text("Delivered", "Levererade"),
+    "table.read_7d": Text("Read within 7 days", "Lästa inom 7 dagar"),
+    "table.channel": Text("Channel", "Kanal"),
+    "table.notices": Text("Notices", "Kallelser"),
+    "table.share": Text("Share", "Andel"),
+    # report
+    "report.title": Text("{name}: e-service simulation report", "{name}: simuleringsrapport"),
+    "report.no_description": Text("(no description)", "(ingen beskrivning)"),
+    "report.what_was_run": Text("What was run", "Vad som kördes"),
+    "report.scenario": Text("Scenario", "Scenario"),
+    "report.period": Text("Simulated period", "Simulerad period"),
+    "report.period_value": Text(
+        "{start} to {end} ({days} days)", "{start} till {end} ({days} dagar)"
+    ),
+    "report.people": Text("People", "Personer"),
+    "report.seed": Text("Seed", "Slumpfrö"),
+    "report.content_hash": Text("Scenario content hash", "Scenariots innehållshash"),
+    "report.version": Text("etj_sim version", "etj_sim-version"),
+    "report.made": Text("Report made", "Rapporten skapad"),
+    "report.overrides": Text(
+        "Values that differ from the defaults", "Värden som skiljer sig från standardvärdena"
+    ),
+    "report.no_overrides": Text("Every value is the default.", "Alla värden är standardvärden."),
+    "report.headline": Text("Headline figures", "Nyckeltal"),
+    "report.focus": Text("What this scenario shows", "Vad scenariot visar"),
+    "report.effective": Text("Set versus measured", "Inställt mot uppmätt"),
+    "report.workload": Text("Workload per clinic", "Arbetsbelastning per mottagning"),
+    "report.charts": Text("Charts", "Diagram"),
+    "report.language": Text("Language", "Språk"),
+    "report.unknown": Text("not recorded", "inte registrerat"),
+    # comparison report
+    "compare.title": Text("Scenario comparison", "Jämförelse av scenarier"),
+    "compare.reference_note": Text(
+        "Reference: {reference}. Differences are paired run by run where the seeds match"
+        " (common random numbers); intervals are 95% t intervals.",
+        "Referens: {reference}. Skillnaderna är parade körning för körning där slumpfröna"
+        " stämmer (gemensamma slumptal); intervallen är 95 % t-intervall.",
+    ),
+    "compare.unpaired": Text(
+        "no runs with matching seeds: difference of means, no interval",
+        "inga körningar med samma slumpfrö: skillnad i medelvärden, utan intervall",
+    ),
+    "compare.runs_compared": Text("Runs compared", "Jämförda körningar"),
+    # CLI
+    "cli.metric": Text("measure", "mått"),
+    "cli.value": Text("value", "värde"),
+    "cli.unit": Text("unit", "enhet"),
+    "cli.point": Text("design point", "designpunkt"),
+    "cli.mean_interval": Text("mean (95% CI)", "medel (95 % KI)"),
+    "cli.wrote": Text("wrote {folder}/ ({files})", "skrev {folder}/ ({files})"),
+}
+"""Every phrase of the outputs, keyed ``area.name``; a ``{name}`` is filled by :func:`phrase`."""
+
+
+def phrase(key: str, lang: Language, **values: object) -> str:
+    """The phrase ``key`` in ``lang``, with ``{name}`` placeholders filled from ``values``.
+
+    An unknown key is a KeyError naming it: a missing translation must fail a test, not
+    appear as a blank in a report.
+    """
+    try:
+        text = PHRASES[key]
+    except KeyError:
+        raise KeyError(f"no phrase {key!r} in etj_sim.i18n.PHRASES") from None
+    words = text.of(lang)
+    return words.format(**values) if values else words
