@@ -15,11 +15,12 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
-from typing import IO, Any, Final, Literal
+from typing import IO, TYPE_CHECKING, Any, Final, Literal
 
-from etj_sim.experiments.staffing import StaffingAdvice, advise_staffing, parse_target
-from etj_sim.experiments.store import ExperimentFolderError, write_parquet_atomically
 from etj_sim.scenario import STAFF_ROLES, ScenarioError
+
+if TYPE_CHECKING:
+    from etj_sim.experiments.staffing import StaffingAdvice
 
 __all__ = ["add_staffing_parser", "format_advice", "main_staffing"]
 
@@ -75,8 +76,11 @@ def add_staffing_parser(commands: Any) -> None:
 
 def main_staffing(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     """Carry out ``etj-sim staffing``."""
-    # Imported here: etj_sim.cli imports this module's parser while it builds its own.
+    # Imported here: etj_sim.cli imports this module's parser while it builds its own, and the
+    # other commands start faster without the experiment machinery (polars, numpy).
     from etj_sim.cli import SHIPPED_SCENARIOS_DIR, _parse_override, find_scenario
+    from etj_sim.experiments.staffing import advise_staffing, parse_target
+    from etj_sim.experiments.store import ExperimentFolderError, write_parquet_atomically
 
     try:
         scenario = find_scenario(arguments.scenario, SHIPPED_SCENARIOS_DIR)

@@ -14,13 +14,6 @@ import argparse
 from pathlib import Path
 from typing import IO, Any, Final
 
-import polars as pl
-
-from etj_sim.experiments.store import write_atomically
-from etj_sim.export.ocel import write_ocel_json
-from etj_sim.export.xes import write_xes
-from etj_sim.metrics.context import check_event_log
-
 __all__ = ["FORMATS", "add_export_parser", "main_export"]
 
 FORMATS: Final = ("ocel", "xes", "csv")
@@ -46,6 +39,15 @@ def add_export_parser(commands: Any) -> None:
 
 def main_export(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     """Carry out ``etj-sim export``."""
+    # Imported here: the other commands start faster without polars and the metrics.
+    import polars as pl
+
+    from etj_sim.experiments.store import write_atomically
+    from etj_sim.export import write_csv
+    from etj_sim.export.ocel import write_ocel_json
+    from etj_sim.export.xes import write_xes
+    from etj_sim.metrics.context import check_event_log
+
     run_dir: Path = arguments.run_dir
     events_path = run_dir / "events.parquet"
     if not run_dir.is_dir():
@@ -77,8 +79,6 @@ def main_export(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> in
         write_atomically(target, lambda path: traces.append(write_xes(path, events)))
         what = f"{traces[0]:,} traces (cases)"
     else:
-        from etj_sim.export import write_csv
-
         write_atomically(target, lambda path: write_csv(path, events))
         what = f"{events.height:,} rows"
     print(f"wrote {target} ({arguments.format}: {what})", file=out)
