@@ -10,13 +10,15 @@ Objects, one per id seen in the log:
 
 - ``citizen`` (``person``, ``actor`` and ``recipient`` columns): number kind, birth date, sex
   and listed clinic from the population frame when given; ``listed at`` its clinic;
-- ``case``: its kind; ``about`` the citizen, ``handled at`` the clinic;
+- ``case`` (opened by a citizen, or by staff with "Skicka ärende"): its kind; ``about`` the
+  citizen, ``handled at`` the clinic;
 - ``message``, and ``notice`` for appointment notices (F7): kind; ``in inbox of`` the citizen,
   ``in case`` its case;
 - ``clinic``; ``staff member``: ``works at`` the clinic.
 
 Qualifiers of an event's objects: ``actor`` (who acted: the citizen, the guardian acting by
 proxy, or the staff member), ``proxy-for`` (the child whose account a guardian used, R10),
+``guardian`` and ``child`` (a guardianship starting or ending in the register, D9),
 ``recipient`` (whose inbox or post got a message or notice), ``alert recipient`` (whose mobile or
 e-mail got the alert, D3), ``holder`` (whose account otherwise). An event relates to an object
 once: a citizen acting on their own account is its ``actor``, an alert to the holder's own
@@ -43,6 +45,8 @@ OBJECT_TYPES: Final = ("citizen", "case", "message", "notice", "clinic", "staff 
 EVENT_ATTRIBUTES: Final = {
     "channel": "string",
     "kind": "string",
+    "campaign": "integer",
+    "form": "integer",
     "reason": "string",
     "actor_role": "string",
     "alert_sms": "boolean",
@@ -66,6 +70,9 @@ _OBJECT_ATTRIBUTES: Final[dict[str, dict[str, str]]] = {
     "staff member": {},
 }
 _NOTICE_KIND: Final = "appointment_notice"
+_CASE_OPENINGS: Final = frozenset({"case_started", "staff_case_opened"})
+"""A case opened by a citizen (F1) or by staff with "Skicka ärende" (R19, R20)."""
+_GUARDIANSHIP_EVENTS: Final = frozenset({"guardianship_started", "guardianship_ended"})
 _MESSAGE_EVENTS: Final = frozenset({"message_sent", "paper_sent", "message_undeliverable"})
 
 
@@ -106,7 +113,8 @@ def _event_objects(
             yield identifier, qualifier
 
     if row["actor"] is not None:
-        yield from relation(object_id("citizen", row["actor"]), "actor")
+        qualifier = "guardian" if name in _GUARDIANSHIP_EVENTS else "actor"
+        yield from relation(object_id("citizen", row["actor"]), qualifier)
     if row["staff"] is not None:
         qualifier = "actor" if role == "staff" and row["actor"] is None else "staff member"
         yield from relation(object_id("staff member", row["staff"]), qualifier)
@@ -116,6 +124,8 @@ def _event_objects(
     if row["person"] is not None:
         if role == "guardian_proxy":
             qualifier = "proxy-for"
+        elif name in _GUARDIANSHIP_EVENTS:
+            qualifier = "child"
         elif name in _MESSAGE_EVENTS:
             qualifier = "recipient"
         else:
@@ -168,7 +178,7 @@ def ocel_document(events: pl.DataFrame, population: pl.DataFrame | None = None) 
         )
         if row["case"] is not None:
             links = case_links.setdefault(row["case"], {})
-            if name == "case_started":
+            if name in _CASE_OPENINGS:
                 case_kinds[row["case"]] = str(row["kind"])
                 if row["person"] is not None:
                     links["about"] = row["person"]
