@@ -485,6 +485,14 @@ def build_parser() -> argparse.ArgumentParser:
         scenarios_dir=SHIPPED_SCENARIOS_DIR,
     )
 
+    # ---- etj-sim staffing SCENARIO --role R --target T; etj-sim export RUN_DIR --format F ---
+    from etj_sim.experiments.staffing_command import add_staffing_parser
+    from etj_sim.export.command import add_export_parser
+
+    add_staffing_parser(commands)
+    add_export_parser(commands)
+    # ------------------------------------------------------------------------------------------
+
     return parser
 
 

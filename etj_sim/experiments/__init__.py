@@ -13,7 +13,11 @@ statistics``. The parts:
 - :mod:`~etj_sim.experiments.statistics`: t intervals, paired differences, replications needed;
 - :mod:`~etj_sim.experiments.national`: the national experiment and the national combiner;
 - :mod:`~etj_sim.experiments.command`: the ``etj-sim batch`` command;
-- :mod:`~etj_sim.experiments.benefit`: the benefit table of appointment notices (F7).
+- :mod:`~etj_sim.experiments.benefit`: the benefit table of appointment notices (F7);
+- :mod:`~etj_sim.experiments.staffing` (and ``staffing_command``): the staffing advisor;
+- :mod:`~etj_sim.experiments.sensitivity`: Morris and Sobol indices of a sensitivity design;
+- :mod:`~etj_sim.experiments.warmup`: MSER-5's warm-up in every run's summary row;
+- :mod:`~etj_sim.experiments.calibration`: history matching to observed figures.
 """
 
 from etj_sim.experiments.benefit import benefit_table

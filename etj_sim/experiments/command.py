@@ -27,7 +27,7 @@ from typing import IO, Any, Final, Literal
 
 import polars as pl
 
-from etj_sim.experiments.designs import NationalRegionsDesign
+from etj_sim.experiments.designs import MorrisDesign, NationalRegionsDesign, SobolDesign
 from etj_sim.experiments.experiment import Experiment
 from etj_sim.experiments.national import combine_regions
 from etj_sim.experiments.runner import (
@@ -252,8 +252,17 @@ def main_batch(
         differences = paired_differences(runs, 0, metrics) if compared else None
         if finish is None:
             print(format_statistics(statistics, differences), file=out)
+    sensitivity = None
+    if isinstance(experiment.design, MorrisDesign | SobolDesign) and not result.failures.height:
+        from etj_sim.experiments.sensitivity import format_indices, sensitivity_table
+
+        sensitivity = sensitivity_table(result, metrics)
+        print(f"{experiment.design.kind} sensitivity indices:", file=out)
+        print(format_indices(sensitivity), file=out)
     if arguments.out is not None:
         try:
+            if sensitivity is not None:
+                write_parquet_atomically(arguments.out / "sensitivity.parquet", sensitivity)
             write_parquet_atomically(arguments.out / "results.parquet", result.runs)
             if statistics is not None:
                 write_parquet_atomically(arguments.out / "statistics.parquet", statistics)

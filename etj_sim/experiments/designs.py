@@ -10,7 +10,10 @@ seeds of the replications. The designs:
   drawn from the master seed;
 - ``scenarios``: an explicit list of scenario files and/or override tables;
 - ``national_regions``: one scenario per Swedish region (:func:`region_entries`, from the
-  table in :mod:`etj_sim.experiments.regions`).
+  table in :mod:`etj_sim.experiments.regions`);
+- ``morris`` and ``sobol``: global sensitivity samples of SALib over ``[low, high]`` ranges of
+  continuous dotted keys (Morris trajectories; Saltelli's scheme for Sobol indices), drawn from
+  the master seed; :mod:`etj_sim.experiments.sensitivity` computes the indices from the runs.
 
 Every point is derived with ``Scenario.with_overrides``, so a bad key or value is reported with
 the scenario module's own messages ("did you mean"), re-addressed to where it sits in the
@@ -38,14 +41,18 @@ __all__ = [
     "DesignPoint",
     "GridDesign",
     "LatinHypercubeDesign",
+    "MorrisDesign",
     "NationalRegionsDesign",
     "ScenarioEntry",
     "ScenariosDesign",
+    "SobolDesign",
     "StrictModel",
     "build_design_points",
     "flatten_keys",
     "national_design",
     "region_entries",
+    "sensitivity_problem",
+    "sensitivity_samples",
 ]
 
 DESIGN_STREAM: Final = 1
@@ -125,6 +132,106 @@ class LatinHypercubeDesign(StrictModel):
         return value
 
 
+def _check_float_ranges(value: dict[str, list[float]]) -> dict[str, list[float]]:
+    if not value:
+        raise ValueError('give at least one range: "dotted.key" = [low, high]')
+    for key, bounds in value.items():
+        if len(bounds) != 2:
+            raise ValueError(f"{key}: give a range as [low, high], got {bounds}")
+        low, high = bounds
+        if not low < high:
+            raise ValueError(f"{key}: low must be below high, got [{low}, {high}]")
+    return value
+
+
+class MorrisDesign(StrictModel):
+    """Morris screening: ``trajectories`` one-at-a-time paths on a ``levels`` grid (SALib).
+
+    ``trajectories * (parameters + 1)`` design points. Ranges are of continuous keys, written as
+    floats (``[0.5, 0.9]``); a whole-number key cannot take the grid's fractional values.
+    """
+
+    kind: Literal["morris"] = "morris"
+    trajectories: Annotated[int, Field(ge=2, le=10_000)]
+    levels: Annotated[int, Field(ge=2, le=100)] = 4
+    ranges: dict[str, list[float]]
+
+    @field_validator("ranges", mode="before")
+    @classmethod
+    def _flatten(cls, value: object) -> object:
+        return flatten_keys(value) if isinstance(value, Mapping) else value
+
+    @field_validator("ranges")
+    @classmethod
+    def _check_ranges(cls, value: dict[str, list[float]]) -> dict[str, list[float]]:
+        return _check_float_ranges(value)
+
+    @field_validator("levels")
+    @classmethod
+    def _even_levels(cls, value: int) -> int:
+        if value % 2:
+            raise ValueError(f"Morris needs an even number of levels (4, 6, ...), got {value}")
+        return value
+
+
+class SobolDesign(StrictModel):
+    """Sobol indices: Saltelli's sample of base size ``samples`` (SALib; a power of 2).
+
+    ``samples * (parameters + 2)`` design points (``samples * (2 * parameters + 2)`` with
+    ``second_order``). Ranges of continuous keys, as floats.
+    """
+
+    kind: Literal["sobol"] = "sobol"
+    samples: Annotated[int, Field(ge=2, le=1 << 20)]
+    second_order: bool = False
+    ranges: dict[str, list[float]]
+
+    @field_validator("ranges", mode="before")
+    @classmethod
+    def _flatten(cls, value: object) -> object:
+        return flatten_keys(value) if isinstance(value, Mapping) else value
+
+    @field_validator("ranges")
+    @classmethod
+    def _check_ranges(cls, value: dict[str, list[float]]) -> dict[str, list[float]]:
+        return _check_float_ranges(value)
+
+    @field_validator("samples")
+    @classmethod
+    def _power_of_two(cls, value: int) -> int:
+        if value & (value - 1):
+            raise ValueError(
+                f"samples must be a power of 2 (Sobol sequences lose balance otherwise), "
+                f"got {value}"
+            )
+        return value
+
+
+def sensitivity_problem(design: MorrisDesign | SobolDesign) -> dict[str, Any]:
+    """The SALib problem of a sensitivity design: names and bounds in the file's order."""
+    return {
+        "num_vars": len(design.ranges),
+        "names": list(design.ranges),
+        "bounds": [[float(low), float(high)] for low, high in design.ranges.values()],
+    }
+
+
+def sensitivity_samples(design: MorrisDesign | SobolDesign, master_seed: int) -> np.ndarray:
+    """SALib's sample matrix (one row a design point, one column a key), from the master seed."""
+    # SALib is imported only where a sensitivity design is built (it loads matplotlib and pandas).
+    from SALib.sample import morris, sobol
+
+    problem = sensitivity_problem(design)
+    seed = int(np.random.SeedSequence(master_seed, spawn_key=(DESIGN_STREAM,)).generate_state(1)[0])
+    if isinstance(design, MorrisDesign):
+        matrix = morris.sample(problem, design.trajectories, num_levels=design.levels, seed=seed)
+    else:
+        matrix = sobol.sample(
+            problem, design.samples, calc_second_order=design.second_order, seed=seed
+        )
+    return np.asarray(matrix, dtype=np.float64)
+
+
 class ScenarioEntry(StrictModel):
     """One explicit design point: a scenario file and/or overrides (on the experiment's base).
 
@@ -161,7 +268,12 @@ class NationalRegionsDesign(StrictModel):
 
 
 Design = Annotated[
-    GridDesign | LatinHypercubeDesign | ScenariosDesign | NationalRegionsDesign,
+    GridDesign
+    | LatinHypercubeDesign
+    | ScenariosDesign
+    | NationalRegionsDesign
+    | MorrisDesign
+    | SobolDesign,
     Field(discriminator="kind"),
 ]
 
@@ -249,6 +361,8 @@ def build_design_points(
         points = _grid_points(configured, design, problems)
     elif isinstance(design, LatinHypercubeDesign):
         points = _latin_hypercube_points(configured, design, master_seed, problems)
+    elif isinstance(design, MorrisDesign | SobolDesign):
+        points = _sensitivity_points(configured, design, master_seed, problems)
     else:
         if isinstance(design, NationalRegionsDesign):
             design = national_design(configured, design.scale, design.regions)
@@ -327,6 +441,29 @@ def _latin_hypercube_points(
     points = []
     for index in range(design.points):
         values = {key: column[index] for key, column in columns.items()}
+        scenario = _derive(base, values, f"design.ranges (point {index})", problems)
+        if scenario is not None:
+            points.append(DesignPoint(index, _label_of(values), values, scenario))
+    return points
+
+
+def _sensitivity_points(
+    base: Scenario,
+    design: MorrisDesign | SobolDesign,
+    master_seed: int,
+    problems: list[ScenarioProblem],
+) -> list[DesignPoint]:
+    bad = False
+    for key, (low, high) in design.ranges.items():
+        for bound in (low, high):
+            if _derive(base, {key: float(bound)}, "design.ranges", problems) is None:
+                bad = True
+    if bad:
+        return []
+    keys = list(design.ranges)
+    points = []
+    for index, row in enumerate(sensitivity_samples(design, master_seed)):
+        values = {key: float(value) for key, value in zip(keys, row, strict=True)}
         scenario = _derive(base, values, f"design.ranges (point {index})", problems)
         if scenario is not None:
             points.append(DesignPoint(index, _label_of(values), values, scenario))

@@ -98,12 +98,15 @@ DASK_TIMEOUT_SECONDS: Final = 10.0
 
 
 def simulate_run(scenario: Scenario, seed: int) -> RunOutput:
-    """The default run function: :func:`etj_sim.simulation.simulate` without its progress bar."""
+    """The default run function: :func:`etj_sim.simulation.simulate` without its progress bar.
+
+    Its summary row also holds MSER-5's warm-up recommendation (:mod:`etj_sim.experiments.warmup`).
+    """
     # Imported here so that the experiment machinery loads without the simulation's SimPy.
+    from etj_sim.experiments.warmup import WithWarmup
     from etj_sim.simulation import simulate
 
-    result: RunOutput = simulate(scenario, seed, progress=False)
-    return result
+    return WithWarmup(scenario, simulate(scenario, seed, progress=False))
 
 
 @dataclass(frozen=True)

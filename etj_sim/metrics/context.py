@@ -38,6 +38,7 @@ __all__ = [
     "check_event_log",
     "check_population",
     "check_roster",
+    "drop_warmup",
     "with_birth_dates",
 ]
 
@@ -95,6 +96,9 @@ class MetricContext:
     ``[start, end)``). Messages and cases near ``end`` have had less time to be read or answered;
     the metrics use ``end`` to right-censor them (see ``etj_sim.metrics.reading``). The opening
     hours give on-duty time for a roster when the log holds no shift rows.
+
+    ``warmup_end`` (a scenario's ``warmup_days``): the run simulates ``[start, warmup_end)`` but
+    :func:`~etj_sim.metrics.prepare` drops what happened then (see :func:`drop_warmup`).
     """
 
     start: datetime
@@ -103,6 +107,7 @@ class MetricContext:
     shift_start_hour: float = 8.0
     shift_end_hour: float = 17.0
     notice_costs: NoticeCosts = NoticeCosts()
+    warmup_end: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.end <= self.start:
@@ -120,6 +125,11 @@ class MetricContext:
                 f"MetricContext: shift hours {self.shift_start_hour}-{self.shift_end_hour} "
                 "must satisfy 0 <= start < end <= 24"
             )
+        if self.warmup_end is not None and not self.start <= self.warmup_end < self.end:
+            raise ValueError(
+                f"MetricContext: warmup_end ({self.warmup_end}) must lie in [start, end) "
+                f"([{self.start}, {self.end}))"
+            )
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> MetricContext:
@@ -132,6 +142,9 @@ class MetricContext:
             shift_start_hour=scenario.clinics.shift_start_hour,
             shift_end_hour=scenario.clinics.shift_end_hour,
             notice_costs=NoticeCosts.from_scenario(scenario),
+            warmup_end=start + timedelta(days=scenario.warmup_days)
+            if scenario.warmup_days
+            else None,
         )
 
     @property
@@ -147,6 +160,19 @@ class MetricContext:
     def days(self) -> pl.Series:
         """Every calendar day of the run, as a Date series named ``date``."""
         return pl.date_range(self.first_day, self.last_day, "1d", eager=True).alias("date")
+
+
+def drop_warmup(frame: pl.DataFrame, column: str, context: MetricContext) -> pl.DataFrame:
+    """``frame`` without the rows whose ``column`` (a time) falls in the warm-up.
+
+    The warm-up filter of every metric, applied once in :func:`~etj_sim.metrics.prepare`: events
+    by their time, messages by delivery, cases by their start. Flows (reads, answers, handling
+    and on-duty minutes) then count only the measured period; states at the end of the run
+    (accounts, alert choices) do not depend on it. A row with a null time is kept.
+    """
+    if context.warmup_end is None:
+        return frame
+    return frame.filter(pl.col(column).is_null() | (pl.col(column) >= pl.lit(context.warmup_end)))
 
 
 def _year_month_day(day: pl.Expr) -> pl.Expr:

@@ -35,7 +35,13 @@ from etj_sim.metrics.cases import (
     mean_open_cases,
     response_times,
 )
-from etj_sim.metrics.context import MetricContext, check_event_log, check_population, check_roster
+from etj_sim.metrics.context import (
+    MetricContext,
+    check_event_log,
+    check_population,
+    check_roster,
+    drop_warmup,
+)
 from etj_sim.metrics.notices import notice_outcomes
 from etj_sim.metrics.reading import message_reads, read_rates, time_to_read_quantiles
 from etj_sim.metrics.workload import staff_time
@@ -405,16 +411,17 @@ def prepare(
     check_event_log(events)
     check_population(population)
     checked_roster = check_roster(roster)
+    # States (accounts, alert choices) replay the whole log; flows drop the warm-up.
     changes = account_changes(events, population, context)
     return RunFrames(
-        events=events,
+        events=drop_warmup(events, "time", context),
         population=population,
         context=context,
         roster=checked_roster,
-        reads=message_reads(events, population, context),
+        reads=drop_warmup(message_reads(events, population, context), "sent_time", context),
         changes=changes,
         final_states=final_account_states(population, changes, context),
-        responses=case_responses(events, context),
+        responses=drop_warmup(case_responses(events, context), "start_time", context),
     )
 
 

@@ -54,6 +54,9 @@ class Scenario(_Section):
     description: str = ""
     start_date: date = date(2026, 1, 5)  # a Monday
     duration_days: Annotated[int, Field(gt=0, le=3650)] = 90
+    warmup_days: Annotated[int, Field(ge=0, le=3650)] = 0
+    """Days at the start that the run simulates but no metric counts (queues fill up from empty;
+    ``etj_sim.metrics.warmup`` recommends a length). Must be below ``duration_days``."""
     population: PopulationSection = PopulationSection()
     alerts: AlertsSection = AlertsSection()
     clinics: ClinicsSection = ClinicsSection()
@@ -74,6 +77,12 @@ class Scenario(_Section):
         )
         for field, message in resource_limit_problems(self):
             findings.add(field, message)
+        if self.warmup_days >= self.duration_days:
+            findings.add(
+                "warmup_days",
+                f"the warm-up must end before the run does: warmup_days is {self.warmup_days}, "
+                f"duration_days is {self.duration_days}",
+            )
         findings.raise_if_any()
         return self
 

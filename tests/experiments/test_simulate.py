@@ -10,6 +10,7 @@ from polars.testing import assert_frame_equal
 from etj_sim.cli import main
 from etj_sim.experiments import Experiment, GridDesign, run_experiment
 from etj_sim.metrics import SUMMARY_COLUMNS
+from etj_sim.metrics.warmup import WARMUP_COLUMNS
 from etj_sim.scenario import Scenario
 
 
@@ -30,7 +31,8 @@ def test_parallel_equals_sequential_with_the_simulation(baseline: Scenario, tmp_
     parallel = run_experiment(experiment, workers=2, out=tmp_path / "out", progress=False)
     assert sequential.runs.height == 4
     assert sequential.failures.height == 0
-    assert sequential.metrics == list(SUMMARY_COLUMNS)
+    # The summary row, then MSER-5's warm-up recommendation (etj_sim.experiments.warmup).
+    assert sequential.metrics == [*SUMMARY_COLUMNS, *WARMUP_COLUMNS]
     assert_frame_equal(sequential.runs, parallel.runs)
     # Read back from the Parquet files, the table is the same too.
     resumed = run_experiment(experiment, workers=1, out=tmp_path / "out", progress=False)
