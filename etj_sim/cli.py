@@ -12,6 +12,8 @@ Subcommands::
     etj-sim run SCENARIO [--seed N] [--out DIR] [--set KEY=VALUE ...]
     etj-sim batch EXPERIMENT [--workers N] [--dask ADDRESS] [--out DIR]
                                                many runs (etj_sim.experiments.command)
+    etj-sim app [--port N] [--host 127.0.0.1] [--open]
+                                               the planner's dashboard (etj_sim.app.command)
 
 Exit codes: 0 done; 1 problems found (``validate``), the run failed or some batch runs failed;
 2 bad input (usage, missing or invalid scenario, unusable ``--out``), in which case nothing is
@@ -339,6 +341,12 @@ def build_parser() -> argparse.ArgumentParser:
     from etj_sim.experiments.command import add_batch_parser
 
     add_batch_parser(commands)
+    # ------------------------------------------------------------------------------------------
+
+    # ---- etj-sim app [--port N] [--host 127.0.0.1] [--open] (etj_sim.app.command) -------------
+    from etj_sim.app.command import add_app_parser
+
+    add_app_parser(commands)
     # ------------------------------------------------------------------------------------------
 
     return parser

@@ -1,0 +1,117 @@
+"""``etj-sim app``: serve the planner's dashboard on this machine.
+
+Pipeline position: the outermost layer, for a shell, like the rest of ``etj_sim.cli``; it serves
+:mod:`etj_sim.app.page` with Solara's own server (``solara run``) in production mode:
+
+    etj-sim app [--port N] [--host 127.0.0.1] [--open]
+
+The page binds the loopback interface unless ``--host`` says otherwise, opens a browser only
+with ``--open``, and makes no request outside this machine: Solara's page assets come from the
+``solara-assets`` package, its usage telemetry is switched off, its version check (a request
+to PyPI) and its installation check (a request to solara.dev, made outside production mode) are
+not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import sys
+from typing import IO, Any, Final
+
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "PAGE_MODULE", "add_app_parser", "solara_arguments"]
+
+DEFAULT_HOST: Final = "127.0.0.1"
+DEFAULT_PORT: Final = 8765
+PAGE_MODULE: Final = "etj_sim.app.page"
+
+EXIT_OK: Final = 0
+EXIT_BAD_INPUT: Final = 2
+
+OFFLINE_ENVIRONMENT: Final = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+"""Set before Solara is imported: its settings read the environment once, at import."""
+
+
+def add_app_parser(commands: Any) -> None:
+    """Add ``app`` to the ``etj-sim`` subcommands (``commands`` is argparse's subparsers)."""
+    app = commands.add_parser(
+        "app",
+        help="serve the planner's dashboard in the browser",
+        description=(
+            "Serve the planner's dashboard (levers, runs, charts, downloads) on this machine. "
+            "It listens on 127.0.0.1 unless --host says otherwise; Ctrl-C stops it."
+        ),
+    )
+    app.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        metavar="N",
+        help=f"port to listen on (default {DEFAULT_PORT}; 0: any free port)",
+    )
+    app.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"address to listen on (default {DEFAULT_HOST}: this machine only)",
+    )
+    app.add_argument("--open", action="store_true", help="open the page in the default browser")
+    app.set_defaults(handler=serve)
+
+
+def _bad_input(arguments: argparse.Namespace) -> str | None:
+    if not 0 <= arguments.port <= 65535:
+        return f"--port: {arguments.port} is not a port number (0-65535)"
+    host: str = arguments.host
+    if host != "localhost":
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return f"--host: {host!r} is not an IP address (e.g. 127.0.0.1) or 'localhost'"
+    return None
+
+
+def solara_arguments(host: str, port: int, open_browser: bool) -> list[str]:
+    """The arguments of ``solara run`` that serve the dashboard as ``etj-sim app`` does."""
+    return [
+        PAGE_MODULE,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-check-version",
+        "--open" if open_browser else "--no-open",
+    ]
+
+
+def serve(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    """Serve the dashboard until interrupted; exit status 2 for a bad ``--port`` or ``--host``."""
+    problem = _bad_input(arguments)
+    if problem is not None:
+        print(f"etj-sim app: {problem}", file=err)
+        return EXIT_BAD_INPUT
+    loopback = arguments.host == "localhost" or ipaddress.ip_address(arguments.host).is_loopback
+    if not loopback:
+        print(
+            f"etj-sim app: serving on {arguments.host}: other machines can reach the page",
+            file=err,
+        )
+    os.environ.update(OFFLINE_ENVIRONMENT)
+    import solara.__main__
+    import solara.server.settings
+
+    # In case Solara was imported before the environment was set (e.g. by a test).
+    solara.server.settings.telemetry.mixpanel_enable = False
+    solara.__main__.run.main(
+        solara_arguments(arguments.host, arguments.port, arguments.open),
+        prog_name="etj-sim app",
+        standalone_mode=False,
+    )
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover - ``python -m etj_sim.app.command`` for debugging
+    from etj_sim.cli import main
+
+    sys.exit(main(["app", *sys.argv[1:]]))
