@@ -15,6 +15,7 @@ never hold this process's interpreter lock.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -61,6 +62,9 @@ from etj_sim.scenario import STAFF_ROLES, Scenario, ScenarioError, ScenarioProbl
 
 __all__ = ["Dashboard"]
 
+LOG: Final = logging.getLogger("etj_sim.app")
+"""Each run of the page is logged here (``etj-sim app`` prints it on stderr)."""
+
 _RUN_LOCK: Final = threading.Lock()
 """One foreground run at a time in this process: two at once would each take twice as long."""
 
@@ -94,20 +98,32 @@ def _block(text: str, *, classes: str = "", style: str = "") -> None:
 @solara.component
 def Dashboard(
     language: Language = "sv",
-    scenario: str = "baseline",
+    scenario: str | Scenario = "baseline",
     size: str = "town",
     seed: int = 1,
     replications: int = DEFAULT_REPLICATIONS,
 ) -> None:
     """The planner's page: pick a scenario, move the levers, read the figures and download.
 
-    ``scenario`` is a shipped scenario's name, ``size`` a key of ``SIZE_PRESETS``, ``seed`` the
-    seed of the run shown (replications derive theirs from it as ``etj-sim batch`` does) and
-    ``replications`` the number of paired replications behind the intervals.
+    ``scenario`` is a shipped scenario's name or a :class:`~etj_sim.Scenario` of the notebook's
+    own (offered first, beside the shipped ones), ``size`` a key of ``SIZE_PRESETS``, ``seed``
+    the seed of the run shown (replications derive theirs from it as ``etj-sim batch`` does)
+    and ``replications`` the number of paired replications behind the intervals.
     """
     catalogue = _catalogue()
+    if isinstance(scenario, Scenario):
+        catalogue = {scenario.name: scenario, **catalogue}
+        scenario = scenario.name
+    if scenario not in catalogue:
+        raise ValueError(
+            f"scenario: no shipped scenario {scenario!r}; choose one of {', '.join(catalogue)}"
+        )
+    if size not in SIZE_PRESETS:
+        raise ValueError(f"size: unknown preset {size!r}; choose one of {', '.join(SIZE_PRESETS)}")
+    if replications < 0:
+        raise ValueError(f"replications: expected 0 or more, got {replications}")
     lang = solara.use_reactive(language)
-    shipped_name = solara.use_reactive(scenario if scenario in catalogue else next(iter(catalogue)))
+    shipped_name = solara.use_reactive(scenario)
     upload = solara.use_reactive(cast(Upload | None, None))
     preset = solara.use_reactive(size)
     chosen_levers = solara.use_reactive(cast(Levers | None, None))
@@ -163,6 +179,7 @@ def Dashboard(
         with _RUN_LOCK:
             if latest.current != variant_key:
                 return  # a newer choice is on its way
+            LOG.info("run: %s (%s), seed %d", variant.name, variant.short_hash, seed)
             try:
                 outcome = run_once(variant, seed, on_stage=stage.set)
             except Exception as error:
@@ -198,7 +215,8 @@ def Dashboard(
         yield from job.snapshots()
 
     progress = solara.lab.use_task(follow, dependencies=[job], raise_error=False)
-    snapshot = cast(ReplicationSnapshot | None, progress.value)
+    # A generator task keeps its last value as "latest" once it has finished.
+    snapshot = cast(ReplicationSnapshot | None, progress.latest)
 
     with solara.Column(classes=["etj-dashboard"], style={"padding": "1rem", "max-width": "80rem"}):
         with solara.Row(style={"align-items": "center", "justify-content": "space-between"}):
@@ -249,11 +267,8 @@ def _ScenarioPicker(
             on_value=lambda name: pick(name) if name is not None else None,
         )
         limit = format_integer(MAX_UPLOAD_BYTES // 1024, words) + " KB"
-        solara.FileDrop(
-            label=app_phrase("upload", words, limit=limit),
-            on_file=take_upload,
-            lazy=True,
-        )
+        _block(app_phrase("upload", words, limit=limit), style="margin-top: 0.5rem")
+        _UploadField(take_upload)
         if upload is not None:
             if upload.ok:
                 solara.Success(app_phrase("uploaded", words, name=upload.name))
@@ -272,6 +287,40 @@ def _ScenarioPicker(
             with solara.Column(classes=["etj-upload-problems"]):
                 for problem in problems:
                     solara.Error(problem.render("levers"), classes=["etj-problem"])
+
+
+@solara.component
+def _UploadField(take: Callable[[Any], None]) -> None:
+    """A file field (``<input type=file>``) whose file is read in chunks only when asked for.
+
+    The browser announces name and size first; :func:`read_upload` refuses a file over the limit
+    before a byte of it is sent. (As ``solara.FileDrop``, on ipyvuetify's ``FileInput``, which
+    also has a button to choose a file, not only a drop zone.)
+    """
+    from ipyvuetify.extra.file_input import FileInput
+
+    file_info, set_file_info = solara.use_state(cast(list[Any] | None, None))
+    wired, set_wired = solara.use_state(cast(list[Any] | None, None))
+    field = FileInput.element(
+        on_file_info=set_file_info, multiple=False, accept=".toml", show_progress=False
+    )
+
+    def wire_files() -> None:
+        if not file_info:
+            return
+        widget = solara.get_widget(field)
+        # As solara.FileDrop does: a new version, so reads of an earlier file stop.
+        widget.version += 1
+        widget.reset_stats()
+        set_wired(widget.get_files())
+
+    solara.use_effect(wire_files, [file_info])
+
+    def read(cancel: threading.Event) -> None:
+        if wired:
+            take(wired[0])
+
+    solara.use_thread(read, [wired])
 
 
 @solara.component
@@ -310,18 +359,34 @@ def _CommitSlider(
     baseline: str,
     name: str,
 ) -> None:
-    """An integer slider that commits when let go (or on a key press), not while it moves.
+    """An integer slider that commits when let go (or after a key press), not while it moves.
 
     A run per intermediate value would queue runs a planner never asked for.
     """
     shown = solara.use_reactive(value)
+    moved_to = solara.use_ref(value)
+
     # Follow the value from outside (a reset, another scenario) as well as the thumb.
-    solara.use_effect(lambda: shown.set(value), [value])
+    def follow_outside() -> None:
+        moved_to.current = value
+        shown.set(value)
+
+    solara.use_effect(follow_outside, [value])
+
+    def move(position: float) -> None:
+        moved_to.current = int(position)
+        shown.set(int(position))
+
+    def let_go(_widget: object, _event: str, position: float) -> None:
+        moved_to.current = int(position)
+        if moved_to.current != value:
+            commit(moved_to.current)
+
     with solara.Column(gap="0px", classes=[f"etj-lever-box-{name}"]):
         _block(label, classes="etj-lever-label")
         slider = solara.v.Slider(
             v_model=shown.value,
-            on_v_model=lambda moved: shown.set(int(moved)),
+            on_v_model=move,
             min=minimum,
             max=maximum,
             step=1,
@@ -330,7 +395,7 @@ def _CommitSlider(
             class_=f"etj-lever etj-lever-{name}",
         )
         # Vuetify's slider says "change" when the thumb is let go or moved by a key.
-        reacton.ipyvue.use_event(slider, "change", lambda _widget, _event, data: commit(int(data)))
+        reacton.ipyvue.use_event(slider, "change", let_go)
         _block(baseline, classes="etj-baseline", style="color: #555; font-size: 0.85rem")
 
 
