@@ -502,6 +502,7 @@ def _RunStatus(
                     "ran_in",
                     words,
                     name=shown.scenario.name,
+                    hash=shown.scenario.short_hash,
                     seconds=format_number(seconds, words, decimals=2),
                     seed=shown.seed,
                 ),

@@ -85,8 +85,8 @@ APP_PHRASES: Final[Mapping[str, Text]] = {
     "stage.measuring": Text("Measuring", "Mäter"),
     "stage.drawing": Text("Drawing the charts", "Ritar diagrammen"),
     "ran_in": Text(
-        "{name}: simulated, measured and drawn in {seconds} s (seed {seed})",
-        "{name}: simulerat, mätt och ritat på {seconds} s (slumpfrö {seed})",
+        "{name} ({hash}): simulated, measured and drawn in {seconds} s (seed {seed})",
+        "{name} ({hash}): simulerat, mätt och ritat på {seconds} s (slumpfrö {seed})",
     ),
     "headline": Text("Headline figures", "Nyckeltal"),
     "change": Text("Change against the reference", "Förändring mot referensen"),
