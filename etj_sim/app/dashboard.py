@@ -112,7 +112,9 @@ def Dashboard(
     """
     catalogue = _catalogue()
     if isinstance(scenario, Scenario):
-        catalogue = {scenario.name: scenario, **catalogue}
+        # The notebook's own scenario first; it stands in for a shipped one of the same name.
+        others = {name: shipped for name, shipped in catalogue.items() if name != scenario.name}
+        catalogue = {scenario.name: scenario, **others}
         scenario = scenario.name
     if scenario not in catalogue:
         raise ValueError(
