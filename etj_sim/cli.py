@@ -7,13 +7,21 @@ the event log, summary and population as Parquet plus the report (``etj_sim.repo
 
 Subcommands::
 
-    etj-sim validate FILE...                   every problem of every file; exit 1 if any
+    etj-sim --version
+    etj-sim validate FILE...                   every problem of every file (scenarios and
+                                               experiments); exit 1 if any
     etj-sim scenarios [--dir DIR]              the shipped scenarios
-    etj-sim run SCENARIO [--seed N] [--out DIR] [--set KEY=VALUE ...]
-    etj-sim batch EXPERIMENT [--workers N] [--dask ADDRESS] [--out DIR]
+    etj-sim run SCENARIO [--seed N] [--out DIR] [--set KEY=VALUE ...] [--lang sv|en]
+    etj-sim batch EXPERIMENT [--workers N] [--dask ADDRESS] [--out DIR] [--lang sv|en]
                                                many runs (etj_sim.experiments.command)
+    etj-sim report RUN_DIR [--lang sv|en]      rebuild a saved run's report (etj_sim.commands)
+    etj-sim compare DIR DIR... [--out DIR]     comparison report of runs or an experiment
+    etj-sim show SCENARIO                      the full scenario as TOML, defaults filled in
+    etj-sim schema [--experiment]              the JSON Schema of scenario (experiment) files
     etj-sim app [--port N] [--host 127.0.0.1] [--open]
                                                the planner's dashboard (etj_sim.app.command)
+
+A pipe closed by its reader (``etj-sim scenarios | head``) ends the command quietly.
 
 Exit codes: 0 done; 1 problems found (``validate``), the run failed or some batch runs failed;
 2 bad input (usage, missing or invalid scenario, unusable ``--out``), in which case nothing is
@@ -36,6 +44,17 @@ from pathlib import Path
 from typing import IO, Any
 
 import etj_sim
+from etj_sim.commands import (
+    add_language_option,
+    add_output_commands,
+    finish_batch,
+    format_headline,
+    is_experiment_file,
+    validate_experiment,
+    write_run_outputs,
+)
+from etj_sim.i18n import DEFAULT_LANGUAGE, Language
+from etj_sim.metrics import SUMMARY_SCHEMA_VERSION
 from etj_sim.scenario import Scenario, ScenarioError, ScenarioProblem
 
 __all__ = ["SHIPPED_SCENARIOS_DIR", "find_scenario", "format_summary", "main", "shipped_scenarios"]
@@ -111,34 +130,19 @@ def _parse_override(text: str) -> tuple[str, object]:
 # -- output -------------------------------------------------------------------------------------
 
 
-def _format_value(metric: str, value: object) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if value != value:  # NaN: a metric with nothing to measure
-            return "-"
-        if metric.endswith(("_share", "_share_7d", "utilisation")):
-            return f"{value:.1%}"
-        return f"{value:,.2f}"
-    return str(value)
+def format_summary(summary: Mapping[str, object], lang: Language = DEFAULT_LANGUAGE) -> str:
+    """A table (measure, value, unit) of one summary row in ``lang``; shares in percent."""
+    return format_headline(summary, lang)
 
 
-def format_summary(summary: Mapping[str, object]) -> str:
-    """A two-column table (metric, value) of one summary row; shares shown as percentages."""
-    rows = [(metric, _format_value(metric, value)) for metric, value in summary.items()]
-    metric_width = max([len("metric"), *(len(metric) for metric, _ in rows)])
-    value_width = max([len("value"), *(len(value) for _, value in rows)])
-    lines = [f"{'metric':<{metric_width}}  {'value':>{value_width}}"]
-    lines.append(f"{'-' * metric_width}  {'-' * value_width}")
-    lines.extend(f"{metric:<{metric_width}}  {value:>{value_width}}" for metric, value in rows)
-    return "\n".join(lines)
-
-
-def _write_run(result: Any, summary: Any, scenario: Scenario, seed: int, folder: Path) -> None:
+def _write_run(
+    result: Any,
+    summary: Any,
+    scenario: Scenario,
+    seed: int,
+    folder: Path,
+    overrides: Mapping[str, object] | None = None,
+) -> None:
     # Imported here: only `run --out` writes files, and the other commands start faster without it.
     from etj_sim.experiments.store import write_atomically
 
@@ -155,6 +159,9 @@ def _write_run(result: Any, summary: Any, scenario: Scenario, seed: int, folder:
             "scenario_hash": scenario.content_hash,
             "seed": seed,
             "etj_sim_version": etj_sim.__version__,
+            "summary_schema_version": SUMMARY_SCHEMA_VERSION,
+            # The values set on top of the scenario file (--set); scenario.json holds the result.
+            "overrides": dict(overrides or {}),
         },
         indent=2,
     )
@@ -165,7 +172,7 @@ def _write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _report_writer() -> Callable[[Any, Path], object] | None:
+def _report_writer() -> Callable[..., object] | None:
     """The report stage's ``write_result_report(result, out_dir)`` if there is one, else None.
 
     (``etj_sim.report.write_report`` takes the frames one by one, so it is no stand-in for it.)
@@ -177,7 +184,7 @@ def _report_writer() -> Callable[[Any, Path], object] | None:
         if error.name != "etj_sim.report":
             raise
         return None
-    writer: Callable[[Any, Path], object] | None = getattr(module, "write_result_report", None)
+    writer: Callable[..., object] | None = getattr(module, "write_result_report", None)
     return writer
 
 
@@ -201,6 +208,9 @@ def _validate(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             if path.is_dir():
                 problem = ScenarioProblem("", "a folder without scenario files (*.toml)")
                 raise ScenarioError(str(path), [problem])
+            if is_experiment_file(path):
+                print(validate_experiment(path), file=out)
+                continue
             scenario = Scenario.load(path)
         except ScenarioError as error:
             found_problems = True
@@ -271,18 +281,27 @@ def _run(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     )
     result = simulate(scenario, seed=arguments.seed, progress=True)
     summary = result.summary()
-    print(format_summary(summary.row(0, named=True)), file=out)
+    lang: Language = arguments.lang
+    print(format_summary(summary.row(0, named=True), lang), file=out)
     if out_dir is None:
         return EXIT_OK
 
-    _write_run(result, summary, scenario, arguments.seed, out_dir)
+    _write_run(result, summary, scenario, arguments.seed, out_dir, overrides)
+    exports = write_run_outputs(out_dir, result, summary, scenario, lang)
+    written = ", ".join([*OUTPUT_FILES, "run.json", *exports])
     write_report = _report_writer()
     if write_report is None:
-        print(f"wrote {out_dir}/ ({', '.join(OUTPUT_FILES)}, run.json)", file=out)
+        print(f"wrote {out_dir}/ ({written})", file=out)
         return EXIT_OK
-    report = write_report(result, out_dir)
-    print(f"wrote {out_dir}/ ({', '.join(OUTPUT_FILES)}, run.json, report {report})", file=out)
+    report = write_report(result, out_dir, lang=lang, overrides=overrides)
+    print(f"wrote {out_dir}/ ({written}, report {report})", file=out)
     return EXIT_OK
+
+
+def _batch(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from etj_sim.experiments.command import main_batch
+
+    return main_batch(arguments, out, err, finish=finish_batch)
 
 
 # -- the parser ---------------------------------------------------------------------------------
@@ -296,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="etj-sim",
         description="Simulate the Swedish 1177 e-services for a scenario file.",
     )
+    parser.add_argument("--version", action="version", version=f"etj-sim {etj_sim.__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = commands.add_parser(
@@ -333,6 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=SHIPPED_SCENARIOS_DIR,
         help="where shipped scenario names are looked up",
     )
+    add_language_option(run)
     run.set_defaults(handler=_run)
 
     # ---- etj-sim batch EXPERIMENT [--workers N] [--dask ADDRESS] [--out DIR] ----------------
@@ -341,7 +362,17 @@ def build_parser() -> argparse.ArgumentParser:
     from etj_sim.experiments.command import add_batch_parser
 
     add_batch_parser(commands)
+    # The closing table, statistics files and comparison report are etj_sim.commands'.
+    commands.choices["batch"].set_defaults(handler=_batch)
     # ------------------------------------------------------------------------------------------
+
+    # report, compare, show, schema (etj_sim.commands)
+    add_output_commands(
+        commands,
+        find_scenario=find_scenario,
+        parse_override=_parse_override,
+        scenarios_dir=SHIPPED_SCENARIOS_DIR,
+    )
 
     # ---- etj-sim app [--port N] [--host 127.0.0.1] [--open] (etj_sim.app.command) -------------
     from etj_sim.app.command import add_app_parser
@@ -360,7 +391,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as stop:  # usage errors and --help; keep main() returning a code
         return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
     handler: Handler = arguments.handler
-    return handler(arguments, sys.stdout, sys.stderr)
+    try:
+        status = handler(arguments, sys.stdout, sys.stderr)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader closed the pipe (``etj-sim scenarios | head``): stop quietly. Python would
+        # report the failed flush at exit, so stdout goes to /dev/null first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    return status
 
 
 if __name__ == "__main__":

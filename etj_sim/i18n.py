@@ -334,6 +334,11 @@ PHRASES: Final[Mapping[str, Text]] = {
     "axis.utilisation": Text("Utilisation (%)", "Beläggning (%)"),
     "axis.date": Text("Date", "Datum"),
     "axis.cases": Text("Cases", "Ärenden"),
+    "axis.open_cases": Text(
+        "Open cases: started, not yet answered (cases)",
+        "Öppna ärenden: startade, ännu inte besvarade (ärenden)",
+    ),
+    "axis.accounts": Text("Accounts", "Konton"),
     "axis.measure": Text("Measure", "Mått"),
     "axis.response_hours": Text(
         "Hours from case start to first answer (hours)", "Timmar till första svar (timmar)"
@@ -439,6 +444,7 @@ PHRASES: Final[Mapping[str, Text]] = {
     # CLI
     "cli.metric": Text("measure", "mått"),
     "cli.value": Text("value", "värde"),
+    "cli.unit": Text("unit", "enhet"),
     "cli.point": Text("design point", "designpunkt"),
     "cli.mean_interval": Text("mean (95% CI)", "medel (95 % KI)"),
     "cli.wrote": Text("wrote {folder}/ ({files})", "skrev {folder}/ ({files})"),

@@ -6,9 +6,11 @@ Pipeline position: the outermost layer, ``scenarios/*.toml -> etj-sim -> Parquet
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import types
+import zipfile
 from pathlib import Path
 
 import polars as pl
@@ -17,6 +19,7 @@ import pytest
 from etj_sim.cli import SHIPPED_SCENARIOS_DIR, format_summary, main
 from etj_sim.events import EVENT_LOG_SCHEMA
 from etj_sim.experiments.store import write_atomically
+from etj_sim.metrics import SUMMARY_COLUMNS, SUMMARY_SCHEMA_VERSION
 from etj_sim.scenario import Scenario
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -170,17 +173,26 @@ def test_run_out_must_be_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "--out must be a folder" in capsys.readouterr().err
 
 
-def test_format_summary_is_a_two_column_table() -> None:
+def test_format_summary_is_a_labelled_table() -> None:
     table = format_summary(
         {"population": 50_000, "read_share_7d": 0.8234, "median_hours_to_read": 5.5, "x": None}
     )
     lines = table.splitlines()
-    assert lines[0].split() == ["metric", "value"]
-    assert lines[2].split() == ["population", "50,000"]
-    assert lines[3].split() == ["read_share_7d", "82.3%"]
-    assert lines[4].split() == ["median_hours_to_read", "5.50"]
-    assert lines[5].split() == ["x", "-"]
-    assert len({len(line) for line in lines}) == 1  # aligned
+    assert lines[0].split() == ["measure", "value", "unit"]
+    assert lines[2].split() == ["People", "50,000", "persons"]
+    assert lines[3].split() == ["Read", "within", "7", "days", "82.3%"]
+    assert lines[4].split() == ["Median", "time", "to", "read", "5.5", "hours"]
+    assert lines[5].split() == ["x", "–"]
+    assert set(lines[1].replace(" ", "")) == {"-"}
+
+
+def test_format_summary_in_swedish() -> None:
+    table = format_summary({"population": 50_000, "read_share_7d": 0.8234}, "sv")
+    # Columns are two spaces or more apart; Swedish numbers hold no-break spaces.
+    cells = [re.split(r" {2,}", line.strip()) for line in table.splitlines()]
+    assert cells[0] == ["mått", "värde", "enhet"]
+    assert cells[2] == ["Personer", "50\u00a0000", "personer"]
+    assert cells[3] == ["Lästa inom 7 dagar", "82,3\u00a0%"]
 
 
 def test_installed_script_validates(tmp_path: Path) -> None:
@@ -246,7 +258,7 @@ def test_run_prints_the_summary_and_writes_the_files(
     ((scenario, seed, progress),) = stand_in_engine
     assert (scenario.name, scenario.duration_days, seed, progress) == ("alert-nudge", 30, 7, True)
     output = capsys.readouterr().out
-    assert "read_share_7d" in output
+    assert "Read within 7 days" in output
     assert "75.0%" in output
     assert {path.name for path in out_dir.iterdir()} == {
         "events.parquet",
@@ -254,12 +266,21 @@ def test_run_prints_the_summary_and_writes_the_files(
         "population.parquet",
         "scenario.json",
         "run.json",
+        "summary.csv",
+        "summary.xlsx",
     }
     assert pl.read_parquet(out_dir / "population.parquet").height == 3
     assert pl.read_parquet(out_dir / "summary.parquet")["read_share_7d"].to_list() == [0.75]
     assert Scenario.load(out_dir / "scenario.json") == scenario
     run = json.loads((out_dir / "run.json").read_text(encoding="utf-8"))
     assert (run["seed"], run["scenario_hash"]) == (7, scenario.content_hash)
+    assert run["summary_schema_version"] == SUMMARY_SCHEMA_VERSION
+    assert run["overrides"] == {"duration_days": 30}
+    exported = pl.read_csv(out_dir / "summary.csv")
+    assert exported.select("metric", "value").rows() == [
+        ("population", 3.0),
+        ("read_share_7d", 0.75),
+    ]
 
 
 def test_run_without_out_writes_nothing(
@@ -272,7 +293,7 @@ def test_run_without_out_writes_nothing(
     assert main(["run", str(REPOSITORY / "scenarios" / "baseline.toml")]) == 0
     assert stand_in_engine[0][1] == 1  # the default seed
     assert files_in(tmp_path) == set()
-    assert "population" in capsys.readouterr().out
+    assert "People" in capsys.readouterr().out
 
 
 def test_run_calls_the_report_when_there_is_one(
@@ -283,7 +304,7 @@ def test_run_calls_the_report_when_there_is_one(
 ) -> None:
     reported: list[Path] = []
 
-    def write_report(result: StandInResult, out_dir: Path) -> Path:
+    def write_report(result: StandInResult, out_dir: Path, **options: object) -> Path:
         reported.append(out_dir)
         return out_dir / "report.html"
 
@@ -321,7 +342,7 @@ def test_run_with_the_engine(
     ]
     assert main(["run", "baseline", "--seed", "3", *small, "--out", str(tmp_path)]) == 0
     output = capsys.readouterr().out
-    assert any(line.split() == ["population", "2,000"] for line in output.splitlines())
+    assert any(line.split() == ["People", "2,000", "persons"] for line in output.splitlines())
     summary = pl.read_parquet(tmp_path / "summary.parquet")
     assert summary["population"].to_list() == [2000]
     events = pl.read_parquet(tmp_path / "events.parquet")
@@ -335,3 +356,10 @@ def test_run_with_the_engine(
         14,
     )
     assert not list(tmp_path.glob(".*.tmp"))
+    # The workbook: the summary, then the metric tables, one sheet each.
+    with zipfile.ZipFile(tmp_path / "summary.xlsx") as workbook:
+        sheets = re.findall(r'<sheet name="([^"]+)"', workbook.read("xl/workbook.xml").decode())
+    assert sheets[0] == "summary"
+    assert {"response_times_by_clinic", "staff_time_by_clinic", "message_funnel"} <= set(sheets)
+    assert pl.read_csv(tmp_path / "summary.csv")["metric"].to_list() == list(SUMMARY_COLUMNS)
+    assert pl.read_parquet(tmp_path / "staff.parquet").height > 0

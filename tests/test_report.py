@@ -1,14 +1,15 @@
-"""The run report: self-contained, offline, every chart rendered in headless Chromium."""
+"""The run and comparison reports: self-contained, offline, in both languages, every chart drawn
+at a visible size in headless Chromium (driven by Playwright) with no console errors."""
 
 from __future__ import annotations
 
 import html
 import re
-import subprocess
+import shutil
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from html.parser import HTMLParser
 from pathlib import Path
 
 import polars as pl
@@ -17,23 +18,39 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "metrics"))
 from metric_builders import context, day_of_work, minutes, population
 
-from etj_sim.charts import CHART_TITLES
+from etj_sim.charts import CHART_NAMES, chart_title
+from etj_sim.comparison import compare_runs
+from etj_sim.i18n import Language
 from etj_sim.metrics import SUMMARY_COLUMNS
-from etj_sim.report import REPORT_FILE_NAME, write_report, write_result_report
+from etj_sim.report import (
+    REPORT_FILE_NAME,
+    RunInfo,
+    changed_values,
+    write_comparison_report,
+    write_report,
+    write_result_report,
+)
 from etj_sim.scenario import Scenario
 
-CHROMIUM = Path("/usr/bin/chromium")
 CONTEXT = context(days=14)
 PEOPLE = population([date(1980, 1, 1), date(2019, 1, 1), date(1940, 1, 1)], sms=[True, False, True])
-COMPARISON = pl.DataFrame(
+RUNS = pl.DataFrame(
     {
-        "scenario": ["baseline", "nudge"],
-        "metric": ["read_share_7d", "read_share_7d"],
-        "mean": [0.6, 0.7],
-        "ci_low": [0.55, 0.66],
-        "ci_high": [0.65, 0.74],
+        "design_point": [0, 0, 0, 1, 1, 1],
+        "design_label": ["baseline"] * 3 + ["nudge"] * 3,
+        "seed": [1, 2, 3, 1, 2, 3],
+        "read_share_7d": [0.60, 0.62, 0.61, 0.70, 0.71, 0.69],
+        "p90_response_hours": [30.0, 31.0, 29.0, 25.0, 27.0, 26.0],
     }
 )
+COMPARISON = compare_runs(RUNS)
+SCENARIO = Scenario(
+    name="Baseline <Exempelstad>",
+    description="Two weeks & three persons",
+    start_date=date(2026, 1, 5),
+    duration_days=14,
+).with_overrides({"outreach.digital_notice_share": 0.9, "clinics.staff_per_clinic.nurse": 1})
+RUN_CHARTS = [name for name in CHART_NAMES if name != "scenario_comparison"]
 
 
 def build_log() -> pl.DataFrame:
@@ -42,93 +59,92 @@ def build_log() -> pl.DataFrame:
     return log.frame()
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=["en", "sv"])
+def report(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    lang: Language = request.param
     return write_report(
-        tmp_path_factory.mktemp("report"),
-        scenario_name="Baseline <Exempelstad>",
-        description="Two weeks & three persons",
+        tmp_path_factory.mktemp(f"report-{lang}"),
+        scenario_name=SCENARIO.name,
+        description=SCENARIO.description,
         events=build_log(),
         population=PEOPLE,
         context=CONTEXT,
         comparison=COMPARISON,
+        lang=lang,
+        scenario=SCENARIO,
+        info=RunInfo(seed=7, version="9.9", overrides={"clinics.staff_per_clinic.nurse": 1}),
     )
 
 
-class _ChartContainers(HTMLParser):
-    """Counts <svg> elements inside each chart container (div with data-chart)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.svgs: dict[str, int] = {}
-        self.body: dict[str, str | None] = {}
-        self._current: str | None = None
-        self._depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        if tag == "body":
-            self.body = attributes
-        if self._current is not None:
-            if tag == "div":
-                self._depth += 1
-            if tag == "svg":
-                self.svgs[self._current] += 1
-        elif tag == "div" and (chart := attributes.get("data-chart")):
-            self._current = chart
-            self.svgs[chart] = 0
-            self._depth = 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if self._current is not None and tag == "div":
-            self._depth -= 1
-            if self._depth == 0:
-                self._current = None
+def _lang_of(page: Path) -> Language:
+    return "sv" if page.parent.name.startswith("report-sv") else "en"
 
 
-def render(page: Path, profile: Path) -> tuple[str, str]:
-    """The DOM of ``page`` after scripts ran, and Chromium's log, from headless Chromium."""
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install Chromium (apt-get install chromium) "
-            "to check that the report renders"
-        )
-    command = [
-        str(CHROMIUM),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        "--enable-logging=stderr",
-        "--v=0",
-        "--virtual-time-budget=20000",
-        "--dump-dom",
-        page.as_uri(),
-    ]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
-    assert completed.returncode == 0, completed.stderr[-2000:]
-    return completed.stdout, completed.stderr
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
-def test_report_renders_every_chart_in_chromium(report: Path, tmp_path: Path) -> None:
-    dom, log = render(report, tmp_path / "profile")
-    parser = _ChartContainers()
-    parser.feed(dom)
-    assert set(parser.svgs) == set(CHART_TITLES)
-    assert all(count >= 1 for count in parser.svgs.values()), parser.svgs
-    assert parser.body.get("data-charts-rendered") == str(len(CHART_TITLES))
-    assert parser.body.get("data-errors") == "0"
-    console_errors = [
-        line
-        for line in log.splitlines()
-        if ":CONSOLE" in line and ("Uncaught" in line or "Error" in line)
-    ]
-    assert console_errors == []
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("chromium is missing: install it (apt-get install chromium) for this test")
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def render(browser: object, page_path: Path) -> tuple[dict[str, tuple[float, float]], list[str]]:
+    """Each chart's drawn size (width, height in CSS pixels) and the console errors of the page."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(page_path.as_uri())
+    page.wait_for_function("document.body.hasAttribute('data-charts-rendered')", timeout=60_000)
+    sizes = page.evaluate(
+        """() => Object.fromEntries(Array.from(document.querySelectorAll('[data-chart]')).map(
+             (box) => { const svg = box.querySelector('svg');
+                        const r = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+                        return [box.dataset.chart, [r.width, r.height]]; }))"""
+    )
+    body = page.evaluate("[document.body.dataset.chartsRendered, document.body.dataset.errors]")
+    page.close()
+    assert body == [str(len(sizes)), "0"], body
+    return {name: (width, height) for name, (width, height) in sizes.items()}, errors
+
+
+def test_report_draws_every_chart_at_a_visible_size(browser: object, report: Path) -> None:
+    sizes, errors = render(browser, report)
+    assert errors == []
+    assert set(sizes) == set(CHART_NAMES)
+    for name, (width, height) in sizes.items():
+        assert width >= 300, (name, width)
+        assert height >= 100, (name, height)
+
+
+def test_comparison_report_draws_its_chart(browser: object, tmp_path: Path) -> None:
+    for lang in ("sv", "en"):
+        page = write_comparison_report(tmp_path / lang, COMPARISON, sources=["a", "b"], lang=lang)
+        sizes, errors = render(browser, page)
+        assert errors == []
+        (width, height) = sizes["scenario_comparison"]
+        assert width >= 300
+        assert height >= 100
+        text = page.read_text(encoding="utf-8")
+        assert f'<html lang="{lang}">' in text
+        assert "data-metric='p90_response_hours'" in text
 
 
 def test_report_is_self_contained(report: Path) -> None:
@@ -136,23 +152,51 @@ def test_report_is_self_contained(report: Path) -> None:
     assert re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, re.IGNORECASE) is None
     assert re.search(r"<link\b", page, re.IGNORECASE) is None
     assert re.search(r"@import", page) is None
-    # Three scripts: the Vega bundle (embedded once), the chart specs, the embedding code.
-    assert len(re.findall(r"<script\b", page, re.IGNORECASE)) == 3
+    # Four scripts: the Vega bundle (embedded once), the chart specs, their number and date
+    # formats, the embedding code.
+    assert len(re.findall(r"<script\b", page, re.IGNORECASE)) == 4
 
 
-def test_report_has_title_description_and_headline_table(report: Path) -> None:
+def test_report_has_provenance_headline_and_sections(report: Path) -> None:
     page = report.read_text(encoding="utf-8")
+    lang = _lang_of(report)
+    assert f'<html lang="{lang}">' in page
     assert "<h1>Baseline &lt;Exempelstad&gt;</h1>" in page
     assert "Two weeks &amp; three persons" in page
+    assert f"<code>{SCENARIO.content_hash}</code>" in page
+    assert "<td>7</td>" in page  # the seed
+    assert "<td>9.9</td>" in page  # the version
+    # Every value differing from the defaults, the one set on the command line marked.
+    for key, _, _ in changed_values(SCENARIO):
+        assert f"<code>{key}</code>" in page
+    assert "<code>clinics.staff_per_clinic.nurse</code> <small>(--set)</small>" in page
     for name, column in SUMMARY_COLUMNS.items():
-        assert f"<code>{name}</code>" in page
-        assert html.escape(column.description) in page
-    for title in CHART_TITLES.values():
-        assert title in page
+        assert f"<code class='name'>{name}</code>" in page
+        assert html.escape(column.meaning.of(lang)) in page
+        assert html.escape(column.label.of(lang)) in page
+    # The scenario changes notices and clinics: those sections, no campaign section.
+    assert "data-focus='notices'" in page
+    assert "data-focus='service'" in page
+    assert "data-focus='campaign'" not in page
+    assert "<code>outreach.digital_notice_share</code>" in page
+    for name in CHART_NAMES:
+        assert html.escape(chart_title(name, lang)) in page
+
+
+def test_report_numbers_follow_the_language(report: Path) -> None:
+    page = report.read_text(encoding="utf-8")
+    if _lang_of(report) == "sv":
+        assert "Vad som kördes" in page
+        assert "90,0\u00a0%" in page  # outreach.digital_notice_share set to 0.9
+        assert "5 januari 2026" in page
+    else:
+        assert "What was run" in page
+        assert "90.0%" in page
+        assert "5 January 2026" in page
 
 
 def test_report_writes_a_png_per_chart(report: Path) -> None:
-    for name in CHART_TITLES:
+    for name in CHART_NAMES:
         image = report.parent / f"{name}.png"
         assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
 
@@ -174,5 +218,6 @@ def test_write_result_report_takes_a_simulation_result(tmp_path: Path) -> None:
     assert path == tmp_path / "out" / REPORT_FILE_NAME
     page = path.read_text(encoding="utf-8")
     assert "<h1>tiny</h1>" in page
-    assert "2026-01-05 to 2026-01-18" in page
+    assert "5 January 2026 to 18 January 2026 (14 days)" in page
+    assert "Every value is the default." not in page  # start date and length differ
     assert not list(path.parent.glob("*.png"))

@@ -442,3 +442,11 @@ def test_to_toml_and_hash_survive_any_valid_values(share: float, minutes: float,
     again = Scenario.loads(scenario.to_toml())
     assert again == scenario
     assert again.content_hash == scenario.content_hash
+
+
+def test_demand_scale_is_one_multiplier_for_all_demand() -> None:
+    assert Scenario().demand.scale == 1.0
+    doubled = Scenario().with_overrides({"demand.scale": 2.0})
+    assert doubled.demand.cases_per_person_per_year == Scenario().demand.cases_per_person_per_year
+    with pytest.raises(ScenarioError, match=r"demand\.scale"):
+        Scenario().with_overrides({"demand.scale": -1.0})

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import math
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, Final, Literal
 
@@ -26,6 +27,7 @@ from etj_sim.experiments.national import combine_regions
 from etj_sim.experiments.runner import RunFailureWarning, RunFunction, run_experiment
 from etj_sim.experiments.statistics import paired_differences, summarise
 from etj_sim.experiments.store import ExperimentFolderError, write_parquet_atomically
+from etj_sim.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from etj_sim.scenario import ScenarioError
 
 __all__ = ["add_batch_parser", "main_batch"]
@@ -69,13 +71,34 @@ def add_batch_parser(commands: Any) -> None:
     batch.add_argument(
         "--save-events", action="store_true", help="also write each run's event log (with --out)"
     )
+    batch.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=DEFAULT_LANGUAGE,
+        help=f"language of the table and the comparison report (default {DEFAULT_LANGUAGE})",
+    )
     batch.set_defaults(handler=main_batch)
 
 
+BatchFinish = Callable[..., list[str]]
+"""What ``etj-sim`` does once the statistics are known (``etj_sim.commands.finish_batch``):
+print the table and write the statistics files and the comparison report; returns the names."""
+
+
 def main_batch(
-    arguments: argparse.Namespace, out: IO[str], err: IO[str], *, run: RunFunction | None = None
+    arguments: argparse.Namespace,
+    out: IO[str],
+    err: IO[str],
+    *,
+    run: RunFunction | None = None,
+    finish: BatchFinish | None = None,
 ) -> int:
-    """Carry out ``etj-sim batch``; ``run`` replaces the simulation (tests)."""
+    """Carry out ``etj-sim batch``; ``run`` replaces the simulation (tests).
+
+    ``finish`` prints the closing table and writes the extra files (the CLI passes
+    ``etj_sim.commands.finish_batch``); without it the statistics are printed by
+    :func:`format_statistics`.
+    """
     try:
         experiment = Experiment.load(arguments.experiment)
     except ScenarioError as error:
@@ -117,16 +140,31 @@ def main_batch(
         print("national figures (regions combined per replication):", file=out)
     metrics = [column for column in result.metrics if column in runs.columns]
     statistics = summarise(runs, metrics) if runs.height else None
+    differences = None
     if statistics is not None:
         # Against design point 0, paired by replication (common random numbers).
         compared = runs.get_column("design_point").n_unique() > 1 and 0 in runs["design_point"]
         differences = paired_differences(runs, 0, metrics) if compared else None
-        print(format_statistics(statistics, differences), file=out)
+        if finish is None:
+            print(format_statistics(statistics, differences), file=out)
     if arguments.out is not None:
         write_parquet_atomically(arguments.out / "results.parquet", result.runs)
         if statistics is not None:
             write_parquet_atomically(arguments.out / "statistics.parquet", statistics)
-        print(f"wrote {arguments.out}/ (results.parquet, statistics.parquet, runs/)", file=out)
+    extra: list[str] = []
+    if finish is not None and statistics is not None:
+        extra = finish(
+            arguments.out,
+            runs,
+            statistics,
+            differences,
+            title=experiment.name,
+            lang=getattr(arguments, "lang", DEFAULT_LANGUAGE),
+            out=out,
+        )
+    if arguments.out is not None:
+        files = ", ".join(["results.parquet", "statistics.parquet", *extra, "runs/"])
+        print(f"wrote {arguments.out}/ ({files})", file=out)
     if result.failures.height:
         for warning in caught:
             print(f"warning: {warning.message}", file=err)

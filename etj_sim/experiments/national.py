@@ -28,6 +28,7 @@ import polars as pl
 
 from etj_sim.experiments.designs import ScenarioEntry, ScenariosDesign
 from etj_sim.experiments.experiment import Experiment
+from etj_sim.metrics import SUMMARY_COLUMNS
 from etj_sim.scenario import Scenario
 
 __all__ = [
@@ -161,30 +162,15 @@ def national_experiment(
     )
 
 
-# How each headline column (etj_sim.metrics.SUMMARY_COLUMNS) combines over regions. Counts add
-# up. A share or per-unit figure is a weighted mean with the weight of its own denominator where
-# the summary gives it (active accounts = population x active_account_share; messages; cases),
-# which is exact for the shares of people and of accounts and close for the others. Regional
-# medians have no exact national combination: their weighted mean is an approximation (exact
-# national medians need the event logs: run with save_events and measure the concatenation).
 COMBINATION_RULES: Final[dict[str, str]] = {
-    "population": "sum",
-    "messages_sent": "sum",
-    "cases_started": "sum",
-    "backlog_end": "sum",
-    "post13_guardian_alerts": "sum",
-    "active_account_share": "population",
-    "digital_notice_share": "population",
-    "staff_utilisation": "population",  # staff scale with population (clinics scaled)
-    "alert_opt_in_share": "active_accounts",
-    "alert_sms_share": "active_accounts",
-    "alert_email_share": "active_accounts",
-    "read_share_7d": "messages_sent",
-    "median_hours_to_read": "messages_sent",  # approximation: mean of regional medians
-    "proxy_case_share": "cases_started",
-    "median_response_hours": "cases_started",  # approximation: mean of regional medians
-    "staff_minutes_per_case": "cases_started",
+    name: column.combine.weight or column.combine.rule for name, column in SUMMARY_COLUMNS.items()
 }
+"""How each headline column combines over regions: ``sum``, or the weight of a weighted mean.
+
+Read from :data:`etj_sim.metrics.SUMMARY_COLUMNS`, where each column declares it (and whether
+it is exact: regional medians and percentiles have no exact national combination, their
+weighted mean is an approximation; exact national figures need the event logs, ``save_events``).
+"""
 
 
 def _weight(rule: str) -> pl.Expr:

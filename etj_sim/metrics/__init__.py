@@ -14,7 +14,8 @@ Parts, one purpose each:
 - ``cases``: response time to the first answer, backlog and queue (P2, P4).
 - ``access``: active accounts, proxy use, proxy refusals, notices, mass-mailing reach (P1, P3).
 - ``summary``: :func:`prepare` builds the per-row frames once; :func:`summary` gives the headline
-  row (:data:`SUMMARY_COLUMNS`) from the detailed tables.
+  row from the detailed tables; :data:`SUMMARY_COLUMNS` declares each headline column once
+  (label and meaning in sv/en, unit, how it combines over regions).
 
 Typical use::
 
@@ -26,9 +27,11 @@ Typical use::
 
 from etj_sim.metrics.access import (
     active_account_share_by_age_band,
+    child_accounts_activated,
     mass_mailing_reach,
     notice_channels,
     proxy_case_share,
+    proxy_refusal_rate,
     proxy_refusals,
 )
 from etj_sim.metrics.alerts import (
@@ -44,6 +47,7 @@ from etj_sim.metrics.cases import (
     DEFAULT_WITHIN_HOURS,
     backlog_over_time,
     case_responses,
+    mean_open_cases,
     response_time_distribution,
     response_times,
 )
@@ -66,8 +70,11 @@ from etj_sim.metrics.reading import (
 )
 from etj_sim.metrics.summary import (
     SUMMARY_COLUMNS,
+    SUMMARY_SCHEMA_VERSION,
+    Combination,
     RunFrames,
     SummaryColumn,
+    label_of,
     prepare,
     summary,
     summary_of,
@@ -89,6 +96,8 @@ __all__ = [
     "ROSTER_SCHEMA",
     "STAFF_TIME_GROUPS",
     "SUMMARY_COLUMNS",
+    "SUMMARY_SCHEMA_VERSION",
+    "Combination",
     "MetricContext",
     "RunFrames",
     "SummaryColumn",
@@ -98,9 +107,12 @@ __all__ = [
     "alert_opt_in_daily",
     "backlog_over_time",
     "case_responses",
+    "child_accounts_activated",
     "final_account_states",
     "guardian_contacts_in_child_settings",
+    "label_of",
     "mass_mailing_reach",
+    "mean_open_cases",
     "message_funnel",
     "message_reads",
     "never_read_share",
@@ -109,6 +121,7 @@ __all__ = [
     "post13_guardian_alerts",
     "prepare",
     "proxy_case_share",
+    "proxy_refusal_rate",
     "proxy_refusals",
     "read_curve",
     "read_rates",

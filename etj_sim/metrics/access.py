@@ -6,6 +6,11 @@ Pipeline position: ``event log + population -> access frames``. Account states c
 
 Definitions:
 
+- **Children's accounts activated** (R9, D7): among children under 13 on the run's last day, the
+  share whose account is active then. A child under 13 cannot activate an account; a guardian
+  does (``activate_for``), so this is how far guardians have opened the service for children.
+- **Proxy refusals per 1,000 children** (R10, R12, D2): refused proxy attempts in the run per
+  1,000 children under 18 on the run's last day.
 - **Proxy share of children's cases** (R10, R11): among cases about a child under 18 at the case
   start, the share a guardian started in proxy mode. Under 13 this measures proxy coverage; from
   13 it must be zero (R15, D2), which makes the table a rule check as well.
@@ -33,9 +38,11 @@ from etj_sim.metrics.context import (
 
 __all__ = [
     "active_account_share_by_age_band",
+    "child_accounts_activated",
     "mass_mailing_reach",
     "notice_channels",
     "proxy_case_share",
+    "proxy_refusal_rate",
     "proxy_refusals",
 ]
 
@@ -62,6 +69,43 @@ def active_account_share_by_age_band(final_states: pl.DataFrame) -> pl.DataFrame
             (pl.col("active_start") / pl.col("persons").replace(0, None)).alias("share_start"),
             (pl.col("active_end") / pl.col("persons").replace(0, None)).alias("share_end"),
         )
+    )
+
+
+def child_accounts_activated(final_states: pl.DataFrame) -> pl.DataFrame:
+    """Children under 13 whose account a guardian has activated, at the end of the run (R9, D7).
+
+    ``final_states`` is ``etj_sim.metrics.alerts.final_account_states``. One row; columns
+    ``children`` (under 13 on the last day), ``active`` (their accounts active then), ``share``.
+    """
+    return final_states.filter(pl.col("age_band") == "0-12").select(
+        pl.len().cast(pl.Int64).alias("children"),
+        (pl.col("status_end") != "inactive").sum().cast(pl.Int64).alias("active"),
+        (
+            (pl.col("status_end") != "inactive").sum().cast(pl.Float64)
+            / pl.len().cast(pl.Float64).replace(0, None)
+        ).alias("share"),
+    )
+
+
+def proxy_refusal_rate(events: pl.DataFrame, final_states: pl.DataFrame) -> pl.DataFrame:
+    """Refused proxy attempts (R10, R12, D2) per 1,000 children under 18, over the run.
+
+    ``final_states`` is ``etj_sim.metrics.alerts.final_account_states`` (age on the last day).
+    One row; columns ``refusals``, ``children``, ``per_1000_children`` (null without children).
+    """
+    check_event_log(events)
+    refusals = events.lazy().filter(pl.col("event") == "proxy_refused").select(pl.len()).collect()
+    children = final_states.filter(pl.col("age_band").is_in(["0-12", "13-17"])).height
+    count = int(refusals.item())
+    return pl.DataFrame(
+        {
+            "refusals": pl.Series([count], dtype=pl.Int64),
+            "children": pl.Series([children], dtype=pl.Int64),
+            "per_1000_children": pl.Series(
+                [1000 * count / children if children else None], dtype=pl.Float64
+            ),
+        }
     )
 
 

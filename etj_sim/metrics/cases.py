@@ -13,6 +13,10 @@ Definitions:
   cases.
 - **Backlog** at a moment is cases started and not yet answered; the **queue** is the part of it
   no staff member has taken yet (neither assigned nor answered).
+- **Mean open cases over the last full week**: the backlog at the end of each hour of the run's
+  last seven days, averaged. Seven whole days hold each weekday once, so the figure does not
+  depend on the weekday the run ends (the backlog at the very end does: a Sunday night's is a
+  weekend's worth of unanswered cases).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ __all__ = [
     "DEFAULT_WITHIN_HOURS",
     "backlog_over_time",
     "case_responses",
+    "mean_open_cases",
     "response_time_distribution",
     "response_times",
 ]
@@ -253,6 +258,33 @@ def backlog_over_time(
             "queue",
         )
         .collect()
+    )
+
+
+def mean_open_cases(
+    responses: pl.DataFrame, context: MetricContext, *, days: int = 7
+) -> pl.DataFrame:
+    """Mean backlog (cases started, not yet answered) over the run's last ``days`` full days.
+
+    The backlog is taken at the end of every hour of those days (of the whole run when it is
+    shorter). One row; columns ``window_start``, ``window_end``, ``hours`` and
+    ``mean_open_cases``.
+    """
+    if days < 1:
+        raise ValueError(f"days must be at least 1, got {days}")
+    window_start = max(context.start, context.end - timedelta(days=days))
+    hourly = backlog_over_time(responses, context, every="1h").filter(
+        pl.col("period_start") >= pl.lit(window_start)
+    )
+    return pl.DataFrame(
+        {
+            "window_start": pl.Series([window_start], dtype=pl.Datetime("ms")),
+            "window_end": pl.Series([context.end], dtype=pl.Datetime("ms")),
+            "hours": pl.Series([hourly.height], dtype=pl.Int64),
+            "mean_open_cases": pl.Series(
+                [hourly["backlog"].mean() if hourly.height else None], dtype=pl.Float64
+            ),
+        }
     )
 
 

@@ -18,6 +18,7 @@ import polars as pl
 
 from etj_sim.events import EVENT_LOG_SCHEMA
 from etj_sim.population.schema import PEOPLE_SCHEMA
+from etj_sim.roster import STAFF_ROSTER_SCHEMA
 from etj_sim.scenario import AGE_BANDS, age_band_of
 
 if TYPE_CHECKING:
@@ -62,8 +63,8 @@ _BAND_BY_AGE: Final = pl.Series(
     [age_band_of(age) for age in range(_OLDEST_AGE_YEARS + 1)], dtype=AGE_BAND_DTYPE
 )
 
-ROSTER_SCHEMA: Final = pl.Schema({"staff": pl.Int32, "clinic": pl.Int32, "role": pl.String})
-"""The optional staff roster: one row a staff member, with the clinic and role (nurse, ...)."""
+ROSTER_SCHEMA: Final = STAFF_ROSTER_SCHEMA
+"""The optional staff roster (:data:`etj_sim.roster.STAFF_ROSTER_SCHEMA`, the simulation's)."""
 
 MILLISECONDS_PER_DAY: Final = 86_400_000
 

@@ -320,23 +320,27 @@ def read_curve(
     return curve
 
 
-FUNNEL_STAGES: Final = ("sent", "alerted", "read_1d", "read_7d")
+FUNNEL_STAGES: Final = ("sent", "alerted", "read_7d", "read_1d")
+"""The funnel's stages, widest first; each is a subset of the one before (one cohort)."""
 
 
 def message_funnel(reads: pl.DataFrame, context: MetricContext) -> pl.DataFrame:
-    """The message funnel: sent -> alerted -> read within 1 day -> read within 7 days.
+    """The message funnel on one cohort: sent -> alerted -> read within 7 days -> within 1 day.
 
-    All stages count messages delivered at least 7 days before the end (so every message had the
-    full week). "Alerted" means at least one ``alert_sent`` row names the message (R8, D6).
-    Columns: ``stage``, ``messages``, ``share`` (of ``sent``).
+    The cohort is the messages delivered at least 7 days before the end (so every message had
+    the full week). "Alerted" means at least one ``alert_sent`` row names the message (R8, D6);
+    the two read stages count alerted messages read within 7 days and within 1 day, so every
+    stage is a subset of the one before and the counts never rise. Columns: ``stage``,
+    ``messages``, ``share`` (of ``sent``).
     """
     eligible, read_7d = _window_flags(context, 7)
     _, read_1d = _window_flags(context, 1)
+    alerted = pl.col("alerts") > 0
     counts = reads.filter(eligible).select(
         pl.len().cast(pl.Int64).alias("sent"),
-        (pl.col("alerts") > 0).sum().cast(pl.Int64).alias("alerted"),
-        read_1d.sum().cast(pl.Int64).alias("read_1d"),
-        read_7d.sum().cast(pl.Int64).alias("read_7d"),
+        alerted.sum().cast(pl.Int64).alias("alerted"),
+        (alerted & read_7d).sum().cast(pl.Int64).alias("read_7d"),
+        (alerted & read_1d).sum().cast(pl.Int64).alias("read_1d"),
     )
     sent = counts["sent"][0]
     return pl.DataFrame(

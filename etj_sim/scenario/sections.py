@@ -322,6 +322,10 @@ class DemandSection(_Section):
         0.9, 0.8, 0.8, 0.8, 0.7, 0.6, 0.4, 0.2,
     ]  # fmt: skip
     attachment_share: Share = 0.1  # assumption: cases with an attachment (F5)
+    scale: NonNegativeFloat = 1.0
+    """One multiplier for all citizen demand: every kind's ``cases_per_person_per_year`` is
+    multiplied by it (2.0: twice the cases; 0: none). The planner's dial for "what if demand
+    rises by a fifth" without editing each kind."""
 
     @field_validator("cases_per_person_per_year")
     @classmethod

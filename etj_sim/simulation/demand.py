@@ -3,8 +3,9 @@
 Pipeline position: ``scenario (demand) + population -> (daily arrival plans) -> start_cases
 processes -> domain``. Each clinic's arrivals are a Poisson stream whose rate is the sum over its
 listed persons of ``demand.cases_per_person_per_year`` (all kinds) times the person's
-``demand.age_multiplier`` (by age band on the start date), shaped by ``weekday_weights``
-(normalised to mean 1 over the week) and ``hour_weights`` (normalised to sum 1 over the day).
+``demand.age_multiplier`` (by age band on the start date) times ``demand.scale``, shaped by
+``weekday_weights`` (normalised to mean 1 over the week) and ``hour_weights`` (normalised to sum 1
+over the day).
 Everyone listed has needs, with or without an active account: the citizen side decides whether
 the need reaches the e-services (activation at first need) or goes elsewhere.
 
@@ -102,7 +103,8 @@ class DemandPlanner:
         self.weekday_factor = weekday / weekday.mean()
         hours = np.array(demand.hour_weights, dtype=np.float64)
         self.hour_cumulative = np.cumsum(hours / hours.sum())
-        self.daily_base = self.roll.clinic_weights() * total_rate / 365.0
+        # demand.scale multiplies every kind alike, so it scales the rate, not the kind mix.
+        self.daily_base = self.roll.clinic_weights() * (total_rate * demand.scale) / 365.0
         self.attachment_share = demand.attachment_share
         self._cached: tuple[int, DayArrivals] | None = None
 

@@ -41,6 +41,7 @@ import simpy
 from etj_sim.domain import EServices
 from etj_sim.events import EventLog
 from etj_sim.population import Population, synthesize_population
+from etj_sim.roster import STAFF_ROSTER_SCHEMA
 from etj_sim.scenario import STAFF_ROLES, Scenario
 from etj_sim.simulation.citizen_behaviour import CitizenBehaviour
 from etj_sim.simulation.citizens import MINUTES_PER_DAY, Citizens
@@ -50,9 +51,6 @@ from etj_sim.simulation.outreach import OutreachPlanner
 from etj_sim.simulation.staff_work import StaffWork
 
 __all__ = ["STAFF_ROSTER_SCHEMA", "SimulationResult", "simulate"]
-
-STAFF_ROSTER_SCHEMA = pl.Schema({"staff": pl.Int32, "clinic": pl.Int32, "role": pl.String})
-"""The staff roster: one row a staff member with the clinic (event-log id) and role."""
 
 
 @dataclass(frozen=True, eq=False)

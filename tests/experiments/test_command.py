@@ -100,3 +100,31 @@ def test_batch_combines_a_national_design(experiment_folder: Path) -> None:
     # 1,237 + 30 people: the two regions at 1/2000.
     (population,) = [line for line in printed.splitlines() if line.strip().startswith("population")]
     assert population.split()[1] == "1,267"
+
+
+def test_batch_ends_with_a_labelled_table_and_writes_the_comparison(
+    experiment_folder: Path,
+) -> None:
+    from etj_sim.commands import finish_batch
+
+    (experiment_folder / "cli.toml").write_text(EXPERIMENT, encoding="utf-8")
+    out = experiment_folder / "out"
+    arguments = _arguments(
+        [str(experiment_folder / "cli.toml"), "--workers", "1", "--out", str(out), "--lang", "sv"]
+    )
+    printed, errors = io.StringIO(), io.StringIO()
+    code = main_batch(arguments, printed, errors, run=stand_in_run, finish=finish_batch)
+    assert (code, errors.getvalue()) == (0, "")
+    lines = printed.getvalue().splitlines()
+    assert "medel (95 % KI):" in lines
+    header = next(line for line in lines if line.startswith("mått"))
+    assert "[0] alerts.opt_in_share=0.4" in header
+    assert "[1] alerts.opt_in_share=0.7" in header
+    # Shares in percent, labelled; the paired difference in percentage points.
+    (opt_in,) = [line for line in lines if line.startswith("Aviseringar påslagna")][1:]
+    assert opt_in.split("  ")[-1].strip().startswith("+30,0 procentenheter")
+    for name in ("statistics.csv", "statistics.xlsx", "comparison.html"):
+        assert (out / name).is_file(), name
+    assert "comparison.html" in lines[-1]
+    statistics = pl.read_csv(out / "statistics.csv")
+    assert "Aviseringar påslagna" in statistics["label"].to_list()

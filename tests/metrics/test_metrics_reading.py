@@ -6,10 +6,13 @@ from datetime import date
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from metric_builders import LogBuilder, context, minutes, population
 
 from etj_sim.events import Channel, Kind, empty_event_log
 from etj_sim.metrics import (
+    FUNNEL_STAGES,
     message_funnel,
     message_reads,
     never_read_share,
@@ -142,13 +145,42 @@ def test_read_curve_points_equal_read_rates(reads: pl.DataFrame) -> None:
 
 def test_message_funnel_by_hand(reads: pl.DataFrame) -> None:
     funnel = message_funnel(reads, CONTEXT)
+    # One cohort (m1-m4); the read stages count alerted messages (m1 at 7 days, m3 at 2 hours).
     assert funnel.select("stage", "messages").rows() == [
         ("sent", 4),
         ("alerted", 3),
-        ("read_1d", 1),
         ("read_7d", 2),
+        ("read_1d", 1),
     ]
-    assert funnel["share"].to_list() == [1.0, 0.75, 0.25, 0.5]
+    assert funnel["share"].to_list() == [1.0, 0.75, 0.5, 0.25]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(min_value=0, max_value=29.9),  # delivery day
+            st.integers(min_value=0, max_value=2),  # inbox
+            st.booleans(),  # alerted
+            st.one_of(st.none(), st.floats(min_value=0, max_value=20)),  # read after (days)
+        ),
+        max_size=40,
+    )
+)
+def test_message_funnel_never_rises_on_any_log(
+    messages: list[tuple[float, int, bool, float | None]],
+) -> None:
+    log = LogBuilder()
+    for message, (day, person, alerted, read_after) in enumerate(messages, start=1):
+        log.message(minutes(day), message, person, sms=alerted)
+        if alerted:
+            log.alert(minutes(day, 0, 1), person, recipient=person, message=message)
+        if read_after is not None and day + read_after < 30:
+            log.read(minutes(day + read_after), message, person)
+    funnel = message_funnel(message_reads(log.frame(), PEOPLE, CONTEXT), CONTEXT)
+    counts = funnel["messages"].to_list()
+    assert funnel["stage"].cast(pl.String).to_list() == list(FUNNEL_STAGES)
+    assert counts == sorted(counts, reverse=True)
 
 
 def test_empty_log_gives_zero_counts_and_null_shares() -> None:

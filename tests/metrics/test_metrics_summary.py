@@ -8,17 +8,20 @@ import polars as pl
 import pytest
 from metric_builders import LogBuilder, context, minutes, population
 
-from etj_sim.events import Kind, empty_event_log
+from etj_sim.events import Kind, Reason, empty_event_log
 from etj_sim.metrics import (
     SUMMARY_COLUMNS,
+    SUMMARY_SCHEMA_VERSION,
     MetricContext,
     active_account_share_by_age_band,
     alert_opt_in_daily,
     backlog_over_time,
+    child_accounts_activated,
+    mean_open_cases,
     notice_channels,
     post13_guardian_alerts,
     prepare,
-    proxy_case_share,
+    proxy_refusal_rate,
     read_rates,
     response_times,
     staff_time,
@@ -40,19 +43,22 @@ PEOPLE = population(
 CONTRACT = (
     "population",
     "active_account_share",
+    "child_accounts_activated_share",
     "alert_opt_in_share",
     "alert_sms_share",
     "alert_email_share",
     "messages_sent",
     "read_share_7d",
     "median_hours_to_read",
+    "digital_notice_share",
     "cases_started",
-    "proxy_case_share",
     "median_response_hours",
+    "p90_response_hours",
+    "answered_within_48h_share",
     "staff_utilisation",
     "staff_minutes_per_case",
-    "backlog_end",
-    "digital_notice_share",
+    "mean_open_cases_last_week",
+    "proxy_refusals_per_1000_children",
     "post13_guardian_alerts",
 )
 
@@ -70,14 +76,25 @@ def build_log() -> pl.DataFrame:
     log.alert(minutes(12), 2, recipient=0)  # p2 turned 13 on day 5
     log.activate(minutes(2), 3)
     log.settings(minutes(3), 3, sms=False, email=True)
+    log.proxy_refused(minutes(4), 2, 0, Reason.CHILD_13_OR_OLDER)
     return log.frame()
 
 
 def test_summary_columns_are_the_contract() -> None:
     assert tuple(SUMMARY_COLUMNS) == CONTRACT
+    assert SUMMARY_SCHEMA_VERSION == 2
     for name, column in SUMMARY_COLUMNS.items():
-        assert column.description, name
+        for text in (column.label, column.meaning):
+            assert text.en, name
+            assert text.sv, name
+            assert text.sv != text.en, name
         assert column.unit, name
+        assert column.combine.rule in ("sum", "weighted_mean"), name
+        if column.combine.rule == "weighted_mean":
+            assert column.combine.weight in (*SUMMARY_COLUMNS, "active_accounts"), name
+        # Shares and rates of different regions do not add up.
+        if column.unit in ("share", "hours", "minutes", "per_1000_children"):
+            assert column.combine.rule == "weighted_mean", name
     headline = summary(build_log(), PEOPLE, CONTEXT)
     assert headline.columns == list(CONTRACT)
     assert headline.height == 1
@@ -95,11 +112,19 @@ def test_summary_by_hand() -> None:
     assert row["read_share_7d"] == 0.5
     assert row["median_hours_to_read"] == pytest.approx(12.0)
     assert row["cases_started"] == 2
-    assert row["proxy_case_share"] == 0.5
+    # p1 (7 at the end) is the only child under 13; the account is active.
+    assert row["child_accounts_activated_share"] == 1.0
     assert row["median_response_hours"] == pytest.approx(2.0)
+    # One answered case: every quantile is its 2 hours.
+    assert row["p90_response_hours"] == pytest.approx(2.0)
+    # Both cases started 20 days before the end; one answered within 48 h.
+    assert row["answered_within_48h_share"] == 0.5
     assert row["staff_utilisation"] == 12 / 480
     assert row["staff_minutes_per_case"] == 12.0
-    assert row["backlog_end"] == 1
+    # Case 2 is never answered: one open case every hour of the last week.
+    assert row["mean_open_cases_last_week"] == 1.0
+    # One refusal; two children under 18 at the end (p1 and p2, who turned 13).
+    assert row["proxy_refusals_per_1000_children"] == 500.0
     assert row["digital_notice_share"] == 0.5
     assert row["post13_guardian_alerts"] == 1
 
@@ -123,12 +148,16 @@ def test_summary_equals_the_detailed_tables() -> None:
     responses = response_times(frames.responses, CONTEXT)
     assert row["median_response_hours"] == responses["response_hours_p50"][0]
     assert row["cases_started"] == responses["cases_started"][0]
-    proxy = proxy_case_share(frames.responses, PEOPLE)
-    assert row["proxy_case_share"] == (
-        proxy.select(pl.col("proxy_cases").sum() / pl.col("cases").sum()).item()
-    )
+    assert row["p90_response_hours"] == responses["response_hours_p90"][0]
+    assert row["answered_within_48h_share"] == responses["share_within"][0]
+    children = child_accounts_activated(frames.final_states)
+    assert row["child_accounts_activated_share"] == children["share"][0]
+    refusals = proxy_refusal_rate(build_log(), frames.final_states)
+    assert row["proxy_refusals_per_1000_children"] == refusals["per_1000_children"][0]
     assert row["staff_utilisation"] == staff_time(build_log(), CONTEXT, by=())["utilisation"][0]
-    assert row["backlog_end"] == backlog_over_time(frames.responses, CONTEXT)["backlog"][-1]
+    hourly = backlog_over_time(frames.responses, CONTEXT, every="1h")["backlog"]
+    assert row["mean_open_cases_last_week"] == hourly[-7 * 24 :].mean()
+    assert mean_open_cases(frames.responses, CONTEXT)["hours"][0] == 7 * 24
     assert row["digital_notice_share"] == notice_channels(build_log(), CONTEXT)["share"][0]
     assert (
         row["post13_guardian_alerts"] == post13_guardian_alerts(build_log(), PEOPLE)["alerts"].sum()
@@ -141,7 +170,8 @@ def test_summary_of_an_empty_log() -> None:
     assert row["active_account_share"] == 0.75
     assert row["messages_sent"] == 0
     assert row["cases_started"] == 0
-    assert row["backlog_end"] == 0
+    assert row["mean_open_cases_last_week"] == 0
+    assert row["proxy_refusals_per_1000_children"] == 0
     assert row["post13_guardian_alerts"] == 0
     for name in ("read_share_7d", "median_hours_to_read", "staff_utilisation"):
         assert row[name] is None, name

@@ -37,6 +37,17 @@ def test_arrival_count_matches_the_poisson_rate(citizens: Citizens) -> None:
     assert expected > 300
 
 
+def test_demand_scale_multiplies_the_rate_and_keeps_the_kind_mix(citizens: Citizens) -> None:
+    planner = DemandPlanner(SCENARIO, citizens, seed=5)
+    doubled = DemandPlanner(SCENARIO.with_overrides({"demand.scale": 2.0}), citizens, seed=5)
+    none = DemandPlanner(SCENARIO.with_overrides({"demand.scale": 0.0}), citizens, seed=5)
+    np.testing.assert_allclose(doubled.daily_base, 2 * planner.daily_base)
+    assert doubled.kind_cumulative is not None
+    assert planner.kind_cumulative is not None
+    np.testing.assert_array_equal(doubled.kind_cumulative, planner.kind_cumulative)
+    assert sum(len(none.arrivals(day).rows) for day in range(10)) == 0
+
+
 def test_each_clinic_gets_its_own_listed_persons_in_time_order(citizens: Citizens) -> None:
     planner = DemandPlanner(SCENARIO, citizens, seed=5)
     plan = planner.arrivals(2)
