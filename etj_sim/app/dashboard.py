@@ -46,6 +46,7 @@ from etj_sim.app.planning import (
     shared_runner,
     shipped_catalogue,
     sized,
+    tables_xlsx,
 )
 from etj_sim.i18n import (
     LANGUAGES,
@@ -79,10 +80,6 @@ def _catalogue() -> dict[str, Scenario]:
 
 def _percent(share: float) -> int:
     return round(share * 100)
-
-
-def _metric_label(name: str) -> str:
-    return SUMMARY_COLUMNS[name].description
 
 
 def _heading(tag: str, text: str) -> None:
@@ -174,6 +171,8 @@ def Dashboard(
     latest = solara.use_ref(variant_key)
     latest.current = variant_key
 
+    overrides = levers.overrides(reference) if levers is not None and reference is not None else {}
+
     def run() -> None:
         if variant is None:
             return
@@ -183,7 +182,9 @@ def Dashboard(
                 return  # a newer choice is on its way
             LOG.info("run: %s (%s), seed %d", variant.name, variant.short_hash, seed)
             try:
-                outcome = run_once(variant, seed, on_stage=stage.set)
+                outcome = run_once(
+                    variant, seed, lang=words, overrides=overrides, on_stage=stage.set
+                )
             except Exception as error:
                 run_error.set(f"{type(error).__name__}: {error}")
                 stage.set("")
@@ -248,7 +249,7 @@ def Dashboard(
                 if shown.value is not None and variant is not None:
                     _Headline(words, shown.value, snapshot, comparing, job)
                     _Charts(words, shown.value)
-                    _Downloads(words, shown.value, variant)
+                    _Downloads(words, shown.value, variant, snapshot)
 
 
 @solara.component
@@ -518,6 +519,14 @@ def _RunStatus(
     solara.ProgressLinear(bool(stage))
 
 
+def _signed(value: float | None, unit: str, words: Language) -> str:
+    """A change with its sign and unit (percentage points for shares)."""
+    text = format_difference(value, unit, words)
+    if unit == "share" or value is None:
+        return text
+    return f"{text} {unit_label(unit, words)}"
+
+
 @solara.component
 def _Headline(
     words: Language,
@@ -538,7 +547,14 @@ def _Headline(
                 classes=["etj-card", f"etj-metric-{name}"],
                 style={"width": "15rem", "margin": "0.25rem"},
             ):
-                _block(_metric_label(name), style="font-size: 0.85rem; min-height: 3.2rem")
+                column = SUMMARY_COLUMNS[name]
+                solara.v.Html(
+                    tag="div",
+                    children=[column.label.of(words)],
+                    attributes={"title": column.meaning.of(words)},
+                    class_="etj-label",
+                    style_="font-size: 0.85rem; min-height: 2.4rem",
+                )
                 shown_value = format_quantity(value, unit, words)
                 if unit != "share" and value is not None:
                     shown_value += f" {unit_label(unit, words)}"
@@ -549,14 +565,14 @@ def _Headline(
                 )
                 change = differences.get(name)
                 if change is not None:
-                    mean = format_difference(change["mean"], unit, words)
+                    mean = _signed(change["mean"], unit, words)
                     if change["n"] >= 2:
                         text = app_phrase(
                             "change_value",
                             words,
                             change=mean,
-                            low=format_difference(change["ci_low"], unit, words),
-                            high=format_difference(change["ci_high"], unit, words),
+                            low=_signed(change["ci_low"], unit, words),
+                            high=_signed(change["ci_high"], unit, words),
                         )
                     else:
                         text = app_phrase("change_single", words, change=mean)
@@ -585,22 +601,39 @@ def _Headline(
 
 @solara.component
 def _Charts(words: Language, outcome: RunOutcome) -> None:
+    # A language switch redraws the charts in a thread; the page answers meanwhile.
+    drawing = solara.lab.use_task(
+        lambda: outcome.charts(words), dependencies=[outcome, words], raise_error=False
+    )
+    charts = outcome.drawn(words) or cast(dict[str, str] | None, drawing.latest) or {}
     _heading("h3", app_phrase("charts", words))
     with solara.Row(style={"flex-wrap": "wrap"}):
-        for name, svg in outcome.charts.items():
+        for name, svg in charts.items():
             # The SVG text is vl-convert's drawing of our own chart spec, not page input.
             solara.HTML(tag="div", unsafe_innerHTML=svg, classes=[f"etj-chart-{name}"])
 
 
 @solara.component
-def _Downloads(words: Language, outcome: RunOutcome, variant: Scenario) -> None:
+def _Downloads(
+    words: Language,
+    outcome: RunOutcome,
+    variant: Scenario,
+    snapshot: ReplicationSnapshot | None,
+) -> None:
     _heading("h3", app_phrase("downloads", words))
+    stem = outcome.scenario.name
     with solara.Row():
         solara.FileDownload(
-            lambda: report_html(outcome),
-            filename=f"{outcome.scenario.name}-report.html",
+            lambda: report_html(outcome, words, snapshot),
+            filename=f"{stem}-report-{words}.html",
             label=app_phrase("download.report", words),
             mime_type="text/html",
+        )
+        solara.FileDownload(
+            lambda: tables_xlsx(outcome, words),
+            filename=f"{stem}-tables-{words}.xlsx",
+            label=app_phrase("download.tables", words),
+            mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         solara.FileDownload(
             scenario_toml(variant),

@@ -14,7 +14,7 @@ planner can do on the page can be done, and is tested, here without a browser:
   loads no JavaScript charting library from anywhere);
 - :class:`ReplicationRunner`: replications with common random numbers of the reference and the
   variant in a separate process, refining the paired differences as they finish, cancellable;
-- :func:`report_html` and :func:`scenario_toml`: the downloads.
+- :func:`report_html`, :func:`tables_xlsx` and :func:`scenario_toml`: the downloads.
 """
 
 from __future__ import annotations
@@ -28,11 +28,22 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
-from etj_sim.scenario import STAFF_ROLES, Scenario, ScenarioError, ScenarioProblem
+from etj_sim.i18n import Language
+from etj_sim.scenario import (
+    STAFF_ROLES,
+    Scenario,
+    ScenarioError,
+    ScenarioProblem,
+    scenario_to_toml,
+)
+
+if TYPE_CHECKING:
+    from etj_sim.metrics import RunFrames
+    from etj_sim.simulation import SimulationResult
 
 __all__ = [
     "CAMPAIGN_AGE_GROUPS",
@@ -48,11 +59,13 @@ __all__ = [
     "SizePreset",
     "Upload",
     "apply_levers",
+    "comparison_frame",
     "read_upload",
     "report_html",
     "run_once",
     "scenario_toml",
     "shipped_catalogue",
+    "tables_xlsx",
 ]
 
 MAX_UPLOAD_BYTES: Final = 256 * 1024
@@ -65,10 +78,11 @@ HEADLINE_METRICS: Final = (
     "alert_opt_in_share",
     "read_share_7d",
     "median_hours_to_read",
-    "median_response_hours",
-    "staff_utilisation",
-    "backlog_end",
     "digital_notice_share",
+    "median_response_hours",
+    "answered_within_48h_share",
+    "staff_utilisation",
+    "mean_open_cases_last_week",
     "messages_sent",
 )
 """The summary columns shown as cards and compared against the reference, in order."""
@@ -327,33 +341,60 @@ def read_upload(name: str, size: int, read: Callable[[int], bytes]) -> Upload:
 # -- one run ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class RunOutcome:
-    """One run as the page shows it: headline row, chart SVGs and seconds by stage."""
+    """One run as the page shows it: headline row, charts as SVG by language, seconds by stage."""
 
     scenario: Scenario
     seed: int
     headline: dict[str, object]
-    charts: dict[str, str]
     seconds: dict[str, float]
-    result: object = field(repr=False)
-    """The ``SimulationResult`` (kept for the report download)."""
+    result: SimulationResult = field(repr=False)
+    frames: RunFrames = field(repr=False)
+    overrides: dict[str, object] = field(default_factory=dict)
+    """The dotted values the levers set on top of the scenario (the report lists them)."""
+    _charts: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def drawn(self, lang: Language) -> dict[str, str] | None:
+        """The charts in ``lang`` if they are drawn already, else None."""
+        with self._lock:
+            return self._charts.get(lang)
+
+    def charts(self, lang: Language, names: Sequence[str] = CHARTS_SHOWN) -> dict[str, str]:
+        """The run's charts in ``lang`` as SVG text (drawn once a language, by vl-convert)."""
+        with self._lock:
+            drawn = self._charts.get(lang)
+            if drawn is None:
+                drawn = self._charts[lang] = _draw(self.frames, lang, names)
+            return drawn
+
+
+def _draw(frames: RunFrames, lang: Language, names: Sequence[str]) -> dict[str, str]:
+    import vl_convert
+
+    from etj_sim.charts import charts_of
+
+    drawn = charts_of(frames, lang=lang)
+    version = _vega_lite_version()
+    return {
+        name: vl_convert.vegalite_to_svg(drawn[name].to_dict(), vl_version=version)
+        for name in names
+    }
 
 
 def run_once(
     scenario: Scenario,
     seed: int,
     *,
+    lang: Language = "sv",
+    overrides: Mapping[str, object] | None = None,
     on_stage: Callable[[str], None] | None = None,
-    charts: Sequence[str] = CHARTS_SHOWN,
 ) -> RunOutcome:
-    """Simulate ``scenario`` with ``seed``, measure it and draw ``charts`` as SVG text.
+    """Simulate ``scenario`` with ``seed``, measure it and draw the page's charts in ``lang``.
 
     ``on_stage`` hears ``"simulating"``, ``"measuring"`` and ``"drawing"`` as each begins.
     """
-    import vl_convert
-
-    from etj_sim.charts import charts_of
     from etj_sim.metrics import MetricContext, prepare, summary_of
     from etj_sim.simulation import simulate
 
@@ -369,15 +410,14 @@ def run_once(
     headline = summary_of(frames).row(0, named=True)
     marks.append(time.perf_counter())
     notify("drawing")
-    drawn = charts_of(frames)
-    svgs = {
-        name: vl_convert.vegalite_to_svg(drawn[name].to_dict(), vl_version=_vega_lite_version())
-        for name in charts
-    }
+    outcome = RunOutcome(scenario, seed, headline, {}, result, frames, dict(overrides or {}))
+    outcome.charts(lang)
     marks.append(time.perf_counter())
     stages = ("simulate", "measure", "draw")
-    seconds = {stage: marks[index + 1] - marks[index] for index, stage in enumerate(stages)}
-    return RunOutcome(scenario, seed, headline, svgs, seconds, result)
+    outcome.seconds.update(
+        {stage: marks[index + 1] - marks[index] for index, stage in enumerate(stages)}
+    )
+    return outcome
 
 
 def _vega_lite_version() -> str:
@@ -390,27 +430,74 @@ def _vega_lite_version() -> str:
 # -- downloads ----------------------------------------------------------------------------------
 
 
-def report_html(outcome: RunOutcome, comparison: pl.DataFrame | None = None) -> bytes:
-    """The run's offline report page (``etj_sim.report``), as bytes for a download.
+def comparison_frame(
+    snapshot: ReplicationSnapshot, reference_name: str, variant_name: str
+) -> pl.DataFrame:
+    """The change against the reference as the report's comparison chart wants it.
 
-    Written into a private temporary folder that is removed at once: nothing of the page's
-    choosing names a file on the server.
+    (:data:`etj_sim.charts.COMPARISON_COLUMNS`: the reference first, at 0 with no interval.)
+    """
+    changes = snapshot.differences
+    reference = pl.DataFrame(
+        {
+            "scenario": reference_name,
+            "metric": changes["metric"],
+            "difference": 0.0,
+            "ci_low": None,
+            "ci_high": None,
+        },
+        schema_overrides={"ci_low": pl.Float64, "ci_high": pl.Float64},
+    )
+    variant = changes.select(
+        pl.lit(variant_name).alias("scenario"),
+        "metric",
+        pl.col("mean").alias("difference"),
+        "ci_low",
+        "ci_high",
+    )
+    return pl.concat([reference, variant])
+
+
+def report_html(
+    outcome: RunOutcome, lang: Language, snapshot: ReplicationSnapshot | None = None
+) -> bytes:
+    """The run's offline report page (``etj_sim.report``) in ``lang``, as bytes for a download.
+
+    With ``snapshot`` (replications with at least two pairs) the report holds the change against
+    the reference with its intervals. Written into a private temporary folder that is removed
+    at once: nothing of the page's choosing names a file on the server.
     """
     from etj_sim.report import write_result_report
 
+    comparison = None
+    if snapshot is not None and snapshot.done >= 2:
+        reference_name = outcome.scenario.name.removesuffix("-dashboard")
+        comparison = comparison_frame(snapshot, reference_name, outcome.scenario.name)
     with tempfile.TemporaryDirectory(prefix="etj-sim-app-") as folder:
         path = write_result_report(
-            outcome.result,  # type: ignore[arg-type]
+            outcome.result,
             folder,
             comparison=comparison,
             png=False,
+            lang=lang,
+            overrides=outcome.overrides,
         )
         return path.read_bytes()
 
 
+def tables_xlsx(outcome: RunOutcome, lang: Language) -> bytes:
+    """The headline and the metric tables of the run as an Excel workbook (``etj_sim.exports``)."""
+    from etj_sim.exports import SUMMARY_XLSX, write_summary_exports
+    from etj_sim.metrics import summary_of
+
+    with tempfile.TemporaryDirectory(prefix="etj-sim-app-") as folder:
+        write_summary_exports(folder, summary_of(outcome.frames), outcome.frames, lang=lang)
+        return (Path(folder) / SUMMARY_XLSX).read_bytes()
+
+
 def scenario_toml(scenario: Scenario) -> str:
     """The scenario as a full TOML file that ``etj-sim validate`` accepts."""
-    return scenario.to_toml()
+    return scenario_to_toml(scenario)
 
 
 # -- replications with common random numbers ----------------------------------------------------

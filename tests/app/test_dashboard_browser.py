@@ -8,6 +8,7 @@ Solara session) on the module's server (``app_server`` in conftest.py).
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -135,17 +136,27 @@ def test_downloads_arrive_and_the_scenario_validates(
     arrived.value.save_as(report)
     text = report.read_text("utf-8")
     assert text.startswith("<!DOCTYPE html>")
+    assert '<html lang="en">' in text
     assert "chart-specs" in text
+    with page.expect_download(timeout=RUN_MS) as arrived:
+        page.get_by_text("Tables (Excel)").click()
+    tables = tmp_path / arrived.value.suggested_filename
+    arrived.value.save_as(tables)
+    with zipfile.ZipFile(tables) as workbook:
+        assert 'name="summary"' in workbook.read("xl/workbook.xml").decode("utf-8")
 
 
 def test_the_language_switch_changes_the_labels(page: Page, app_server: AppServer) -> None:
     open_dashboard(page, app_server)
     expect(page.get_by_text("Levers", exact=True)).to_be_visible()
+    expect(page.locator(".etj-chart-read_curve svg")).to_contain_text("Days since delivery")
     value_in_english = page.locator(OPT_IN_VALUE).inner_text()
     page.locator(".etj-language").get_by_text("sv", exact=True).click()
     expect(page.get_by_text("Reglage", exact=True)).to_be_visible()
     expect(page.get_by_text("etj_sim: tänk om?")).to_be_visible()
     expect(page.get_by_text("Levers", exact=True)).to_have_count(0)
     # Numbers are written the Swedish way (decimal comma, space before %), by Babel.
-    in_swedish = page.locator(OPT_IN_VALUE).inner_text()
-    assert in_swedish == value_in_english.replace(".", ",").replace("%", "\u00a0%")
+    in_swedish = value_in_english.replace(".", ",").replace("%", "\u00a0%")
+    expect(page.locator(OPT_IN_VALUE)).to_have_text(in_swedish)
+    # The charts are drawn again in Swedish.
+    expect(page.locator(".etj-chart-read_curve svg")).to_contain_text("Dagar sedan leverans")

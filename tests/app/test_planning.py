@@ -5,6 +5,8 @@ Pipeline position: the app layer (``etj_sim.app.planning``), last in the pipelin
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -14,11 +16,13 @@ import pytest
 
 from etj_sim.app.planning import (
     CAMPAIGN_AGE_GROUPS,
+    CHARTS_SHOWN,
     HEADLINE_METRICS,
     MAX_UPLOAD_BYTES,
     SIZE_PRESETS,
     Levers,
     ReplicationRunner,
+    ReplicationSnapshot,
     apply_levers,
     read_upload,
     replication_seeds,
@@ -27,6 +31,7 @@ from etj_sim.app.planning import (
     scenario_toml,
     shipped_catalogue,
     sized,
+    tables_xlsx,
 )
 from etj_sim.cli import main
 from etj_sim.experiments import paired_differences
@@ -194,16 +199,56 @@ def test_upload_name_is_a_label_never_a_path(tmp_path: Path) -> None:
 
 def test_run_once_measures_and_draws(small: Scenario) -> None:
     stages: list[str] = []
-    outcome = run_once(small, 3, on_stage=stages.append)
+    outcome = run_once(small, 3, lang="en", on_stage=stages.append)
     assert stages == ["simulating", "measuring", "drawing"]
     expected = simulate(small, 3).summary().row(0, named=True)
     assert outcome.headline == expected
     assert set(HEADLINE_METRICS) <= set(outcome.headline)
-    assert outcome.charts
-    assert all(svg.lstrip().startswith("<svg") for svg in outcome.charts.values())
-    page = report_html(outcome).decode("utf-8")
-    assert page.startswith("<!DOCTYPE html>")
-    assert small.name in page
+    english = outcome.drawn("en")
+    assert english is not None
+    assert english.keys() == set(CHARTS_SHOWN)
+    assert all(svg.lstrip().startswith("<svg") for svg in english.values())
+    # Another language is drawn when asked for, with its own words.
+    assert outcome.drawn("sv") is None
+    swedish = outcome.charts("sv")
+    assert swedish["read_curve"] != english["read_curve"]
+    assert outcome.charts("sv") is swedish
+
+
+def test_report_download_in_both_languages_with_the_change(small: Scenario) -> None:
+    variant = apply_levers(small, Levers.of(small).with_staff("nurse", 3))
+    outcome = run_once(variant, 3, overrides=Levers.of(variant).overrides(small))
+    english = report_html(outcome, "en").decode("utf-8")
+    assert english.startswith("<!DOCTYPE html>")
+    assert '<html lang="en">' in english
+    assert "clinics.staff_per_clinic.nurse" in english  # what the levers set
+    swedish = report_html(outcome, "sv").decode("utf-8")
+    assert '<html lang="sv">' in swedish
+    snapshot = ReplicationSnapshot(
+        done=2,
+        total=2,
+        differences=pl.DataFrame(
+            {
+                "metric": ["staff_utilisation"],
+                "n": [2],
+                "mean": [-0.1],
+                "ci_low": [-0.15],
+                "ci_high": [-0.05],
+            }
+        ),
+    )
+    with_change = report_html(outcome, "en", snapshot).decode("utf-8")
+    assert "scenario_comparison" in with_change
+    assert "scenario_comparison" not in english
+
+
+def test_tables_download_is_a_workbook_of_the_metric_tables(small: Scenario) -> None:
+    outcome = run_once(small, 3)
+    workbook = tables_xlsx(outcome, "sv")
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        sheets = archive.read("xl/workbook.xml").decode("utf-8")
+    assert 'name="summary"' in sheets
+    assert sheets.count("<sheet ") > 1
 
 
 def test_downloaded_scenario_validates(small: Scenario, tmp_path: Path) -> None:
