@@ -34,6 +34,7 @@ COMPILED_MODULES = [
             "clock",
             "errors",
             "inbox",
+            "listeners",
             "portal",
             "records",
             "register",

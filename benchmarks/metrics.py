@@ -189,7 +189,7 @@ def synthesize(
             clinic=clinic_of[who[read]], kind=int(kind),
         )  # fmt: skip
 
-    # Logins: ~0.6 a month per active account (calibration.md).
+    # Logins: ~0.6 a month per active account (docs/sources.md).
     active_ids = np.flatnonzero(active)
     logins = rng.choice(active_ids, int(len(active_ids) * 0.6 * days / 30))
     rows.add(

@@ -5,7 +5,7 @@ Architecture (one direction, visible in the module names)::
     scenarios/*.toml -> Scenario (etj_sim.scenario)
         -> synthesize_population (etj_sim.population): people and guardianships as polars frames
         -> EServices (etj_sim.domain): the in-memory 1177 -- register, portal, staff tool, record
-           system, alert gateway -- enforcing every rule of ../shared/domain-rules.md
+           system, alert gateway -- enforcing every rule of docs/rules.md
         -> simulate (etj_sim.simulation): SimPy processes acting through the domain facade
         -> event log (etj_sim.events): one typed polars frame, written by the domain
         -> metrics (etj_sim.metrics) -> charts (etj_sim.charts), report (etj_sim.report), notebooks

@@ -20,6 +20,7 @@ from array import array
 from datetime import datetime
 from enum import IntEnum
 from struct import Struct
+from struct import error as StructError
 from typing import Any, Final
 
 import numpy as np
@@ -124,6 +125,56 @@ def _names(enum: type[IntEnum]) -> list[str]:
     return [m.name.lower() for m in members]
 
 
+# Enum members bound to module names, defined once here for the domain's and the simulation's
+# hot paths: a module global is about ten times faster to look up than a member on its enum
+# class (CPython 3.11), and the compiled build reads it as a C global.
+ROLE_CITIZEN: Final = ActorRole.CITIZEN
+ROLE_GUARDIAN_PROXY: Final = ActorRole.GUARDIAN_PROXY
+ROLE_STAFF: Final = ActorRole.STAFF
+ROLE_SYSTEM: Final = ActorRole.SYSTEM
+CHANNEL_WEB: Final = Channel.WEB
+CHANNEL_APP: Final = Channel.APP
+CHANNEL_SMS: Final = Channel.SMS
+CHANNEL_EMAIL: Final = Channel.EMAIL
+CHANNEL_PAPER: Final = Channel.PAPER
+KIND_LOCAL_ESERVICE: Final = Kind.LOCAL_ESERVICE
+KIND_REPLY: Final = Kind.REPLY
+KIND_QUESTION: Final = Kind.QUESTION
+KIND_PRE_VISIT_INFORMATION: Final = Kind.PRE_VISIT_INFORMATION
+KIND_FORM: Final = Kind.FORM
+KIND_APPOINTMENT_NOTICE: Final = Kind.APPOINTMENT_NOTICE
+KIND_MASS_MAILING: Final = Kind.MASS_MAILING
+
+_ACCOUNT_ACTIVATED: Final = Event.ACCOUNT_ACTIVATED
+_LOGIN: Final = Event.LOGIN
+_LOGIN_REFUSED: Final = Event.LOGIN_REFUSED
+_SETTINGS_CHANGED: Final = Event.SETTINGS_CHANGED
+_SETTINGS_REVIEW_PROMPTED: Final = Event.SETTINGS_REVIEW_PROMPTED
+_TURNED_13: Final = Event.TURNED_13
+_CASE_STARTED: Final = Event.CASE_STARTED
+_PROXY_REFUSED: Final = Event.PROXY_REFUSED
+_MESSAGE_SENT: Final = Event.MESSAGE_SENT
+_MESSAGE_UNDELIVERABLE: Final = Event.MESSAGE_UNDELIVERABLE
+_PAPER_SENT: Final = Event.PAPER_SENT
+_ALERT_SENT: Final = Event.ALERT_SENT
+_MESSAGE_READ: Final = Event.MESSAGE_READ
+_CASE_ASSIGNED: Final = Event.CASE_ASSIGNED
+_CASE_ANSWERED: Final = Event.CASE_ANSWERED
+_CASE_CLOSED: Final = Event.CASE_CLOSED
+_CITIZEN_REPLIED: Final = Event.CITIZEN_REPLIED
+_FORM_SUBMITTED: Final = Event.FORM_SUBMITTED
+_ATTACHMENT_SENT: Final = Event.ATTACHMENT_SENT
+_SHIFT_STARTED: Final = Event.SHIFT_STARTED
+_SHIFT_ENDED: Final = Event.SHIFT_ENDED
+_MASS_MAILING_STARTED: Final = Event.MASS_MAILING_STARTED
+_CITIZEN: Final = ActorRole.CITIZEN
+_GUARDIAN_PROXY: Final = ActorRole.GUARDIAN_PROXY
+_STAFF: Final = ActorRole.STAFF
+_SYSTEM: Final = ActorRole.SYSTEM
+_PAPER: Final = Channel.PAPER
+_FORM: Final = Kind.FORM
+_MASS_MAILING: Final = Kind.MASS_MAILING
+
 EVENT_NAMES: Final = _names(Event)
 ACTOR_ROLES: Final = _names(ActorRole)
 CHANNELS: Final = _names(Channel)
@@ -142,6 +193,7 @@ _COLUMN_TYPES: dict[str, pl.DataType] = {
     "message": pl.Int32(),
     "channel": pl.Enum(CHANNELS),
     "kind": pl.Enum(KINDS),
+    "campaign": pl.Int32(),  # message_sent / message_undeliverable of a mass mailing (F6)
     "reason": pl.Enum(REASONS),
     "recipient": pl.Int32(),  # alert_sent: the person whose mobile or e-mail got the alert
     "alert_sms": pl.Boolean(),  # settings after a change; recipient's choice at message_sent
@@ -154,8 +206,18 @@ EVENT_LOG_SCHEMA: Final = pl.Schema(_COLUMN_TYPES)
 # Buffer layout. The columns every row fills (or that most rows fill) are packed into one
 # fixed-size record per row: one ``struct.pack`` and one ``bytearray`` extend cost far less than
 # sixteen ``array.append`` calls. The columns few rows fill (reason: refusals; recipient: alerts;
-# duration_minutes: case_answered) are sparse (row, value) pairs. Booleans are -1 (null), 0, 1.
-_INT_COLUMNS: Final = ("person", "actor", "clinic", "staff", "case", "message", "recipient")
+# campaign: mass mailings; duration_minutes: case_answered) are sparse (row, value) pairs.
+# Booleans are -1 (null), 0, 1.
+_INT_COLUMNS: Final = (
+    "person",
+    "actor",
+    "clinic",
+    "staff",
+    "case",
+    "message",
+    "campaign",
+    "recipient",
+)
 _CODE_COLUMNS: Final = ("event", "actor_role", "channel", "kind", "reason")
 _FLAG_COLUMNS: Final = ("alert_sms", "alert_email")
 _DENSE_LAYOUT: Final = (
@@ -179,19 +241,24 @@ ROW_BYTES: Final = _ROW.size
 """Bytes of the dense part of one buffered row (sparse columns add a few per row using them)."""
 assert _ROW_DTYPE.itemsize == ROW_BYTES
 _NAN: Final = float("nan")
-_DRAIN_CHUNK_ROWS: Final = 1 << 21
+DRAIN_CHUNK_ROWS: Final = 1 << 21
+"""Rows per chunk of :meth:`EventLog.drain_to_frame` (the peak memory is about one chunk)."""
 
 
 class EventLog:
     """An append-only columnar buffer of events with minutes since ``epoch`` as time.
 
-    ``record`` is on the hot path of every simulation (tens of millions of calls), so it takes
-    positional arguments and appends one packed record without building any per-row object.
-    The domain calls the specialised ``record_*`` methods, which skip the sparse columns'
-    checks; ``record`` is the generic form (same rows, same frame).
+    The domain writes every row through one recorder per event kind (``login``,
+    ``message_sent``, ...): each fixes the event code, the actor role and the columns that do
+    not apply, so a call site names only what varies, and adding a column touches this class
+    alone. Recorders are on the hot path of every simulation (tens of millions of calls): they
+    take positional arguments and append one packed record without building any per-row
+    object. ``record`` is the generic form (any event, keyword columns; same rows, same frame).
     """
 
     __slots__ = (
+        "_campaign",
+        "_campaign_rows",
         "_duration",
         "_duration_rows",
         "_pack",
@@ -211,11 +278,22 @@ class EventLog:
         self._reason = array("b")
         self._recipient_rows = array("q")
         self._recipient = array("i")
+        self._campaign_rows = array("q")
+        self._campaign = array("i")
         self._duration_rows = array("q")
         self._duration = array("f")
 
     def __len__(self) -> int:
         return len(self._rows) // ROW_BYTES
+
+    def _sparse_parts(self) -> tuple[tuple[array[int], array[Any]], ...]:
+        """The (rows, values) pairs of the sparse columns."""
+        return (
+            (self._reason_rows, self._reason),
+            (self._recipient_rows, self._recipient),
+            (self._campaign_rows, self._campaign),
+            (self._duration_rows, self._duration),
+        )
 
     def __deepcopy__(self, memo: dict[int, object]) -> EventLog:
         """A copy with buffers of its own: a frame of it may stay alive while this log grows.
@@ -229,6 +307,8 @@ class EventLog:
         copied._reason = array("b", self._reason)
         copied._recipient_rows = array("q", self._recipient_rows)
         copied._recipient = array("i", self._recipient)
+        copied._campaign_rows = array("q", self._campaign_rows)
+        copied._campaign = array("i", self._campaign)
         copied._duration_rows = array("q", self._duration_rows)
         copied._duration = array("f", self._duration)
         return copied
@@ -236,15 +316,10 @@ class EventLog:
     @property
     def buffered_bytes(self) -> int:
         """Bytes the buffer holds now (dense records plus sparse pairs), for memory reports."""
-        sparse = (
-            self._reason_rows,
-            self._reason,
-            self._recipient_rows,
-            self._recipient,
-            self._duration_rows,
-            self._duration,
+        return len(self._rows) + sum(
+            len(rows) * rows.itemsize + len(values) * values.itemsize
+            for rows, values in self._sparse_parts()
         )
-        return len(self._rows) + sum(len(part) * part.itemsize for part in sparse)
 
     def record(
         self,
@@ -264,37 +339,42 @@ class EventLog:
         alert_sms: int = NONE,
         alert_email: int = NONE,
         duration_minutes: float = _NAN,
+        campaign: int = NONE,
     ) -> None:
-        """Append one event. Ids and codes are ints, ``NONE`` (-1) where they do not apply."""
-        rows = self._rows
-        packed = self._pack(
+        """Append one event. Ids and codes are ints, ``NONE`` (-1) where they do not apply.
+
+        Raises ``ValueError`` naming the columns when a value does not fit its column.
+        """
+        row = len(self._rows) // ROW_BYTES
+        self._dense(
             minutes,
+            event,
             person,
             actor,
+            actor_role,
             clinic,
             staff,
             case,
             message,
-            event,
-            actor_role,
             channel,
             kind,
             alert_sms,
             alert_email,
         )
-        row = len(rows) // ROW_BYTES
         if reason != NONE:
             self._reason.append(reason)
             self._reason_rows.append(row)
         if recipient != NONE:
             self._recipient.append(recipient)
             self._recipient_rows.append(row)
+        if campaign != NONE:
+            self._campaign.append(campaign)
+            self._campaign_rows.append(row)
         if duration_minutes == duration_minutes:  # not NaN
             self._duration.append(duration_minutes)
             self._duration_rows.append(row)
-        rows += packed
 
-    def record_dense(
+    def _dense(
         self,
         minutes: float,
         event: int,
@@ -310,46 +390,270 @@ class EventLog:
         alert_sms: int,
         alert_email: int,
     ) -> None:
-        """``record`` for rows without reason, recipient or duration (most rows): no checks."""
-        self._rows += self._pack(
-            minutes,
-            person,
-            actor,
-            clinic,
-            staff,
-            case,
-            message,
-            event,
-            actor_role,
-            channel,
-            kind,
-            alert_sms,
-            alert_email,
-        )
+        """Append the packed record of one row (the sparse columns are the caller's)."""
+        try:
+            packed = self._pack(
+                minutes,
+                person,
+                actor,
+                clinic,
+                staff,
+                case,
+                message,
+                event,
+                actor_role,
+                channel,
+                kind,
+                alert_sms,
+                alert_email,
+            )
+        except (StructError, TypeError, OverflowError) as error:
+            raise ValueError(
+                f"event log: a value does not fit its column (time {minutes!r}, event {event!r}, "
+                f"ids {person, actor, clinic, staff, case, message}, codes "
+                f"{actor_role, channel, kind, alert_sms, alert_email}): {error}"
+            ) from None
+        self._rows += packed
 
-    def record_alert_sent(
+    def _sparse_at_last_row(self, rows: array[int], values: array[Any], value: float) -> None:
+        """Give the row just packed a value in one sparse column (after ``_dense`` succeeded)."""
+        rows.append(len(self._rows) // ROW_BYTES - 1)
+        values.append(value)
+
+    # -- one recorder per event kind (the domain's only way in) ----------------------------
+
+    def account_activated(
+        self, minutes: float, person: int, actor: int, actor_role: int, channel: int
+    ) -> None:
+        """R2 (own first login) or R9/D7 (a guardian in proxy mode): consent given by actor."""
+        self._dense(minutes, _ACCOUNT_ACTIVATED, person, actor, actor_role, NONE, NONE, NONE,
+                    NONE, channel, NONE, NONE, NONE)  # fmt: skip
+
+    def login(self, minutes: float, person: int, channel: int) -> None:
+        """R1, R15: the holder logged in with an own e-ID."""
+        self._dense(minutes, _LOGIN, person, person, _CITIZEN, NONE, NONE, NONE, NONE, channel,
+                    NONE, NONE, NONE)  # fmt: skip
+
+    def login_refused(self, minutes: float, person: int, channel: int, reason: int) -> None:
+        """R1, R15, D2: a login refused, with its reason."""
+        self._dense(minutes, _LOGIN_REFUSED, person, person, _CITIZEN, NONE, NONE, NONE, NONE,
+                    channel, NONE, NONE, NONE)  # fmt: skip
+        self._sparse_at_last_row(self._reason_rows, self._reason, reason)
+
+    def settings_changed(
+        self,
+        minutes: float,
+        person: int,
+        actor: int,
+        actor_role: int,
+        channel: int,
+        alert_sms: int,
+        alert_email: int,
+    ) -> None:
+        """R4, R5, R13: settings edited; the flags are the alert choice afterwards."""
+        self._dense(minutes, _SETTINGS_CHANGED, person, actor, actor_role, NONE, NONE, NONE,
+                    NONE, channel, NONE, alert_sms, alert_email)  # fmt: skip
+
+    def settings_review_prompted(self, minutes: float, person: int, channel: int) -> None:
+        """R14: the first own login from 13 asks the young person to review the settings."""
+        self._dense(minutes, _SETTINGS_REVIEW_PROMPTED, person, person, _CITIZEN, NONE, NONE,
+                    NONE, NONE, channel, NONE, NONE, NONE)  # fmt: skip
+
+    def turned_13(self, minutes: float, person: int) -> None:
+        """R14, D2: midnight of the 13th birthday (proxy ends)."""
+        self._dense(minutes, _TURNED_13, person, NONE, _SYSTEM, NONE, NONE, NONE, NONE, NONE,
+                    NONE, NONE, NONE)  # fmt: skip
+
+    def case_started(
+        self,
+        minutes: float,
+        person: int,
+        actor: int,
+        actor_role: int,
+        clinic: int,
+        case: int,
+        channel: int,
+        kind: int,
+    ) -> None:
+        """F1: a case started by the holder or a guardian in proxy mode (R11)."""
+        self._dense(minutes, _CASE_STARTED, person, actor, actor_role, clinic, NONE, case, NONE,
+                    channel, kind, NONE, NONE)  # fmt: skip
+
+    def proxy_refused(
+        self, minutes: float, child: int, guardian: int, channel: int, reason: int
+    ) -> None:
+        """R10, R12, D2: a guardian may not act for the child now."""
+        self._dense(minutes, _PROXY_REFUSED, child, guardian, _GUARDIAN_PROXY, NONE, NONE, NONE,
+                    NONE, channel, NONE, NONE, NONE)  # fmt: skip
+        self._sparse_at_last_row(self._reason_rows, self._reason, reason)
+
+    def message_sent(
+        self,
+        minutes: float,
+        person: int,
+        clinic: int,
+        staff: int,
+        case: int,
+        message: int,
+        kind: int,
+        alert_sms: int,
+        alert_email: int,
+        campaign: int,
+    ) -> None:
+        """A message landed in an inbox; the flags are the recipient's alert choice then."""
+        self._dense(minutes, _MESSAGE_SENT, person, NONE, _STAFF, clinic, staff, case, message,
+                    NONE, kind, alert_sms, alert_email)  # fmt: skip
+        if campaign != NONE:
+            self._sparse_at_last_row(self._campaign_rows, self._campaign, campaign)
+
+    def message_undeliverable(
+        self,
+        minutes: float,
+        person: int,
+        clinic: int,
+        staff: int,
+        kind: int,
+        reason: int,
+        campaign: int,
+    ) -> None:
+        """F6: a recipient without an active account (the per-recipient outcome)."""
+        self._dense(minutes, _MESSAGE_UNDELIVERABLE, person, NONE, _STAFF, clinic, staff, NONE,
+                    NONE, NONE, kind, NONE, NONE)  # fmt: skip
+        self._sparse_at_last_row(self._reason_rows, self._reason, reason)
+        if campaign != NONE:
+            self._sparse_at_last_row(self._campaign_rows, self._campaign, campaign)
+
+    def paper_sent(
+        self,
+        minutes: float,
+        person: int,
+        clinic: int,
+        staff: int,
+        case: int,
+        kind: int,
+        reason: int,
+    ) -> None:
+        """F7, P4: a notice went by post; ``reason`` NONE for the clinic's own routine."""
+        self._dense(minutes, _PAPER_SENT, person, NONE, _STAFF, clinic, staff, case, NONE,
+                    _PAPER, kind, NONE, NONE)  # fmt: skip
+        if reason != NONE:
+            self._sparse_at_last_row(self._reason_rows, self._reason, reason)
+
+    def alert_sent(
         self, minutes: float, person: int, message: int, channel: int, recipient: int
     ) -> None:
-        """An alert_sent row (R8, D6): the system alerted ``recipient`` about ``message``."""
-        rows = self._rows
+        """R8, D6: the system alerted ``recipient`` (NONE: a typed contact) about ``message``."""
+        self._dense(minutes, _ALERT_SENT, person, NONE, _SYSTEM, NONE, NONE, NONE, message,
+                    channel, NONE, NONE, NONE)  # fmt: skip
         if recipient != NONE:
-            self._recipient.append(recipient)
-            self._recipient_rows.append(len(rows) // ROW_BYTES)
-        rows += self._pack(
-            minutes,
-            person,
-            NONE,
-            NONE,
-            NONE,
-            NONE,
-            message,
-            _ALERT_SENT,
-            _SYSTEM,
-            channel,
-            NONE,
-            NONE,
-            NONE,
-        )
+            self._sparse_at_last_row(self._recipient_rows, self._recipient, recipient)
+
+    def message_read(
+        self,
+        minutes: float,
+        person: int,
+        reader: int,
+        reader_role: int,
+        clinic: int,
+        case: int,
+        message: int,
+        channel: int,
+        kind: int,
+    ) -> None:
+        """F8: the first read of a message, by the holder or a guardian by proxy."""
+        self._dense(minutes, _MESSAGE_READ, person, reader, reader_role, clinic, NONE, case,
+                    message, channel, kind, NONE, NONE)  # fmt: skip
+
+    def case_assigned(
+        self, minutes: float, person: int, clinic: int, staff: int, case: int, kind: int
+    ) -> None:
+        """A staff member took the case ("Mina ärenden")."""
+        self._dense(minutes, _CASE_ASSIGNED, person, NONE, _STAFF, clinic, staff, case, NONE,
+                    NONE, kind, NONE, NONE)  # fmt: skip
+
+    def case_answered(
+        self,
+        minutes: float,
+        person: int,
+        clinic: int,
+        staff: int,
+        case: int,
+        kind: int,
+        handling_minutes: float,
+    ) -> None:
+        """F4: staff answered; ``handling_minutes`` is the handling time."""
+        self._dense(minutes, _CASE_ANSWERED, person, NONE, _STAFF, clinic, staff, case, NONE,
+                    NONE, kind, NONE, NONE)  # fmt: skip
+        self._sparse_at_last_row(self._duration_rows, self._duration, handling_minutes)
+
+    def case_closed(
+        self, minutes: float, person: int, clinic: int, staff: int, case: int, kind: int
+    ) -> None:
+        """Staff closed the case."""
+        self._dense(minutes, _CASE_CLOSED, person, NONE, _STAFF, clinic, staff, case, NONE,
+                    NONE, kind, NONE, NONE)  # fmt: skip
+
+    def citizen_replied(
+        self,
+        minutes: float,
+        person: int,
+        actor: int,
+        actor_role: int,
+        clinic: int,
+        case: int,
+        channel: int,
+        kind: int,
+    ) -> None:
+        """F4: a dialogue turn from the citizen side (holder or guardian by proxy)."""
+        self._dense(minutes, _CITIZEN_REPLIED, person, actor, actor_role, clinic, NONE, case,
+                    NONE, channel, kind, NONE, NONE)  # fmt: skip
+
+    def form_submitted(
+        self,
+        minutes: float,
+        person: int,
+        actor: int,
+        actor_role: int,
+        clinic: int,
+        case: int,
+        message: int,
+        channel: int,
+    ) -> None:
+        """F3: the answers to a form message were submitted."""
+        self._dense(minutes, _FORM_SUBMITTED, person, actor, actor_role, clinic, NONE, case,
+                    message, channel, _FORM, NONE, NONE)  # fmt: skip
+
+    def attachment_sent(
+        self,
+        minutes: float,
+        person: int,
+        actor: int,
+        actor_role: int,
+        clinic: int,
+        staff: int,
+        case: int,
+        channel: int,
+        kind: int,
+    ) -> None:
+        """F5: one attachment, in either direction."""
+        self._dense(minutes, _ATTACHMENT_SENT, person, actor, actor_role, clinic, staff, case,
+                    NONE, channel, kind, NONE, NONE)  # fmt: skip
+
+    def shift_started(self, minutes: float, clinic: int, staff: int) -> None:
+        """P4: a staff member's e-service duty began (workload denominators)."""
+        self._dense(minutes, _SHIFT_STARTED, NONE, NONE, _STAFF, clinic, staff, NONE, NONE,
+                    NONE, NONE, NONE, NONE)  # fmt: skip
+
+    def shift_ended(self, minutes: float, clinic: int, staff: int) -> None:
+        """P4: a staff member's e-service duty ended."""
+        self._dense(minutes, _SHIFT_ENDED, NONE, NONE, _STAFF, clinic, staff, NONE, NONE, NONE,
+                    NONE, NONE, NONE)  # fmt: skip
+
+    def mass_mailing_started(self, minutes: float, clinic: int, staff: int, campaign: int) -> None:
+        """F6: one row per mass mailing, before its per-recipient rows."""
+        self._dense(minutes, _MASS_MAILING_STARTED, NONE, NONE, _STAFF, clinic, staff, NONE,
+                    NONE, NONE, _MASS_MAILING, NONE, NONE)  # fmt: skip
+        self._sparse_at_last_row(self._campaign_rows, self._campaign, campaign)
 
     def to_frame(self) -> pl.DataFrame:
         """The log as one frame with :data:`EVENT_LOG_SCHEMA`, in the order events were recorded.
@@ -358,7 +662,7 @@ class EventLog:
         """
         return self._frame_of_rows(0, len(self))
 
-    def drain_to_frame(self) -> pl.DataFrame:
+    def drain_to_frame(self, *, chunk_rows: int = DRAIN_CHUNK_ROWS) -> pl.DataFrame:
         """The same frame as :meth:`to_frame`, emptying the buffer while it is built.
 
         Rows are converted in chunks from the end and each chunk's buffer is released at once,
@@ -366,19 +670,17 @@ class EventLog:
         frame. The log is empty afterwards (recording may start again). The frame may hold
         several chunks per column; its values are those of :meth:`to_frame`.
         """
+        if type(chunk_rows) is not int or chunk_rows < 1:
+            raise ValueError(f"chunk_rows must be a positive int, got {chunk_rows!r}")
         end = len(self)
         if end == 0:
             return self._frame_of_rows(0, 0)
         frames: list[pl.DataFrame] = []
         while end > 0:
-            start = max(0, end - _DRAIN_CHUNK_ROWS)
+            start = max(0, end - chunk_rows)
             frames.append(self._frame_of_rows(start, end))
             del self._rows[start * ROW_BYTES :]
-            for rows, values in (
-                (self._reason_rows, self._reason),
-                (self._recipient_rows, self._recipient),
-                (self._duration_rows, self._duration),
-            ):
+            for rows, values in self._sparse_parts():
                 keep = _first_at_or_after(rows, start)
                 del rows[keep:]
                 del values[keep:]
@@ -402,15 +704,16 @@ class EventLog:
             pl.Datetime("ms")
         )
         sparse_reason = _sparse(self._reason_rows, self._reason, np.int8, start, end, NONE)
-        sparse_recipient = _sparse(
-            self._recipient_rows, self._recipient, np.int32, start, end, NONE
-        )
+        sparse_ints = {
+            "recipient": _sparse(self._recipient_rows, self._recipient, np.int32, start, end, NONE),
+            "campaign": _sparse(self._campaign_rows, self._campaign, np.int32, start, end, NONE),
+        }
         durations = _sparse(self._duration_rows, self._duration, np.float32, start, end, _NAN)
         for name in _CODE_COLUMNS:
             codes = sparse_reason if name == "reason" else dense[name]
             columns[name] = _codes_to_enum(name, codes)
         for name in _INT_COLUMNS:
-            values = sparse_recipient if name == "recipient" else dense[name].copy()
+            values = sparse_ints[name] if name in sparse_ints else dense[name].copy()
             columns[name] = _with_nulls(pl.Series(name, values, dtype=pl.Int32), values == NONE)
         for name in _FLAG_COLUMNS:
             raw = dense[name]
@@ -420,10 +723,6 @@ class EventLog:
         ).fill_nan(None)
         del dense
         return pl.DataFrame([columns[name] for name in EVENT_LOG_SCHEMA.names()])
-
-
-_ALERT_SENT: Final = int(Event.ALERT_SENT)
-_SYSTEM: Final = int(ActorRole.SYSTEM)
 
 
 def _first_at_or_after(rows: array[int], start: int) -> int:

@@ -8,9 +8,9 @@ must give the same frame.
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 import random
-import struct
 from datetime import datetime
 
 import polars as pl
@@ -30,7 +30,7 @@ from etj_sim.events import (
 )
 
 EPOCH = datetime(2026, 1, 5)
-Row = tuple[float, int, int, int, int, int, int, int, int, int, int, int, int, int, int, float]
+Row = tuple[float, int, int, int, int, int, int, int, int, int, int, int, int, int, int, float, int]
 
 
 def _random_rows(count: int, seed: int) -> list[Row]:
@@ -46,6 +46,7 @@ def _random_rows(count: int, seed: int) -> list[Row]:
         minutes += generator.random() * 3.7
         event = generator.choice(list(Event))
         recipient = maybe(50_000) if event is Event.ALERT_SENT else NONE
+        campaign = maybe(5) if event is Event.MESSAGE_SENT else NONE
         rows.append(
             (
                 minutes,
@@ -64,6 +65,7 @@ def _random_rows(count: int, seed: int) -> list[Row]:
                 maybe(2),
                 maybe(2),
                 generator.random() * 30 if generator.random() < 0.2 else math.nan,
+                campaign,
             )
         )
     return rows
@@ -96,6 +98,7 @@ def _expected_frame(rows: list[Row]) -> pl.DataFrame:
         "alert_sms",
         "alert_email",
         "duration_minutes",
+        "campaign",
     )
     data: dict[str, list[object]] = {name: [] for name in names}
     for row in rows:
@@ -129,40 +132,6 @@ def _record_generic(rows: list[Row]) -> EventLog:
     return log
 
 
-def _record_specialised(rows: list[Row]) -> EventLog:
-    """The same rows through the methods the domain uses wherever they apply."""
-    log = EventLog(EPOCH)
-    for row in rows:
-        (minutes, event, person, actor, role, clinic, staff, case, message) = row[:9]
-        channel, kind, reason, recipient, sms, email, duration = row[9:]
-        if (
-            event == Event.ALERT_SENT
-            and (actor, role, clinic, staff, case, kind, reason, sms, email)
-            == (NONE, ActorRole.SYSTEM, NONE, NONE, NONE, NONE, NONE, NONE, NONE)
-            and math.isnan(duration)
-        ):
-            log.record_alert_sent(minutes, person, message, channel, recipient)
-        elif reason == NONE and recipient == NONE and math.isnan(duration):
-            log.record_dense(
-                minutes,
-                event,
-                person,
-                actor,
-                role,
-                clinic,
-                staff,
-                case,
-                message,
-                channel,
-                kind,
-                sms,
-                email,
-            )
-        else:
-            log.record(*row)
-    return log
-
-
 def _alert_rows(count: int) -> list[Row]:
     return [
         (
@@ -182,6 +151,7 @@ def _alert_rows(count: int) -> list[Row]:
             NONE,
             NONE,
             math.nan,
+            NONE,
         )
         for index in range(count)
     ]
@@ -194,21 +164,255 @@ def test_generic_record_gives_the_plainly_built_frame() -> None:
     assert frame.equals(_expected_frame(rows))
 
 
-def test_specialised_methods_give_the_generic_frame() -> None:
-    rows = _random_rows(3_000, seed=12) + _alert_rows(200)
-    generic = _record_generic(rows)
-    specialised = _record_specialised(rows)
-    assert len(specialised) == len(generic) == len(rows)
+# One recorder per event kind: its arguments, and the generic row it must write.
+_S, _C, _P, _M, _K, _A = 3, 2, 17, 40, 9, 5  # staff, clinic, person, message, case, actor
+RECORDERS: dict[Event, tuple[tuple[object, ...], dict[str, object]]] = {
+    Event.ACCOUNT_ACTIVATED: (
+        (_P, _A, ActorRole.GUARDIAN_PROXY, Channel.APP),
+        {"person": _P, "actor": _A, "actor_role": ActorRole.GUARDIAN_PROXY, "channel": Channel.APP},
+    ),
+    Event.LOGIN: (
+        (_P, Channel.WEB),
+        {"person": _P, "actor": _P, "actor_role": ActorRole.CITIZEN, "channel": Channel.WEB},
+    ),
+    Event.LOGIN_REFUSED: (
+        (_P, Channel.APP, Reason.NO_EID),
+        {
+            "person": _P,
+            "actor": _P,
+            "actor_role": ActorRole.CITIZEN,
+            "channel": Channel.APP,
+            "reason": Reason.NO_EID,
+        },
+    ),
+    Event.SETTINGS_CHANGED: (
+        (_P, _A, ActorRole.CITIZEN, Channel.WEB, 1, 0),
+        {
+            "person": _P,
+            "actor": _A,
+            "actor_role": ActorRole.CITIZEN,
+            "channel": Channel.WEB,
+            "alert_sms": 1,
+            "alert_email": 0,
+        },
+    ),
+    Event.SETTINGS_REVIEW_PROMPTED: (
+        (_P, Channel.APP),
+        {"person": _P, "actor": _P, "actor_role": ActorRole.CITIZEN, "channel": Channel.APP},
+    ),
+    Event.TURNED_13: ((_P,), {"person": _P, "actor_role": ActorRole.SYSTEM}),
+    Event.CASE_STARTED: (
+        (_P, _A, ActorRole.GUARDIAN_PROXY, _C, _K, Channel.WEB, Kind.CONTACT_FORM),
+        {
+            "person": _P,
+            "actor": _A,
+            "actor_role": ActorRole.GUARDIAN_PROXY,
+            "clinic": _C,
+            "case": _K,
+            "channel": Channel.WEB,
+            "kind": Kind.CONTACT_FORM,
+        },
+    ),
+    Event.PROXY_REFUSED: (
+        (_P, _A, Channel.APP, Reason.PROTECTED_CHILD),
+        {
+            "person": _P,
+            "actor": _A,
+            "actor_role": ActorRole.GUARDIAN_PROXY,
+            "channel": Channel.APP,
+            "reason": Reason.PROTECTED_CHILD,
+        },
+    ),
+    Event.MESSAGE_SENT: (
+        (_P, _C, _S, _K, _M, Kind.MASS_MAILING, 0, 1, 4),
+        {
+            "person": _P,
+            "actor_role": ActorRole.STAFF,
+            "clinic": _C,
+            "staff": _S,
+            "case": _K,
+            "message": _M,
+            "kind": Kind.MASS_MAILING,
+            "alert_sms": 0,
+            "alert_email": 1,
+            "campaign": 4,
+        },
+    ),
+    Event.MESSAGE_UNDELIVERABLE: (
+        (_P, _C, _S, Kind.MASS_MAILING, Reason.NO_ACTIVE_ACCOUNT, 2),
+        {
+            "person": _P,
+            "actor_role": ActorRole.STAFF,
+            "clinic": _C,
+            "staff": _S,
+            "kind": Kind.MASS_MAILING,
+            "reason": Reason.NO_ACTIVE_ACCOUNT,
+            "campaign": 2,
+        },
+    ),
+    Event.PAPER_SENT: (
+        (_P, _C, _S, NONE, Kind.APPOINTMENT_NOTICE, NONE),
+        {
+            "person": _P,
+            "actor_role": ActorRole.STAFF,
+            "clinic": _C,
+            "staff": _S,
+            "channel": Channel.PAPER,
+            "kind": Kind.APPOINTMENT_NOTICE,
+        },
+    ),
+    Event.ALERT_SENT: (
+        (_P, _M, Channel.EMAIL, _A),
+        {
+            "person": _P,
+            "actor_role": ActorRole.SYSTEM,
+            "message": _M,
+            "channel": Channel.EMAIL,
+            "recipient": _A,
+        },
+    ),
+    Event.MESSAGE_READ: (
+        (_P, _A, ActorRole.GUARDIAN_PROXY, _C, _K, _M, Channel.APP, Kind.REPLY),
+        {
+            "person": _P,
+            "actor": _A,
+            "actor_role": ActorRole.GUARDIAN_PROXY,
+            "clinic": _C,
+            "case": _K,
+            "message": _M,
+            "channel": Channel.APP,
+            "kind": Kind.REPLY,
+        },
+    ),
+    Event.CASE_ASSIGNED: (
+        (_P, _C, _S, _K, Kind.PRESCRIPTION_RENEWAL),
+        {
+            "person": _P,
+            "actor_role": ActorRole.STAFF,
+            "clinic": _C,
+            "staff": _S,
+            "case": _K,
+            "kind": Kind.PRESCRIPTION_RENEWAL,
+        },
+    ),
+    Event.CASE_ANSWERED: (
+        (_P, _C, _S, _K, Kind.CONTACT_FORM, 12.5),
+        {
+            "person": _P,
+            "actor_role": ActorRole.STAFF,
+            "clinic": _C,
+            "staff": _S,
+            "case": _K,
+            "kind": Kind.CONTACT_FORM,
+            "duration_minutes": 12.5,
+        },
+    ),
+    Event.CASE_CLOSED: (
+        (_P, _C, _S, _K, Kind.HEALTH_DECLARATION),
+        {
+            "person": _P,
+            "actor_role": ActorRole.STAFF,
+            "clinic": _C,
+            "staff": _S,
+            "case": _K,
+            "kind": Kind.HEALTH_DECLARATION,
+        },
+    ),
+    Event.CITIZEN_REPLIED: (
+        (_P, _P, ActorRole.CITIZEN, _C, _K, Channel.WEB, Kind.LOCAL_ESERVICE),
+        {
+            "person": _P,
+            "actor": _P,
+            "actor_role": ActorRole.CITIZEN,
+            "clinic": _C,
+            "case": _K,
+            "channel": Channel.WEB,
+            "kind": Kind.LOCAL_ESERVICE,
+        },
+    ),
+    Event.FORM_SUBMITTED: (
+        (_P, _A, ActorRole.GUARDIAN_PROXY, _C, NONE, _M, Channel.APP),
+        {
+            "person": _P,
+            "actor": _A,
+            "actor_role": ActorRole.GUARDIAN_PROXY,
+            "clinic": _C,
+            "message": _M,
+            "channel": Channel.APP,
+            "kind": Kind.FORM,
+        },
+    ),
+    Event.ATTACHMENT_SENT: (
+        (_P, NONE, ActorRole.STAFF, _C, _S, _K, NONE, Kind.CONTACT_FORM),
+        {
+            "person": _P,
+            "actor_role": ActorRole.STAFF,
+            "clinic": _C,
+            "staff": _S,
+            "case": _K,
+            "kind": Kind.CONTACT_FORM,
+        },
+    ),
+    Event.SHIFT_STARTED: ((_C, _S), {"actor_role": ActorRole.STAFF, "clinic": _C, "staff": _S}),
+    Event.SHIFT_ENDED: ((_C, _S), {"actor_role": ActorRole.STAFF, "clinic": _C, "staff": _S}),
+    Event.MASS_MAILING_STARTED: (
+        (_C, _S, 3),
+        {
+            "actor_role": ActorRole.STAFF,
+            "clinic": _C,
+            "staff": _S,
+            "kind": Kind.MASS_MAILING,
+            "campaign": 3,
+        },
+    ),
+}
+
+
+def test_every_event_kind_has_its_recorder() -> None:
+    assert set(RECORDERS) == set(Event)
+    for event in Event:
+        assert inspect.ismethod(getattr(EventLog(EPOCH), event.name.lower()))
+
+
+@pytest.mark.parametrize("event", list(Event), ids=lambda event: event.name.lower())
+def test_each_recorder_writes_the_generic_row_of_its_event(event: Event) -> None:
+    arguments, columns = RECORDERS[event]
+    specialised = EventLog(EPOCH)
+    getattr(specialised, event.name.lower())(61.5, *arguments)
+    generic = EventLog(EPOCH)
+    generic.record(61.5, event, **columns)  # type: ignore[arg-type]
     assert specialised.buffered_bytes == generic.buffered_bytes
-    assert specialised.to_frame().equals(generic.to_frame())
+    frame = specialised.to_frame()
+    assert frame.equals(generic.to_frame())
+    assert frame["event"].to_list() == [event.name.lower()]
+
+
+def test_recorders_interleaved_with_generic_rows_keep_their_sparse_values() -> None:
+    rows = _random_rows(400, seed=12)
+    log = EventLog(EPOCH)
+    expected = EventLog(EPOCH)
+    for index, row in enumerate(rows):
+        log.record(*row)
+        expected.record(*row)
+        if index % 3 == 0:
+            log.alert_sent(row[0], index, index + 1, Channel.SMS, index % 7)
+            expected.record(
+                row[0],
+                Event.ALERT_SENT,
+                index,
+                actor_role=ActorRole.SYSTEM,
+                message=index + 1,
+                channel=Channel.SMS,
+                recipient=index % 7,
+            )
+    assert log.to_frame().equals(expected.to_frame())
 
 
 def test_dense_rows_cost_the_packed_record_size() -> None:
     log = EventLog(EPOCH)
     for index in range(100):
-        log.record(float(index), Event.LOGIN, index, index, ActorRole.CITIZEN, channel=Channel.WEB)
+        log.login(float(index), index, Channel.WEB)
     assert log.buffered_bytes == 100 * ROW_BYTES
-    assert ROW_BYTES < 47  # the former layout: one array.array per column
 
 
 def test_to_frame_keeps_the_log_and_recording_goes_on() -> None:
@@ -237,14 +441,11 @@ def test_deep_copy_has_the_same_rows_and_buffers_of_its_own() -> None:
 
 
 @pytest.mark.parametrize("chunk_rows", [1, 7, 64, 10_000])
-def test_drain_gives_the_to_frame_frame_and_empties_the_log(
-    monkeypatch: pytest.MonkeyPatch, chunk_rows: int
-) -> None:
-    monkeypatch.setattr(events_module, "_DRAIN_CHUNK_ROWS", chunk_rows)
+def test_drain_gives_the_to_frame_frame_and_empties_the_log(chunk_rows: int) -> None:
     rows = _random_rows(700, seed=14) + _alert_rows(50)
     log = _record_generic(rows)
     expected = log.to_frame()
-    drained = log.drain_to_frame()
+    drained = log.drain_to_frame(chunk_rows=chunk_rows)
     assert drained.schema == EVENT_LOG_SCHEMA
     assert drained.equals(expected)
     assert len(log) == 0
@@ -259,8 +460,19 @@ def test_empty_log_gives_the_empty_frame() -> None:
     assert log.drain_to_frame().equals(pl.DataFrame(schema=EVENT_LOG_SCHEMA))
 
 
-def test_out_of_range_code_is_refused() -> None:
+@pytest.mark.parametrize("chunk_rows", [0, -3, 2.5])
+def test_drain_refuses_a_chunk_size_that_is_not_a_positive_int(chunk_rows: object) -> None:
+    log = _record_generic(_random_rows(10, seed=3))
+    with pytest.raises(ValueError, match="chunk_rows"):
+        log.drain_to_frame(chunk_rows=chunk_rows)  # type: ignore[arg-type]
+    assert len(log) == 10
+
+
+def test_out_of_range_code_is_refused_and_nothing_is_written() -> None:
     log = EventLog(EPOCH)
-    with pytest.raises(struct.error, match=r"format requires"):
-        log.record(0.0, Event.LOGIN, channel=300)
+    with pytest.raises(ValueError, match=r"does not fit its column"):
+        log.record(0.0, Event.LOGIN, channel=300, reason=Reason.NO_EID)
+    with pytest.raises(ValueError, match=r"does not fit its column"):
+        log.login_refused(0.0, 2**40, Channel.WEB, Reason.NO_EID)
     assert len(log) == 0
+    assert log.buffered_bytes == 0

@@ -2,16 +2,19 @@
 
 Pipeline position: ``scenario -> population -> domain (this package) -> simulation -> event
 log -> metrics``. :class:`EServices` bundles one whole system; the simulation and notebooks act
-only through it. Every rule of ``/work/shared/domain-rules.md`` is enforced in exactly one place
-that cites its ID; a refused operation raises a :class:`DomainError` subclass naming the rule
-and leaves the state exactly as it was. No SimPy, no randomness, no I/O. The contract is
+only through it: commands through its portal and staff tool, typed queries, listeners. Every
+rule of ``docs/rules.md`` is enforced in exactly one place that cites its ID; a refused
+operation raises a :class:`DomainError` subclass naming the rule and leaves the state exactly as
+it was. No SimPy, no randomness, no I/O. The contract is
 ``docs/domain-api.md``.
 """
 
 from __future__ import annotations
 
-from etj_sim.domain.alerts import AlertGateway
-from etj_sim.domain.clock import Clock
+# Internal parts, importable for tests, benchmarks and the simulation (not in ``__all__``: users
+# reach them through ``EServices``). The redundant aliases mark them as re-exported.
+from etj_sim.domain.alerts import AlertGateway as AlertGateway
+from etj_sim.domain.clock import Clock as Clock
 from etj_sim.domain.errors import (
     AccountNotActive,
     ClinicNotActivated,
@@ -28,17 +31,24 @@ from etj_sim.domain.errors import (
     UnknownPerson,
     UnknownStaff,
 )
-from etj_sim.domain.identity import EID, PersonalNumber, PersonalNumberKind, Sex, luhn_check_digit
-from etj_sim.domain.portal import Portal, ProxySession, Session
-from etj_sim.domain.records import RecordSystem
-from etj_sim.domain.register import PersonRef, PopulationRegister
+from etj_sim.domain.identity import EID, PersonalNumber, PersonalNumberKind, Sex
+from etj_sim.domain.identity import luhn_check_digit as luhn_check_digit
+from etj_sim.domain.listeners import Listeners as Listeners
+from etj_sim.domain.portal import Portal as Portal
+from etj_sim.domain.portal import ProxySession, Session
+from etj_sim.domain.records import RecordSystem as RecordSystem
+from etj_sim.domain.register import PersonRef as PersonRef
+from etj_sim.domain.register import PopulationRegister as PopulationRegister
+from etj_sim.domain.register_columns import thirteenth_birthday_days as thirteenth_birthday_days
 from etj_sim.domain.services import EServices
-from etj_sim.domain.staff_tool import SendCaseDraft, StaffTool
+from etj_sim.domain.staff_tool import SendCaseDraft
+from etj_sim.domain.staff_tool import StaffTool as StaffTool
 from etj_sim.domain.views import (
     UNSET,
     AlertChoices,
     Attachment,
     CaseEntry,
+    CaseState,
     CaseView,
     MassMailingResult,
     MessageView,
@@ -48,17 +58,19 @@ from etj_sim.domain.views import (
     Unset,
 )
 
+# Internal parts (Clock, Portal, StaffTool, PopulationRegister, AlertGateway, Listeners, ...) are
+# importable, with redundant aliases marking the re-export, for tests, benchmarks and the
+# simulation; users reach them through EServices, so they are not in __all__.
 __all__ = [
     "EID",
     "UNSET",
     "AccountNotActive",
     "AlertChoices",
-    "AlertGateway",
     "Attachment",
     "CaseEntry",
+    "CaseState",
     "CaseView",
     "ClinicNotActivated",
-    "Clock",
     "DomainError",
     "EServices",
     "InvalidOperation",
@@ -67,27 +79,21 @@ __all__ = [
     "MassMailingResult",
     "MessageView",
     "NotAccountHolder",
-    "PersonRef",
     "PersonalNumber",
     "PersonalNumberKind",
-    "PopulationRegister",
-    "Portal",
     "ProxyRefused",
     "ProxySession",
     "ReadStatus",
-    "RecordSystem",
     "RecordView",
     "SendCaseDraft",
     "Session",
     "SettingsNotEditable",
     "SettingsView",
     "Sex",
-    "StaffTool",
     "UnknownCase",
     "UnknownClinic",
     "UnknownMessage",
     "UnknownPerson",
     "UnknownStaff",
     "Unset",
-    "luhn_check_digit",
 ]

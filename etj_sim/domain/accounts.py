@@ -28,7 +28,7 @@ from etj_sim.domain.columns import filled, from_numpy
 from etj_sim.domain.errors import AccountNotActive, InvalidOperation
 from etj_sim.domain.register import PopulationRegister
 from etj_sim.domain.views import UNSET, SettingsView, Unset
-from etj_sim.events import NONE, ActorRole, Event, EventLog
+from etj_sim.events import ROLE_GUARDIAN_PROXY, ActorRole, EventLog
 
 __all__ = ["ALERT_EMAIL", "ALERT_SMS", "NO_CONTACT", "Accounts"]
 
@@ -38,10 +38,6 @@ NO_CONTACT: Final = -1
 _TYPED: Final = -(2**31)
 _MOBILE_PATTERN: Final = re.compile(r"\+?[0-9][0-9 \-]{6,18}[0-9]")
 _EMAIL_PATTERN: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-# Enum members bound to module names for the hot path (a module global is ~10x faster to
-# look up than a member on its enum class).
-_GUARDIAN_PROXY: Final = ActorRole.GUARDIAN_PROXY
-_ACCOUNT_ACTIVATED: Final = Event.ACCOUNT_ACTIVATED
 
 
 class Accounts:
@@ -134,24 +130,10 @@ class Accounts:
         An account activated by a guardian in proxy mode holds guardian-era settings (R14).
         """
         self.active[person] = 1
-        if role is _GUARDIAN_PROXY:
+        if role is ROLE_GUARDIAN_PROXY:
             self.review_pending[person] = 1
         if self._log is not None:
-            self._log.record_dense(
-                self._clock.minutes,
-                _ACCOUNT_ACTIVATED,
-                person,
-                actor,
-                role,
-                NONE,
-                NONE,
-                NONE,
-                NONE,
-                channel,
-                NONE,
-                NONE,
-                NONE,
-            )
+            self._log.account_activated(self._clock.minutes, person, actor, role, channel)
 
     # -- settings (R4, R13, D3) --------------------------------------------------------------
 
@@ -221,17 +203,16 @@ class Accounts:
         self.email[person] = email_slot
         self.alerts[person] = alerts
         # R14: settings a guardian makes are guardian-era; the holder's own edit ends that era.
-        self.review_pending[person] = 1 if role is ActorRole.GUARDIAN_PROXY else 0
+        self.review_pending[person] = 1 if role is ROLE_GUARDIAN_PROXY else 0
         if self._log is not None:
-            self._log.record(
+            self._log.settings_changed(
                 self._clock.minutes,
-                Event.SETTINGS_CHANGED,
                 person,
                 actor,
                 role,
-                channel=channel,
-                alert_sms=alerts & ALERT_SMS,
-                alert_email=(alerts & ALERT_EMAIL) >> 1,
+                channel,
+                alerts & ALERT_SMS,
+                (alerts & ALERT_EMAIL) >> 1,
             )
 
     def _typed_slot(self, text: str) -> int:

@@ -45,10 +45,11 @@ class AlertGateway:
     """R8: the exact SMS text (since October 2022)."""
     EMAIL_SUBJECT: Final = "Nytt meddelande i e-tjänsterna på 1177"
     EMAIL_TEXT: Final = (
-        "Du har ett nytt meddelande i e-tjänsterna på 1177. Logga in på 1177 för att läsa det. "
-        "Det här e-postmeddelandet går inte att svara på."
+        "Du har ett meddelande i e-tjänsterna på 1177. Meddelandet finns i inkorgen när du "
+        "loggat in på 1177. Obs! Det här är ett automatiskt meddelande som inte går att besvara."
     )
-    """R8: no information about the case and no link."""
+    """R8: the exact e-mail text as Region Västra Götaland publishes it ("Så fungerar det för
+    mottagaren", vårdgivarwebben): no information about the case and no link."""
 
     def __init__(
         self, accounts: Accounts, clock: Clock, log: EventLog | None, delay_minutes: float
@@ -114,7 +115,7 @@ class AlertGateway:
         self._contact.append(slot)
         self._sent_message.append(message)
         if self._log is not None:
-            self._log.record_alert_sent(due, person, message, channel, recipient)
+            self._log.alert_sent(due, person, message, channel, recipient)
 
     def sent(self) -> pl.DataFrame:
         """Every alert sent: time, person (account), recipient (contact owner or null),

@@ -11,6 +11,10 @@ each and referenced by index, so an entry is a few dozen bytes and no Python obj
 Each clinic has a FIFO queue of unassigned open cases ("Mottagningens ärenden") and each staff
 member an ordered set of open assigned cases ("Mina ärenden"); assigned or closed cases leave
 the queue lazily when they reach its front.
+
+Each case has a state that says whose turn it is: awaiting staff (a new case, or the citizen
+wrote last), awaiting the citizen (staff answered and asked for more, F4) or closed. The
+listeners hear of every case that starts waiting for staff or for the citizen.
 """
 
 from __future__ import annotations
@@ -28,8 +32,9 @@ from etj_sim.domain.errors import (
     UnknownClinic,
     UnknownStaff,
 )
-from etj_sim.domain.views import Attachment, CaseEntry, CaseView
-from etj_sim.events import NONE, ActorRole, Event, EventLog, Kind
+from etj_sim.domain.listeners import Listeners
+from etj_sim.domain.views import Attachment, CaseEntry, CaseState, CaseView
+from etj_sim.events import KIND_LOCAL_ESERVICE, NONE, ActorRole, EventLog, Kind
 
 __all__ = ["CASE_KINDS", "STANDARD_ESERVICES", "Cases", "Clinics"]
 
@@ -40,13 +45,9 @@ CASE_KINDS: Final = frozenset(
 )
 
 _KIND_NAMES: Final = {kind: kind.name.lower() for kind in Kind}
-# Enum members bound to module names for the hot path (a module global is ~10x faster to
-# look up than a member on its enum class).
-_LOCAL_ESERVICE: Final = Kind.LOCAL_ESERVICE
-_CASE_STARTED: Final = Event.CASE_STARTED
-_CASE_ASSIGNED: Final = Event.CASE_ASSIGNED
-_CASE_CLOSED: Final = Event.CASE_CLOSED
-_STAFF: Final = ActorRole.STAFF
+_AWAITING_STAFF: Final = int(CaseState.AWAITING_STAFF)
+_AWAITING_CITIZEN: Final = int(CaseState.AWAITING_CITIZEN)
+_CLOSED: Final = int(CaseState.CLOSED)
 
 
 class Clinics:
@@ -113,7 +114,7 @@ class Clinics:
     def case_kind(self, clinic: int, kind: Kind | str, eservice: str | None) -> tuple[Kind, str]:
         """F1, R18: the case kind and e-service name a citizen may start at the clinic."""
         clinic = self.require(clinic)
-        if type(kind) is Kind and kind is not _LOCAL_ESERVICE and kind in CASE_KINDS:
+        if type(kind) is Kind and kind is not KIND_LOCAL_ESERVICE and kind in CASE_KINDS:
             if eservice is not None and eservice != _KIND_NAMES[kind]:
                 raise InvalidOperation(f"F1: e-service {eservice!r} does not match kind {kind}")
             return kind, _KIND_NAMES[kind]
@@ -139,10 +140,14 @@ class Clinics:
 class Cases:
     """Every case: who it concerns, who started it and in what role (R11), its dialogue."""
 
-    def __init__(self, clinics: Clinics, clock: Clock, log: EventLog | None) -> None:
+    def __init__(
+        self, clinics: Clinics, clock: Clock, log: EventLog | None, listeners: Listeners
+    ) -> None:
         self._clinics = clinics
         self._clock = clock
         self._log = log
+        self._awaiting_staff = listeners.case_awaiting_staff
+        self._awaiting_citizen = listeners.case_awaiting_citizen
         self.clinic = array("i")
         self.person = array("i")
         self.actor = array("i")
@@ -150,7 +155,7 @@ class Cases:
         self.kind = array("b")
         self.started_minutes = array("d")
         self.assigned_staff = array("i")
-        self.closed = array("b")
+        self.state = array("b")  # CaseState
         self.local_eservice: dict[int, str] = {}
         self.last_entry = array("i")  # per case: its newest dialogue entry, -1 for none
         self.entry_minutes = array("d")
@@ -184,9 +189,13 @@ class Cases:
     def require_open(self, case: int) -> int:
         """The id of an open case; raises ``UnknownCase`` or ``InvalidOperation``."""
         case = self.require(case)
-        if self.closed[case]:
+        if self.state[case] == _CLOSED:
             raise InvalidOperation(f"case {case} is closed")
         return case
+
+    def is_closed(self, case: int) -> bool:
+        """Whether the (existing) case is closed."""
+        return self.state[case] == _CLOSED
 
     def start(
         self,
@@ -210,32 +219,32 @@ class Cases:
         self.kind.append(kind)
         self.started_minutes.append(now)
         self.assigned_staff.append(NONE)
-        self.closed.append(0)
+        self.state.append(_AWAITING_STAFF)
         self.last_entry.append(NONE)
-        if kind is _LOCAL_ESERVICE:
+        if kind is KIND_LOCAL_ESERVICE:
             self.local_eservice[case] = eservice
         self._clinic_lists(clinic)
         self.queue[clinic].append(case)
         self.open_by_clinic[clinic][case] = None
         self.add_entry(case, role, actor, text, attachments)
         if self._log is not None:
-            self._log.record_dense(
-                now,
-                _CASE_STARTED,
-                person,
-                actor,
-                role,
-                clinic,
-                NONE,
-                case,
-                NONE,
-                channel,
-                kind,
-                NONE,
-                NONE,
-            )
+            self._log.case_started(now, person, actor, role, clinic, case, channel, kind)
             self.log_attachments(case, person, actor, role, NONE, attachments, channel)
+        for listener in self._awaiting_staff:
+            listener(case, clinic, NONE)
         return case
+
+    def citizen_wrote(self, case: int) -> None:
+        """F4: the citizen's side wrote last; the case waits for staff (its assignee, if any)."""
+        self.state[case] = _AWAITING_STAFF
+        for listener in self._awaiting_staff:
+            listener(case, self.clinic[case], self.assigned_staff[case])
+
+    def staff_wrote(self, case: int) -> None:
+        """F4: staff answered and wait for the citizen."""
+        self.state[case] = _AWAITING_CITIZEN
+        for listener in self._awaiting_citizen:
+            listener(case, self.person[case])
 
     def add_entry(
         self, case: int, role: int, author: int, text: str, attachments: tuple[Attachment, ...]
@@ -290,19 +299,18 @@ class Cases:
         channel: int,
     ) -> None:
         """F5: one attachment_sent row per attachment, in either direction."""
-        if not attachments or self._log is None:
+        log = self._log
+        if not attachments or log is None:
             return
         for _ in attachments:
-            self._log.record(
+            log.attachment_sent(
                 self._clock.minutes,
-                Event.ATTACHMENT_SENT,
                 person,
                 actor,
                 role,
                 self.clinic[case],
                 staff,
                 case,
-                NONE,
                 channel,
                 self.kind[case],
             )
@@ -312,7 +320,7 @@ class Cases:
         if clinic >= len(self.queue):
             return None
         queue = self.queue[clinic]
-        while queue and (self.assigned_staff[queue[0]] != NONE or self.closed[queue[0]]):
+        while queue and (self.assigned_staff[queue[0]] != NONE or self.state[queue[0]] == _CLOSED):
             queue.popleft()
         return queue[0] if queue else None
 
@@ -321,45 +329,26 @@ class Cases:
         self.assigned_staff[case] = staff
         self.open_by_staff.setdefault(staff, {})[case] = None
         if self._log is not None:
-            self._log.record_dense(
+            self._log.case_assigned(
                 self._clock.minutes,
-                _CASE_ASSIGNED,
                 self.person[case],
-                NONE,
-                _STAFF,
                 self.clinic[case],
                 staff,
                 case,
-                NONE,
-                NONE,
                 self.kind[case],
-                NONE,
-                NONE,
             )
 
     def close(self, staff: int, case: int) -> None:
         """Close the case; it leaves the clinic's and the staff member's open lists."""
-        self.closed[case] = 1
+        self.state[case] = _CLOSED
         clinic = self.clinic[case]
         del self.open_by_clinic[clinic][case]
         assigned = self.assigned_staff[case]
         if assigned != NONE:
             del self.open_by_staff[assigned][case]
         if self._log is not None:
-            self._log.record_dense(
-                self._clock.minutes,
-                _CASE_CLOSED,
-                self.person[case],
-                NONE,
-                _STAFF,
-                clinic,
-                staff,
-                case,
-                NONE,
-                NONE,
-                self.kind[case],
-                NONE,
-                NONE,
+            self._log.case_closed(
+                self._clock.minutes, self.person[case], clinic, staff, case, self.kind[case]
             )
 
     def view(self, case: int) -> CaseView:
@@ -378,7 +367,7 @@ class Cases:
             started_by_role=ActorRole(self.actor_role[case]),
             started_at=moment(self.started_minutes[case]),
             assigned_staff=None if assigned == NONE else assigned,
-            closed=bool(self.closed[case]),
+            state=CaseState(self.state[case]),
             entries=tuple(
                 CaseEntry(moment(at), ActorRole(role), author, text, attachments)
                 for at, role, author, text, attachments in self.entries_of(case)
@@ -390,7 +379,7 @@ class Cases:
         return (
             bytes(self.person),
             bytes(self.assigned_staff),
-            bytes(self.closed),
+            bytes(self.state),
             bytes(self.last_entry),
             bytes(self.entry_minutes),
             bytes(self.entry_author),

@@ -1,13 +1,17 @@
 """The domain's clock: minutes since an epoch, set by the caller, never read from the wall.
 
 Pipeline position: ``simulation (sets the time) -> domain (reads it) -> event log (stamps rows)``.
-The simulation moves it through :meth:`etj_sim.domain.EServices.advance_to`, which first lets
-the domain do what falls due (alerts, 13th birthdays); notebooks may call :meth:`Clock.set`.
-Time only moves forward. Dates are the epoch's wall-clock dates (no daylight-saving shifts).
+Two ways to move it: a caller that owns a clock of its own (the simulation: SimPy's ``env.now``)
+hands :meth:`Clock.follow` a callable, and every domain operation starts with :meth:`Clock.tick`,
+which catches the domain up (alerts due, 13th birthdays; ``EServices.advance_to``) when that time
+has moved, so no caller moves the domain's time by hand. A notebook without such a clock calls
+``EServices.advance_to`` (or :meth:`Clock.set`) itself. Time only moves forward. Dates are the
+epoch's wall-clock dates (no daylight-saving shifts).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Final
 
@@ -23,16 +27,51 @@ UNIX_EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
 class Clock:
     """Minutes since ``epoch``; ``minutes`` is the fast path, ``now`` and ``today`` are derived."""
 
-    __slots__ = ("_epoch_day", "_epoch_offset_minutes", "epoch", "minutes")
+    __slots__ = (
+        "_catch_up",
+        "_epoch_day",
+        "_epoch_offset_minutes",
+        "_source",
+        "epoch",
+        "minutes",
+    )
 
     def __init__(self, epoch: datetime, minutes: float = 0.0) -> None:
         if not isinstance(epoch, datetime):
             raise InvalidOperation(f"the clock's epoch must be a datetime, got {epoch!r}")
         self.epoch = epoch
         self.minutes = float(minutes)
+        self._source: Callable[[], float] | None = None
+        self._catch_up: Callable[[float], None] | None = None
         self._epoch_day = epoch.date().toordinal() - UNIX_EPOCH_ORDINAL
         midnight = datetime.combine(epoch.date(), datetime.min.time(), tzinfo=epoch.tzinfo)
         self._epoch_offset_minutes = (epoch - midnight).total_seconds() / 60.0
+
+    def follow(self, source: Callable[[], float], catch_up: Callable[[float], None]) -> None:
+        """Take the time from ``source`` (minutes since epoch) at every :meth:`tick`.
+
+        ``catch_up(minutes)`` is called when the source has moved: it does what fell due and
+        sets :attr:`minutes` (``EServices.advance_to``).
+        """
+        if not callable(source):
+            raise InvalidOperation(f"the clock's source must be callable, got {source!r}")
+        self._source = source
+        self._catch_up = catch_up
+
+    @property
+    def follows_source(self) -> bool:
+        """Whether the time comes from a source (:meth:`follow`) rather than from the caller."""
+        return self._source is not None
+
+    def tick(self) -> None:
+        """Catch up with the source, if any: the first step of every domain operation."""
+        source = self._source
+        if source is not None:
+            now = source()
+            if now != self.minutes:
+                catch_up = self._catch_up
+                assert catch_up is not None
+                catch_up(now)
 
     @property
     def now(self) -> datetime:

@@ -6,7 +6,7 @@ at a time); the register (``etj_sim.domain.register``) keys persons by
 :attr:`PersonalNumber.as_int`; notebooks and tests type numbers as text and go through
 :meth:`PersonalNumber.parse`.
 
-Rules (``/work/shared/calibration.md``, "Identifiers"; Skatteverket):
+Rules (``docs/sources.md``, "Identifiers"; Skatteverket):
 
 - A personnummer is ``YYMMDD-NNNC``: birth date, a three-digit serial (födelsenummer) whose last
   digit, the 9th digit of the number, is odd for men and even for women, and a check digit ``C``

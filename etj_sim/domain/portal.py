@@ -27,18 +27,19 @@ from etj_sim.domain.identity import EID
 from etj_sim.domain.inbox import Inboxes
 from etj_sim.domain.register import PersonRef, PopulationRegister
 from etj_sim.domain.views import UNSET, Attachment, MessageView, SettingsView, Unset
-from etj_sim.events import NONE, ActorRole, Channel, Event, EventLog, Kind, Reason
+from etj_sim.events import (
+    NONE,
+    ROLE_CITIZEN,
+    ROLE_GUARDIAN_PROXY,
+    Channel,
+    EventLog,
+    Kind,
+    Reason,
+)
 
 __all__ = ["Portal", "ProxySession", "Session"]
 
-_LOGIN_CHANNELS = (Channel.WEB, Channel.APP)
-
-# Enum members bound to module names for the hot path (a module global is ~10x faster to
-# look up than a member on its enum class).
-_LOGIN: Final = Event.LOGIN
-_CITIZEN: Final = ActorRole.CITIZEN
-_GUARDIAN_PROXY: Final = ActorRole.GUARDIAN_PROXY
-_CITIZEN_REPLIED: Final = Event.CITIZEN_REPLIED
+_LOGIN_CHANNELS: Final = (Channel.WEB, Channel.APP)
 
 
 class Portal:
@@ -72,6 +73,7 @@ class Portal:
         the 13th birthday of an account with guardian-era settings prompts a settings review.
         Refusals raise ``LoginRefused`` and are logged as login_refused.
         """
+        self.clock.tick()
         register = self.register
         person = register.person_id(who)
         if channel not in _LOGIN_CHANNELS:
@@ -105,51 +107,22 @@ class Portal:
             )
         log = self.log
         if log is not None:
-            log.record_dense(
-                now,
-                _LOGIN,
-                person,
-                person,
-                _CITIZEN,
-                NONE,
-                NONE,
-                NONE,
-                NONE,
-                channel,
-                NONE,
-                NONE,
-                NONE,
-            )
+            log.login(now, person, channel)
         accounts = self.accounts
         if not accounts.active[person]:
-            accounts.activate(person, person, _CITIZEN, channel)
+            accounts.activate(person, person, ROLE_CITIZEN, channel)
         session = Session(self, person, person, channel)
         if accounts.review_pending[person]:
             # R14: asked once, at the first own login; nothing is cleared from the settings.
             accounts.review_pending[person] = 0
             session.settings_review_prompted = True
             if log is not None:
-                log.record(
-                    now,
-                    Event.SETTINGS_REVIEW_PROMPTED,
-                    person,
-                    person,
-                    ActorRole.CITIZEN,
-                    channel=channel,
-                )
+                log.settings_review_prompted(now, person, channel)
         return session
 
     def _refuse_login(self, person: int, channel: int, reason: Reason, message: str) -> NoReturn:
         if self.log is not None:
-            self.log.record(
-                self.clock.minutes,
-                Event.LOGIN_REFUSED,
-                person,
-                person,
-                ActorRole.CITIZEN,
-                channel=channel,
-                reason=reason,
-            )
+            self.log.login_refused(self.clock.minutes, person, channel, reason)
         raise LoginRefused(message, reason)
 
     def check_proxy(self, guardian: int, child: int, channel: int) -> None:
@@ -174,15 +147,7 @@ class Portal:
         else:
             return
         if self.log is not None:
-            self.log.record(
-                self.clock.minutes,
-                Event.PROXY_REFUSED,
-                child,
-                guardian,
-                ActorRole.GUARDIAN_PROXY,
-                channel=channel,
-                reason=reason,
-            )
+            self.log.proxy_refused(self.clock.minutes, child, guardian, channel, reason)
         raise ProxyRefused(f"{text} (guardian {guardian}, child {child})", reason)
 
 
@@ -198,12 +163,14 @@ class Session:
         self.actor = actor
         """Who is logged in (== person, except in a ProxySession)."""
         self.channel = channel
-        self.role = _CITIZEN if person == actor else _GUARDIAN_PROXY
+        self.role = ROLE_CITIZEN if person == actor else ROLE_GUARDIAN_PROXY
         self.settings_review_prompted = False
         """R14: this login asked the young person to review guardian-era settings."""
 
     def _check(self) -> None:
-        """Hook: a proxy session re-checks R10/R12/D2 on every call."""
+        """The first step of every call: catch the domain's time up (a proxy session also
+        re-checks R10/R12/D2)."""
+        self._portal.clock.tick()
 
     def _own_message(self, message: int) -> int:
         inboxes = self._portal.inboxes
@@ -308,24 +275,20 @@ class Session:
         cases.add_entry(case, self.role, self.actor, text, files)
         log = self._portal.log
         if log is not None:
-            log.record_dense(
+            log.citizen_replied(
                 self._portal.clock.minutes,
-                _CITIZEN_REPLIED,
                 self.person,
                 self.actor,
                 self.role,
                 cases.clinic[case],
-                NONE,
                 case,
-                NONE,
                 self.channel,
                 cases.kind[case],
-                NONE,
-                NONE,
             )
             cases.log_attachments(
                 case, self.person, self.actor, self.role, NONE, files, self.channel
             )
+        cases.citizen_wrote(case)
 
     def submit_form(self, message: int, answers: Mapping[str, str]) -> None:
         """Fill in a form sent before or between visits (F3); once per form."""
@@ -342,7 +305,7 @@ class Session:
         child_id = self._proxy_target(child)
         portal = self._portal
         if not portal.accounts.active[child_id]:
-            portal.accounts.activate(child_id, self.actor, _GUARDIAN_PROXY, self.channel)
+            portal.accounts.activate(child_id, self.actor, ROLE_GUARDIAN_PROXY, self.channel)
         return ProxySession(portal, child_id, self.actor, self.channel)
 
     def act_for(self, child: PersonRef) -> ProxySession:
@@ -375,4 +338,6 @@ class ProxySession(Session):
     __slots__ = ()
 
     def _check(self) -> None:
-        self._portal.check_proxy(self.actor, self.person, self.channel)
+        portal = self._portal
+        portal.clock.tick()
+        portal.check_proxy(self.actor, self.person, self.channel)

@@ -1,14 +1,20 @@
 """EServices: one whole in-memory 1177 (register, portal, staff tool, records, alerts, clock).
 
 Pipeline position: ``population -> EServices.from_population (this module) -> simulation /
-notebooks``. The simulation sets the time through :meth:`EServices.advance_to`, which first
-carries out what falls due: alerts (R8, D6), each at its own due time, and turned_13 events
-(R14, D2) for 13th birthdays crossed, in time order. No SimPy, no randomness, no I/O here.
+notebooks``. This is the one door into the domain: commands through ``portal`` (citizens) and
+``staff_tool`` (staff), read-only typed queries here (``account_active``, ``alerts_approved``,
+...), and :attr:`EServices.listeners`, which the domain calls when a message is delivered or a
+case waits for someone. Time: a caller with a clock of its own (the simulation) hands it in as
+``now``; every operation then first carries out what fell due since the last one: alerts (R8,
+D6), each at its own due time, and turned_13 events (R14, D2) for 13th birthdays crossed, in
+time order (:meth:`EServices.advance_to`, which a notebook without such a clock calls itself).
+No SimPy, no randomness, no I/O here.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -21,11 +27,12 @@ from etj_sim.domain.cases import Cases, Clinics
 from etj_sim.domain.clock import Clock
 from etj_sim.domain.errors import InvalidOperation
 from etj_sim.domain.inbox import Inboxes
+from etj_sim.domain.listeners import Listeners
 from etj_sim.domain.portal import Portal
 from etj_sim.domain.records import RecordSystem
 from etj_sim.domain.register import PopulationRegister
 from etj_sim.domain.staff_tool import StaffTool
-from etj_sim.events import NONE, ActorRole, Event, EventLog
+from etj_sim.events import EventLog
 
 __all__ = ["EServices", "PopulationFrames"]
 
@@ -57,17 +64,22 @@ class EServices:
         *,
         event_log: EventLog | None = None,
         alert_delay_minutes: float = 1.0,
+        now: Callable[[], float] | None = None,
     ) -> None:
+        """``now``: the caller's clock in minutes since ``epoch`` (e.g. SimPy's ``env.now``);
+        without it the caller moves the time with :meth:`advance_to`."""
         self.clock = Clock(epoch)
         self.event_log = event_log
+        self.listeners = Listeners()
+        """Whom the domain tells of deliveries and of cases waiting (append callables)."""
         self.register = PopulationRegister(self.clock)
         self.accounts = Accounts(self.register, self.clock, event_log)
-        """Account and settings columns (read them; change them only through the portal)."""
+        """Account and settings columns (internal: use the queries and the portal)."""
         self.alerts = AlertGateway(self.accounts, self.clock, event_log, alert_delay_minutes)
-        self.inboxes = Inboxes(self.accounts, self.alerts, self.clock, event_log)
-        """Message columns and inboxes (read them; change them through portal / staff tool)."""
+        self.inboxes = Inboxes(self.accounts, self.alerts, self.clock, event_log, self.listeners)
+        """Message columns and inboxes (internal: use the portal and the staff tool)."""
         self.clinics = Clinics()
-        self.cases = Cases(self.clinics, self.clock, event_log)
+        self.cases = Cases(self.clinics, self.clock, event_log, self.listeners)
         self.portal = Portal(
             self.register,
             self.accounts,
@@ -95,6 +107,39 @@ class EServices:
         # birthdays first: the fast path then needs no check of the register's generation.
         self._next_birthday_minutes = -math.inf
         self.register.growth_listeners.append(self._grow)
+        # Read once: the queries below are on the simulation's hot path.
+        self._active = self.accounts.active
+        self._alert_flags = self.accounts.alerts
+        self._mobile_slot = self.accounts.mobile
+        self._email_slot = self.accounts.email
+        if now is not None:
+            self.clock.follow(now, self.advance_to)
+
+    # -- typed queries (read-only; the simulation's view of the state) -----------------------
+
+    def account_active(self, person: int) -> bool:
+        """R2: whether the person's inbox and services are activated."""
+        return self._active[person] != 0
+
+    def alerts_approved(self, person: int) -> bool:
+        """R4, R8: whether the account's settings approve alerts on some channel."""
+        return self._alert_flags[person] != 0
+
+    def holds_contact(self, person: int) -> bool:
+        """R4, D3: whether the account's settings hold a mobile number or an e-mail address."""
+        return self._mobile_slot[person] != NO_CONTACT or self._email_slot[person] != NO_CONTACT
+
+    def registered_contacts(self, person: int) -> tuple[str | None, str | None]:
+        """The person's own mobile and e-mail in the register (what they may type in, R4)."""
+        return self.register.mobile(person), self.register.email(person)
+
+    def sync(self) -> None:
+        """Catch up with the caller's clock (``now``): dispatch what fell due by then.
+
+        Every operation does this first; call it after the last one (at the end of a run) so
+        that alerts due after the last operation are in the log too.
+        """
+        self.clock.tick()
 
     def _grow(self, persons: int) -> None:
         self.accounts.grow()
@@ -109,6 +154,7 @@ class EServices:
         *,
         event_log: EventLog | None = None,
         alert_delay_minutes: float = 1.0,
+        now: Callable[[], float] | None = None,
     ) -> EServices:
         """Load the register, guardianships and initial account state in bulk (vectorised).
 
@@ -118,7 +164,7 @@ class EServices:
         and a minor with an active account but no own e-ID (only a guardian can have activated
         it) start with guardian-era settings (R14 prompt at the first own login).
         """
-        services = cls(epoch, event_log=event_log, alert_delay_minutes=alert_delay_minutes)
+        services = cls(epoch, event_log=event_log, alert_delay_minutes=alert_delay_minutes, now=now)
         people = population.people
         for name, dtype in _ACCOUNT_COLUMNS.items():
             if name not in people.columns:
@@ -216,13 +262,7 @@ class EServices:
                 alerts.dispatch_next()
             elif birthday_minutes <= minutes:
                 if log is not None:
-                    log.record(
-                        birthday_minutes,
-                        Event.TURNED_13,
-                        int(persons[next_birthday]),
-                        NONE,
-                        ActorRole.SYSTEM,
-                    )
+                    log.turned_13(birthday_minutes, int(persons[next_birthday]))
                 next_birthday += 1
             else:
                 break

@@ -11,6 +11,7 @@ R16: nothing here looks at protected personal data.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, NoReturn
 
@@ -22,17 +23,21 @@ from etj_sim.domain.identity import PersonalNumber
 from etj_sim.domain.inbox import Inboxes
 from etj_sim.domain.register import PersonRef, PopulationRegister
 from etj_sim.domain.views import AlertChoices, Attachment, CaseView, MassMailingResult, ReadStatus
-from etj_sim.events import NONE, ActorRole, Channel, Event, EventLog, Kind, Reason
+from etj_sim.events import (
+    KIND_APPOINTMENT_NOTICE,
+    KIND_MASS_MAILING,
+    KIND_QUESTION,
+    KIND_REPLY,
+    NONE,
+    ROLE_STAFF,
+    EventLog,
+    Kind,
+    Reason,
+)
 
 __all__ = ["SendCaseDraft", "StaffTool"]
 
-_MESSAGE_KINDS = frozenset(Kind) - CASE_KINDS
-# Enum members bound to module names for the hot path (a module global is ~10x faster to
-# look up than a member on its enum class).
-_STAFF: Final = ActorRole.STAFF
-_CASE_ANSWERED: Final = Event.CASE_ANSWERED
-_REPLY: Final = Kind.REPLY
-_APPOINTMENT_NOTICE: Final = Kind.APPOINTMENT_NOTICE
+_MESSAGE_KINDS: Final = frozenset(Kind) - CASE_KINDS
 
 
 class StaffTool:
@@ -55,6 +60,7 @@ class StaffTool:
         self._clinics = clinics
         self._clock = clock
         self._log = log
+        self._campaigns = 0
 
     # -- clinics, e-services, staff (R17, R18) -----------------------------------------------
 
@@ -76,19 +82,23 @@ class StaffTool:
 
     def start_shift(self, staff: int) -> None:
         """Log the start of a staff member's shift (workload denominators, P4)."""
+        self._clock.tick()
         clinic = self._clinics.clinic_of(staff)
         if staff in self._clinics.on_shift:
             raise InvalidOperation(f"staff member {staff} is already on shift")
         self._clinics.on_shift.add(staff)
-        self._record(Event.SHIFT_STARTED, NONE, clinic, staff)
+        if self._log is not None:
+            self._log.shift_started(self._clock.minutes, clinic, staff)
 
     def end_shift(self, staff: int) -> None:
         """Log the end of a staff member's shift (P4)."""
+        self._clock.tick()
         clinic = self._clinics.clinic_of(staff)
         if staff not in self._clinics.on_shift:
             raise InvalidOperation(f"staff member {staff} is not on shift")
         self._clinics.on_shift.remove(staff)
-        self._record(Event.SHIFT_ENDED, NONE, clinic, staff)
+        if self._log is not None:
+            self._log.shift_ended(self._clock.minutes, clinic, staff)
 
     # -- cases ("Mottagningens ärenden", "Mina ärenden") -------------------------------------
 
@@ -120,6 +130,7 @@ class StaffTool:
 
     def assign_case(self, staff: int, case: int) -> None:
         """Take a case (from the queue or from a colleague); logs case_assigned."""
+        self._clock.tick()
         _, case = self._staff_case(staff, case)
         cases = self._cases
         previous = cases.assigned_staff[case]
@@ -141,46 +152,48 @@ class StaffTool:
         text: str = "",
         handling_minutes: float = 0.0,
         attachments: Sequence[Attachment] = (),
+        close: bool = False,
     ) -> int:
         """Answer a case (F4, F5): a reply message lands in the inbox; returns its id.
 
         An unassigned case is assigned to the answering staff member first; a case assigned
-        to a colleague is refused. Logs case_answered with ``handling_minutes``.
+        to a colleague is refused. Logs case_answered with ``handling_minutes``. With
+        ``close`` the answer ends the case (case_closed follows the reply); otherwise the case
+        waits for the citizen, who may reply (F4).
         """
+        self._clock.tick()
         clinic, case = self._staff_case(staff, case)
         cases = self._cases
         assigned = cases.assigned_staff[case]
         if assigned not in (NONE, staff):
             raise InvalidOperation(f"case {case} is assigned to staff member {assigned}")
-        if not handling_minutes >= 0.0:
-            raise InvalidOperation(f"handling_minutes must be >= 0, got {handling_minutes}")
+        if not 0.0 <= handling_minutes < math.inf:
+            raise InvalidOperation(
+                f"handling_minutes must be a finite number >= 0, got {handling_minutes}"
+            )
+        if type(close) is not bool:
+            raise InvalidOperation(f"close must be True or False, got {close!r}")
         files = attachments_of(attachments)
         person = cases.person[case]
         self._accounts.require_active(person)
         if assigned == NONE:
             cases.assign(staff, case)
-        cases.add_entry(case, _STAFF, staff, text, files)
+        cases.add_entry(case, ROLE_STAFF, staff, text, files)
         if self._log is not None:
-            self._log.record(
-                self._clock.minutes,
-                _CASE_ANSWERED,
-                person,
-                NONE,
-                _STAFF,
-                clinic,
-                staff,
-                case,
-                NONE,
-                NONE,
-                cases.kind[case],
-                duration_minutes=handling_minutes,
+            self._log.case_answered(
+                self._clock.minutes, person, clinic, staff, case, cases.kind[case], handling_minutes
             )
-        message = self._inboxes.deliver(person, _REPLY, clinic, staff, case, text, "")
-        cases.log_attachments(case, person, NONE, _STAFF, staff, files, NONE)
+        message = self._inboxes.deliver(person, KIND_REPLY, clinic, staff, case, text, "")
+        cases.log_attachments(case, person, NONE, ROLE_STAFF, staff, files, NONE)
+        if close:
+            cases.close(staff, case)
+        else:
+            cases.staff_wrote(case)
         return message
 
     def close_case(self, staff: int, case: int) -> None:
         """Close an open case of the staff member's clinic; logs case_closed."""
+        self._clock.tick()
         _, case = self._staff_case(staff, case)
         self._cases.close(staff, case)
 
@@ -222,34 +235,47 @@ class StaffTool:
         reply, mass_mailing. Without an active account an appointment notice goes on paper
         (paper_sent, returns None); other kinds raise ``AccountNotActive`` (R2).
         """
+        self._clock.tick()
         clinic = self._clinics.clinic_of(staff)
         person = self._register.person_id(to)
         message_kind = _message_kind(kind)
-        case_id = NONE
-        if case is not None:
-            case_id = self._cases.require(case)
-            if self._cases.person[case_id] != person or self._cases.clinic[case_id] != clinic:
-                raise InvalidOperation(
-                    f"case {case_id} is not a case of person {person} at clinic {clinic}"
-                )
+        case_id = NONE if case is None else self._case_of(case, person, clinic)
         if not self._accounts.active[person]:
-            if message_kind is _APPOINTMENT_NOTICE:
+            if message_kind is KIND_APPOINTMENT_NOTICE:
                 # F7, P4: the notice still reaches the person, by post.
-                self._record(
-                    Event.PAPER_SENT,
-                    person,
-                    clinic,
-                    staff,
-                    case=case_id,
-                    channel=Channel.PAPER,
-                    kind=message_kind,
-                    reason=Reason.NO_ACTIVE_ACCOUNT,
-                )
+                if self._log is not None:
+                    self._log.paper_sent(
+                        self._clock.minutes,
+                        person,
+                        clinic,
+                        staff,
+                        case_id,
+                        message_kind,
+                        Reason.NO_ACTIVE_ACCOUNT,
+                    )
                 return None
             raise AccountNotActive(
                 f"R2: person {person} has no active account; the message cannot be delivered"
             )
         return self._inboxes.deliver(person, message_kind, clinic, staff, case_id, text, template)
+
+    def send_paper_notice(self, staff: int, to: PersonRef, *, case: int | None = None) -> None:
+        """F7 on paper: the clinic posts an appointment notice (paper_sent, P4).
+
+        For a clinic whose routine sends a notice by post, to an active account or not: the
+        notice is not an inbox message, so nothing reaches the inbox and no alert follows. The
+        row's reason is no_active_account where the person has no active account, and empty
+        where the clinic's routine chose paper.
+        """
+        self._clock.tick()
+        clinic = self._clinics.clinic_of(staff)
+        person = self._register.person_id(to)
+        case_id = NONE if case is None else self._case_of(case, person, clinic)
+        reason = NONE if self._accounts.active[person] else Reason.NO_ACTIVE_ACCOUNT
+        if self._log is not None:
+            self._log.paper_sent(
+                self._clock.minutes, person, clinic, staff, case_id, KIND_APPOINTMENT_NOTICE, reason
+            )
 
     def mass_mailing(
         self, staff: int, template: str, recipients: Iterable[PersonRef]
@@ -257,11 +283,18 @@ class StaffTool:
         """F6: one message per recipient; per-recipient outcome delivered / no_active_account.
 
         All recipients are resolved before anything is sent (an unknown one refuses the whole
-        mailing); a recipient named twice gets one message.
+        mailing); a recipient named twice gets one message. Each mailing gets the next campaign
+        id (0, 1, ...), which its rows in the event log carry.
         """
+        self._clock.tick()
         clinic = self._clinics.clinic_of(staff)
         persons = list(dict.fromkeys(self._register.person_id(who) for who in recipients))
-        self._record(Event.MASS_MAILING_STARTED, NONE, clinic, staff, kind=Kind.MASS_MAILING)
+        campaign = self._campaigns
+        self._campaigns += 1
+        log = self._log
+        now = self._clock.minutes
+        if log is not None:
+            log.mass_mailing_started(now, clinic, staff, campaign)
         delivered: dict[int, int] = {}
         undeliverable: list[int] = []
         active = self._accounts.active
@@ -269,55 +302,38 @@ class StaffTool:
         for person in persons:
             if active[person]:
                 delivered[person] = deliver(
-                    person, Kind.MASS_MAILING, clinic, staff, NONE, "", template
+                    person, KIND_MASS_MAILING, clinic, staff, NONE, "", template, campaign
                 )
             else:
                 undeliverable.append(person)
-                self._record(
-                    Event.MESSAGE_UNDELIVERABLE,
-                    person,
-                    clinic,
-                    staff,
-                    kind=Kind.MASS_MAILING,
-                    reason=Reason.NO_ACTIVE_ACCOUNT,
-                )
-        return MassMailingResult(delivered, tuple(undeliverable))
+                if log is not None:
+                    log.message_undeliverable(
+                        now,
+                        person,
+                        clinic,
+                        staff,
+                        KIND_MASS_MAILING,
+                        Reason.NO_ACTIVE_ACCOUNT,
+                        campaign,
+                    )
+        return MassMailingResult(delivered, tuple(undeliverable), campaign)
 
     def read_status(self, message: int) -> ReadStatus:
         """F8: whether the citizen has read a message, when, and who (holder or guardian)."""
         return self._inboxes.read_status(message)
 
+    def _case_of(self, case: int, person: int, clinic: int) -> int:
+        """The id of a case of ``person`` at ``clinic``; refused otherwise."""
+        case_id = self._cases.require(case)
+        if self._cases.person[case_id] != person or self._cases.clinic[case_id] != clinic:
+            raise InvalidOperation(
+                f"case {case_id} is not a case of person {person} at clinic {clinic}"
+            )
+        return case_id
+
     def update_settings(self, *args: Any, **kwargs: Any) -> NoReturn:
         """R5: always refused. Only the citizen edits their settings; staff can neither."""
         raise SettingsNotEditable("R5: staff cannot edit a citizen's settings")
-
-    def _record(
-        self,
-        event: int,
-        person: int,
-        clinic: int,
-        staff: int,
-        *,
-        case: int = NONE,
-        channel: int = NONE,
-        kind: int = NONE,
-        reason: int = NONE,
-    ) -> None:
-        if self._log is not None:
-            self._log.record(
-                self._clock.minutes,
-                event,
-                person,
-                NONE,
-                ActorRole.STAFF,
-                clinic,
-                staff,
-                case,
-                NONE,
-                channel,
-                kind,
-                reason,
-            )
 
 
 class SendCaseDraft:
@@ -347,7 +363,7 @@ class SendCaseDraft:
         if self._sent:
             raise InvalidOperation("R20: this draft was already sent")
         message = self._tool.send_message(
-            self.staff, self.person, Kind.QUESTION, text=text, template=self.template
+            self.staff, self.person, KIND_QUESTION, text=text, template=self.template
         )
         assert message is not None  # questions never fall back to paper
         self._sent = True

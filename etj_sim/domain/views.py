@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import IntEnum
 from typing import Final
 
 from etj_sim.events import ActorRole, Kind
@@ -21,6 +22,7 @@ __all__ = [
     "AlertChoices",
     "Attachment",
     "CaseEntry",
+    "CaseState",
     "CaseView",
     "MassMailingResult",
     "MessageView",
@@ -135,6 +137,14 @@ class CaseEntry:
     attachments: tuple[Attachment, ...]
 
 
+class CaseState(IntEnum):
+    """Whose turn it is in a case (F4): staff's, the citizen's, or nobody's (closed)."""
+
+    AWAITING_STAFF = 0
+    AWAITING_CITIZEN = 1
+    CLOSED = 2
+
+
 @dataclass(frozen=True, slots=True)
 class CaseView:
     """A case as staff see it in "Mottagningens ärenden" / "Mina ärenden" (R11, R17)."""
@@ -148,8 +158,13 @@ class CaseView:
     started_by_role: ActorRole
     started_at: datetime
     assigned_staff: int | None
-    closed: bool
+    state: CaseState
     entries: tuple[CaseEntry, ...]
+
+    @property
+    def closed(self) -> bool:
+        """Whether staff closed the case."""
+        return self.state is CaseState.CLOSED
 
     @property
     def started_by_guardian_proxy(self) -> bool:
@@ -165,6 +180,8 @@ class MassMailingResult:
     """Person id -> message id, for each recipient with an active account."""
     undeliverable: tuple[int, ...] = ()
     """Recipients without an active account (logged as message_undeliverable)."""
+    campaign: int = -1
+    """The mailing's campaign id, carried by its rows in the event log (-1: none)."""
 
     def outcome(self, person: int) -> str:
         """``"delivered"`` or ``"no_active_account"`` for a recipient of this mailing."""

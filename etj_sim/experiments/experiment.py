@@ -7,7 +7,7 @@ backend. An experiment is a base scenario, overrides applied to it, a design
 and a number of replications with a master seed. It loads from TOML with the scenario module's
 quality of errors: the file name, the dotted path, a "did you mean" for unknown keys.
 
-Seeds (``design.md``, "Randomness"): replication r runs with the same seed in every design point,
+Seeds (README, "Design"): replication r runs with the same seed in every design point,
 derived from the master seed and r only (common random numbers: two design points differ by
 their change, not by noise). The one exception is a design point that is a *shard* of one
 population (a region of the national design): shards get a seed derived from the master seed, r

@@ -163,7 +163,7 @@ def draw_account_state(
     working_age_share = population.bankid_share_by_age["50-64"]
     bankid_share = np.where((ages >= 65) & (ages <= 67), working_age_share, bankid_share)
     # A 12-year-old may already hold the BankID they will log in with from 13 (youths get an
-    # e-ID from about 8, calibration.md "Age rules"); the domain refuses an own login until the
+    # e-ID from about 8, docs/sources.md "1177 usage"); the domain refuses an own login until the
     # 13th birthday (R15, D2). Without this nobody turning 13 in a run of up to a year could log
     # in, and the R14 settings review would never be seen.
     bankid_share = np.where(ages == 12, population.bankid_share_by_age["13-17"], bankid_share)

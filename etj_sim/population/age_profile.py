@@ -3,7 +3,7 @@
 Pipeline position: ``Scenario.population.profile -> (these tables) -> synthesize_population``.
 Ages are drawn here; birth dates, personal numbers and households are built on them later.
 
-Sources (quoted in ``../shared/calibration.md``):
+Sources (quoted in ``docs/sources.md``, "Age profile"):
 
 - Population by age on 2016-12-31, percent, Sweden ("Riket") and Stockholm county ("län"),
   SCB/Sweco, http://statistik.stockholm.se/images/stories/excel/b229-filer/sheet001.htm

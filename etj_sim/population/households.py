@@ -46,7 +46,7 @@ MIN_GUARDIAN_AGE_GAP_YEARS: Final = 18  # assumption: a guardian is at least 18 
 MAX_GUARDIAN_AGE_GAP_YEARS: Final = 55  # assumption: and at most 55 years older
 CHILDREN_PER_FAMILY_SHARES: Final = (0.40, 0.42, 0.13, 0.05)
 """Families with 1, 2, 3, 4 children under 18 (assumption; mean 1.83, close to SCB's ~2.2M
-children under 18 in 1.2M families, calibration.md)."""
+children under 18 in 1.2M families, docs/sources.md)."""
 PARENT_AGE_AT_BIRTH_MEAN_YEARS: Final = 31.0  # assumption: a guardian's age at the youngest's birth
 PARENT_AGE_AT_BIRTH_SD_YEARS: Final = 5.0  # assumption
 PARTNER_AGE_GAP_SD_YEARS: Final = 3.5  # assumption: spread of the second guardian's age

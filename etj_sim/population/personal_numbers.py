@@ -3,7 +3,7 @@
 Pipeline position: ``synthesize_population`` -> (this module) -> the ``personal_number`` columns
 of the people frame, later parsed by ``etj_sim.domain.identity.PersonalNumber`` in the register.
 
-Rules (Skatteverket, quoted in ``../shared/calibration.md``): the number is YYMMDD-NNNC (12-digit
+Rules (Skatteverket, quoted in ``docs/sources.md``): the number is YYMMDD-NNNC (12-digit
 form YYYYMMDD-NNNC); the 9th digit (the last of the serial NNN) is odd for men and even for women;
 C is the Luhn check digit over the 9 digits YYMMDDNNN (weights 2,1,2,1,...; a product over 9 has
 its digits summed; 10 becomes 0). A samordningsnummer adds 60 to the day of birth (D5). The

@@ -4,7 +4,7 @@ Pipeline position: first stage. ``scenarios/*.toml -> Scenario -> population -> 
 Every later stage reads its parameters from here and nowhere else, so a scenario file plus a seed
 fully determines a run.
 
-Defaults come from ``../shared/calibration.md`` where a published figure exists (the source is
+Defaults come from ``docs/sources.md`` where a published figure exists (the source is
 named beside the value) and are marked ``# assumption`` where none does.
 
 Reading a file (:meth:`Scenario.load`) never stops at the first mistake: every problem (TOML

@@ -4,7 +4,7 @@ Pipeline position: part of the first stage (``scenarios/*.toml -> Scenario``). E
 frozen pydantic model that a later stage reads its parameters from (population synthesis, the
 simulation's demand, staff and citizen processes).
 
-Defaults come from ``../shared/calibration.md`` where a published figure exists (the source is
+Defaults come from ``docs/sources.md`` where a published figure exists (the source is
 named beside the value) and are marked ``# assumption`` where none does.
 """
 
@@ -65,9 +65,9 @@ class PopulationSection(_Section):
 
     size: Annotated[int, Field(gt=0)] = 50_000  # a municipality of about 50,000 (issue 4)
     profile: Literal["sweden", "stockholm_county"] = "sweden"
-    """Age profile: SCB/Sweco population by age, 2016-12-31 (calibration.md, "Age profile")."""
+    """Age profile: SCB/Sweco population by age, 2016-12-31 (docs/sources.md, "Age profile")."""
     municipality: str = "Exempelstad"  # assumption: the name used in synthetic addresses
-    female_share: Share = 0.498  # SCB: men 50.2% / women 49.8% (calibration.md)
+    female_share: Share = 0.498  # SCB: men 50.2% / women 49.8% (docs/sources.md)
     samordningsnummer_share: Share = (
         0.034  # ~360,000 active of 10.59M (statenspersonadressregister)
     )
@@ -79,7 +79,7 @@ class PopulationSection(_Section):
     }
     bankid_share_by_age: dict[str, Share] = {
         "0-12": 0.0,  # assumption: BankID for minors needs guardian approval; rare under 13
-        "13-17": 0.55,  # assumption: 13 is a common minimum (bank-specific; calibration.md)
+        "13-17": 0.55,  # assumption: 13 is a common minimum (bank-specific; docs/sources.md)
         "18-29": 0.994,  # 99.4% coverage 18-67 (bankid.com statistics 2023)
         "30-49": 0.994,  # 99.4% coverage 18-67 (bankid.com statistics 2023)
         "50-64": 0.994,  # 99.4% coverage 18-67 (bankid.com statistics 2023)
@@ -116,7 +116,7 @@ class PopulationSection(_Section):
         # 18+ at ~0.86 (79.2% of residents, 2016 age profile), children (20.8%) need
         # (0.861 - 0.792 * 0.86) / 0.208 = 0.865 at the end to reach 0.861, and
         # (0.875 - 0.792 * 0.86) / 0.208 = 0.93 to sit at 0.875, a margin above it.
-        # Proxy user counts: not found (calibration.md), so no figure of their own.
+        # Proxy user counts: not found (docs/sources.md), so no figure of their own.
         "0-12": 0.92,  # derived (above): activated by a guardian in proxy mode (R9, D7)
         # derived (above). Above own e-ID holding (~0.62: BankID 0.55, Freja+ 0.15): an account
         # a guardian activated before 13 stays active (nothing is cleared, R14), so about a
@@ -177,7 +177,7 @@ class AlertsSection(_Section):
     """Alert choices at the start and the alert gateway's behaviour (R4, R8, D6)."""
 
     delay_minutes: PositiveFloat = 1.0  # "about a minute" after sending (hh.vgregion.se; D6)
-    opt_in_share: Share = 0.55  # assumption: opt-in share not found (calibration.md)
+    opt_in_share: Share = 0.55  # assumption: opt-in share not found (docs/sources.md)
     channel_split: dict[str, Share] = {
         # Among opted-in accounts. 76% want urgent information by SMS, 42% by e-mail
         # (Svenskarna och internet 2020); scaled to SMS only / e-mail only / both.
@@ -229,7 +229,7 @@ class ClinicsSection(_Section):
     shift_end_hour: Annotated[float, Field(gt=0, le=24)] = 17.0  # assumption
     eservice_share_of_shift: Share = 0.3  # assumption: rest of the shift is in-person care
     handling_time: dict[str, HandlingTime] = {
-        # Swedish minutes per case: not found (calibration.md); PCPs spend 52 min/workday on the
+        # Swedish minutes per case: not found (docs/sources.md); PCPs spend 52 min/workday on the
         # inbox (Akbar, JAMIA 2021). All assumption.
         "prescription_renewal": HandlingTime(mean_minutes=4.0, sd_minutes=2.0),
         "health_declaration": HandlingTime(mean_minutes=8.0, sd_minutes=4.0),
@@ -299,7 +299,7 @@ class DemandSection(_Section):
 
     cases_per_person_per_year: dict[str, NonNegativeFloat] = {
         # Patient messages 0.99 -> 2.50 per active patient per year, Epic 2020-2025 (JAMA 2026,
-        # via blog; calibration.md). Split by kind: assumption.
+        # via blog; docs/sources.md). Split by kind: assumption.
         "prescription_renewal": 0.35,
         "health_declaration": 0.05,
         "contact_form": 0.45,
@@ -316,7 +316,7 @@ class DemandSection(_Section):
     }
     weekday_weights: list[NonNegativeFloat] = [1.2, 1.1, 1.0, 1.0, 0.9, 0.4, 0.4]  # assumption
     hour_weights: list[NonNegativeFloat] = [
-        # Peak 08-11 (Region Kalmar 2023, calibration.md); shape otherwise assumption.
+        # Peak 08-11 (Region Kalmar 2023, docs/sources.md); shape otherwise assumption.
         0.1, 0.05, 0.05, 0.05, 0.05, 0.1, 0.3, 0.8,
         1.6, 1.7, 1.6, 1.2, 1.0, 1.0, 1.0, 0.9,
         0.9, 0.8, 0.8, 0.8, 0.7, 0.6, 0.4, 0.2,
@@ -404,7 +404,7 @@ class BehaviourSection(_Section):
     alert_login_share: Share = 0.7  # assumption: alerts that prompt a login to read
     alert_read_delay_hours_median: PositiveFloat = 4.0  # assumption: Swedish time-to-read not found
     alert_read_delay_sigma: PositiveFloat = 1.0  # assumption: log-normal sigma
-    app_login_share: Share = 0.5  # assumption: app vs web split not found (calibration.md)
+    app_login_share: Share = 0.5  # assumption: app vs web split not found (docs/sources.md)
     opt_in_nudge_share: Share = 0.0  # chance per login that an account without alerts opts in
     activation_at_need_share: Share = 0.7  # assumption: no account yet, a need arises -> activate
     reply_delay_hours_median: PositiveFloat = 12.0  # assumption

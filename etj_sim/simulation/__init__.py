@@ -14,7 +14,7 @@ Parts, one concept each:
 - ``demand``: citizen-initiated case arrivals, drawn a day at a time.
 - ``outreach``: notices, pre-visit information, forms, questions and mass mailings.
 - ``ledger``: what the simulation remembers about the cases and messages it set in motion.
-- ``read_calendar``: reads due in later hours, kept out of SimPy's heap until their hour.
+- ``agenda``: one-shot calls (reads, replies); reads due in later hours wait in its calendar.
 """
 
 from etj_sim.simulation.engine import STAFF_ROSTER_SCHEMA, SimulationResult, simulate

@@ -7,21 +7,23 @@ guardian acts for a child (the domain refuses protected families and children fr
 ``proxy_refused``), R4/R5/R13/R14 when settings change, F3/F4/F5/F8 when reading, submitting forms,
 starting and replying to cases.
 
+The domain tells this module what happens to citizens (``EServices.listeners``): a message
+delivered (:meth:`CitizenBehaviour.message_delivered`) and a case whose staff answer asks for
+more (:meth:`CitizenBehaviour.case_awaiting_citizen`, F4: the citizen replies after a log-normal
+delay). Nothing here reads or writes the domain's columns or the event log: it acts through the
+portal and asks the facade's queries.
+
 Reading (P1, F8). When a message is delivered, :meth:`CitizenBehaviour.message_delivered` decides
 once whether and when it will be read: never (``behaviour.never_read_share``: the holder never
 opens it, even when logged in for something else), at the reader's next login by cadence
 (exponential with the reader's ``logins_per_month``), or sooner after an alert
 (``behaviour.alert_login_share``, log-normal delay) when the settings approve alerts (R8). The read
-is a one-shot event in SimPy's queue (:class:`_Due`, a direct callback), not a process; a read in a
-later hour of the run waits in a :class:`ReadCalendar` until its hour begins
-(``release_due_reads``), so weeks-ahead cadence logins cost two numbers, not a queue entry, until
-then. Idle logins of people with nothing to read are not simulated: cadence logins matter only
-when something waits, and because the exponential is memoryless, sampling the next cadence login
-at delivery is exact. One pending
-cadence login per account is kept, so a second message waiting for the same account is read at
-the same login rather than at an independent (too early) one. Any login reads every unread
-message the holder means to read, so ``next_read_minute`` is cleared at each login and later
-callbacks that find it changed do nothing.
+is a call on the run's agenda (``etj_sim.simulation.agenda``): one pending read per account, at
+the earliest minute proposed, so a second message waiting for the same account is read at the
+same login rather than at an independent (too early) one. Idle logins of people with nothing to
+read are not simulated: cadence logins matter only when something waits, and because the
+exponential is memoryless, sampling the next cadence login at delivery is exact. Any login reads
+every unread message the holder means to read, so it clears the pending read.
 
 At each login: R14 (a young person from 13 prompted to review the settings edits them with
 ``behaviour.settings_edit_after_13_share``, replacing guardians' contacts by their own where they
@@ -37,29 +39,25 @@ logged; :attr:`CitizenBehaviour.needs_elsewhere` counts them.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any, Final, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
-from simpy.events import NORMAL
 
 from etj_sim.domain import EID, Attachment, DomainError
-from etj_sim.domain.accounts import NO_CONTACT
-from etj_sim.events import Channel, Kind
+from etj_sim.events import CHANNEL_APP, CHANNEL_WEB, Kind
 from etj_sim.scenario import Scenario
+from etj_sim.simulation.agenda import Agenda
 from etj_sim.simulation.citizens import NO_EID, NO_PERSON, Citizens
-from etj_sim.simulation.ledger import CaseLedger, MessageLedger
+from etj_sim.simulation.ledger import NEVER_OPENED, OPEN_FORM, CaseLedger, MessageLedger
 from etj_sim.simulation.random_streams import (
     random_stream,
     row_draws,
     standard_normal_draws,
     uniform_draws,
 )
-from etj_sim.simulation.read_calendar import ReadCalendar
 
 if TYPE_CHECKING:
-    import simpy
-
     from etj_sim.domain import EServices, Session
 
 __all__ = ["CitizenBehaviour"]
@@ -69,10 +67,6 @@ REPLY_DELAY_SIGMA: Final = 1.0
 
 _LOGIN_EIDS: Final = (EID.BANKID, EID.FREJA_PLUS, EID.BANKID)
 """The e-ID used at login by ``Citizens.eid`` code: 0 BankID, 1 Freja+, -1 (none) tries BankID."""
-_APP: Final = Channel.APP
-_WEB: Final = Channel.WEB
-_FORM: Final = Kind.FORM
-_LOCAL_ESERVICE: Final = Kind.LOCAL_ESERVICE
 _CASE_KINDS: Final = tuple(Kind)
 _ATTACHMENT: Final = Attachment(
     name="bilaga.pdf", content_type="application/pdf", size_bytes=250_000
@@ -80,8 +74,6 @@ _ATTACHMENT: Final = Attachment(
 _REPLY_TEXT: Final = "Tack. Här kommer svaren på era frågor."
 _FORM_ANSWERS: Final = {"svar": "ifyllt"}
 _MINUTES_PER_MONTH: Final = 30.0 * 1440.0
-_RELEASE_MINUTES: Final = 60.0
-"""Reads wait in the read calendar until the hour they fall in begins (one slot per hour)."""
 
 
 def _uniform(generator: np.random.Generator, size: int) -> np.ndarray:
@@ -101,7 +93,7 @@ class CitizenBehaviour:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        agenda: Agenda,
         services: EServices,
         citizens: Citizens,
         scenario: Scenario,
@@ -110,26 +102,18 @@ class CitizenBehaviour:
         clinic_ids: list[int],
         cases: CaseLedger,
         messages: MessageLedger,
-        horizon_minutes: float,
-        wake_staff: Callable[[int], None],
-        return_case: Callable[[int], None],
         close_unanswered: Callable[[int], None],
     ) -> None:
-        self.env = env
-        # ``Environment.schedule`` takes any object with an event's ``callbacks`` and ``_ok``:
-        # typed here for the one-shot :class:`_Due` events.
-        self._schedule = cast("Callable[[_Due, int, float], None]", env.schedule)
+        self.agenda = agenda
+        self.env = agenda.env
         self.services = services
         self.portal = services.portal
         self.citizens = citizens
         self.cases = cases
         self.messages = messages
         self.clinic_ids = clinic_ids
-        self.horizon_minutes = horizon_minutes
-        self.read_calendar = ReadCalendar(int(horizon_minutes // _RELEASE_MINUTES) + 1)
-        self.wake_staff = wake_staff
-        self.return_case = return_case
         self.close_unanswered = close_unanswered
+        self._reads = agenda.earliest_calls(citizens.next_read_minute, self._read_due)
         behaviour = scenario.behaviour
         self.never_read_share = behaviour.never_read_share
         self.alert_login_share = behaviour.alert_login_share
@@ -145,7 +129,7 @@ class CitizenBehaviour:
         self.local_eservice = (
             scenario.clinics.local_eservices[0] if scenario.clinics.local_eservices else None
         )
-        # One stream per purpose (design.md "Randomness"), so a scenario change to one purpose
+        # One stream per purpose (README, "Design"), so a scenario change to one purpose
         # leaves the draws of the others untouched (common random numbers).
         self._login_channel = uniform_draws(random_stream(seed, "login_channel"))
         self._activation = uniform_draws(random_stream(seed, "activation_at_need"))
@@ -165,27 +149,26 @@ class CitizenBehaviour:
         self._first_guardian = citizens.first_guardian
         self._next_cadence_minute = citizens.next_cadence_minute
         self._logins_per_month = citizens.logins_per_month
-        # The domain's own account columns, read per person on the hot path: activation (R2,
-        # D7), the alert bitmask (R4, R8) and the contact slots (R4, R13, D3).
-        accounts = services.accounts
-        self._account_active = accounts.active
-        self._alerts = accounts.alerts
-        self._mobile_slot = accounts.mobile
-        self._email_slot = accounts.email
-        self._next_read_minute = citizens.next_read_minute
+        self._eid = citizens.eid
+        # The facade's queries, bound once (they are on the hot path): activation (R2, D7) and
+        # whether the settings approve alerts (R4, R8).
+        self._account_active = services.account_active
+        self._alerts_approved = services.alerts_approved
+        listeners = services.listeners
+        listeners.message_delivered.append(self.message_delivered)
+        listeners.case_awaiting_citizen.append(self.case_awaiting_citizen)
 
     # -- logging in ---------------------------------------------------------------------------
 
     def _login_own(self, person: int) -> Session | None:
         """R1, R2, R15: the person logs in with their own e-ID (activating at first need)."""
-        citizens = self.citizens
-        eid = citizens.eid[person]
+        eid = self._eid[person]
         # Activation at first need needs an e-ID (R1); without one the need goes elsewhere.
-        if not self._account_active[person] and (
+        if not self._account_active(person) and (
             eid == NO_EID or next(self._activation) >= self.activation_at_need_share
         ):
             return None
-        channel = _APP if next(self._login_channel) < self.app_login_share else _WEB
+        channel = CHANNEL_APP if next(self._login_channel) < self.app_login_share else CHANNEL_WEB
         try:
             # A holder without an own e-ID still tries (BankID, index -1): the domain refuses and
             # logs it (R1, R15: e.g. a young person from 13 whose account a guardian activated).
@@ -200,14 +183,13 @@ class CitizenBehaviour:
         Returns None when the account cannot be reached (no e-ID, no activation, refused proxy:
         the domain has logged the refusal where a citizen met one).
         """
-        citizens = self.citizens
-        if now >= citizens.thirteen_minute[person]:
+        if now >= self._thirteen_minute[person]:
             return self._login_own(person)
-        guardian = citizens.first_guardian[person]
+        guardian = self._first_guardian[person]
         if guardian == NO_PERSON:
             return None
         # The child's account is activated at first need too (R9, D7), with the same share.
-        child_active = self._account_active[person]
+        child_active = self._account_active(person)
         if not child_active and next(self._activation) >= self.activation_at_need_share:
             return None
         guardian_session = self._login_own(guardian)
@@ -229,8 +211,8 @@ class CitizenBehaviour:
             self._review_settings(session, person)
         if (
             self.opt_in_nudge_share > 0.0
-            and not self._alerts[person]
-            and (self._mobile_slot[person] != NO_CONTACT or self._email_slot[person] != NO_CONTACT)
+            and not self._alerts_approved(person)
+            and self.services.holds_contact(person)
             and next(self._nudge) < self.opt_in_nudge_share
         ):
             settings = session.settings()
@@ -238,14 +220,14 @@ class CitizenBehaviour:
                 session.update_settings(sms_alerts=True)
             else:
                 session.update_settings(email_alerts=True)
-        self._next_read_minute[person] = math.inf
-        flags = self.messages.flags  # kind << 1 | never_read
+        self._reads.clear(person)
+        intent = self.messages.intent
         for message in session.unread():
-            flag = flags[message]
-            if flag & 1:
+            what = intent(message)
+            if what == NEVER_OPENED:
                 continue
             session.read(message)  # F8
-            if flag >> 1 == _FORM and next(self._forms) < self.form_completion_share:
+            if what == OPEN_FORM and next(self._forms) < self.form_completion_share:
                 session.submit_form(message, _FORM_ANSWERS)  # F3
 
     def _review_settings(self, session: Session, person: int) -> None:
@@ -253,9 +235,7 @@ class CitizenBehaviour:
         if next(self._settings) >= self.settings_edit_share:
             return
         settings = session.settings()
-        register = self.services.register
-        own_mobile = register.mobile(person)
-        own_email = register.email(person)
+        own_mobile, own_email = self.services.registered_contacts(person)
         mobile = settings.mobile if settings.mobile_owner == person else own_mobile
         email = settings.email if settings.email_owner == person else own_email
         sms_alerts = settings.sms_alerts and mobile is not None
@@ -289,7 +269,7 @@ class CitizenBehaviour:
                 else math.inf
             )
             next_cadence[person] = read_minute
-        if self._alerts[person] and alert_draw < self.alert_login_share:
+        if alert_draw < self.alert_login_share and self._alerts_approved(person):
             alert_read = (
                 now
                 + self.alert_delay_minutes
@@ -297,45 +277,16 @@ class CitizenBehaviour:
             )
             if alert_read < read_minute:
                 read_minute = alert_read
-        next_read = self._next_read_minute
-        if read_minute < next_read[person]:
-            next_read[person] = read_minute
-            if read_minute < self.horizon_minutes:
-                slot = int(read_minute // _RELEASE_MINUTES)
-                if slot == int(now // _RELEASE_MINUTES):
-                    self._schedule(
-                        _Due(_fire_read, self, person, read_minute), NORMAL, read_minute - now
-                    )
-                else:
-                    self.read_calendar.add(slot, person, read_minute)
+        self._reads.propose(person, read_minute)
 
-    def release_due_reads(self) -> Generator[Any, Any, None]:
-        """At the start of each hour, schedule the reads that fall due in it (one-shot)."""
-        env = self.env
-        schedule = self._schedule
-        next_read = self._next_read_minute
-        for slot in range(1, int(self.horizon_minutes // _RELEASE_MINUTES)):
-            yield env.timeout(slot * _RELEASE_MINUTES - env.now)
-            now = env.now
-            persons, minutes = self.read_calendar.release(slot)
-            for person, read_minute in zip(persons, minutes, strict=True):
-                # A read decided later, or a login in between, superseded this one.
-                if next_read[person] == read_minute:
-                    schedule(_Due(_fire_read, self, person, read_minute), NORMAL, read_minute - now)
-
-    def _read_due(self, person: int, read_minute: float) -> None:
-        """The scheduled login to read: skipped if a later decision or a login superseded it."""
-        if self.citizens.next_read_minute[person] != read_minute:
-            return
+    def _read_due(self, person: int, _minute: float) -> None:
         self.read_inbox(person)
 
     def read_inbox(self, person: int) -> None:
         """Log in (or a guardian by proxy) and read the inbox (F8, F3)."""
-        now = self.env.now
-        self.services.advance_to(now)
-        session = self.open_account(person, now)
+        session = self.open_account(person, self.env.now)
         # An unreachable account keeps its messages unread; nothing is retried.
-        self.citizens.next_read_minute[person] = math.inf
+        self._reads.clear(person)
         if session is not None:
             self._after_login(session, person)
 
@@ -343,9 +294,7 @@ class CitizenBehaviour:
 
     def start_case(self, person: int, clinic: int, kind: int, with_attachment: bool) -> None:
         """F1, F5: a need arises; the person (or a guardian by proxy, R10) starts a case."""
-        now = self.env.now
-        self.services.advance_to(now)
-        session = self.open_account(person, now)
+        session = self.open_account(person, self.env.now)
         if session is None:
             self.needs_elsewhere += 1
             return
@@ -355,63 +304,23 @@ class CitizenBehaviour:
             self.clinic_ids[clinic],
             case_kind,
             attachments=(_ATTACHMENT,) if with_attachment else (),
-            eservice=self.local_eservice if case_kind is _LOCAL_ESERVICE else None,
+            eservice=self.local_eservice if case_kind is Kind.LOCAL_ESERVICE else None,
         )
         self.cases.open(case, person, clinic, kind)
-        self.wake_staff(clinic)
 
-    def schedule_reply(self, case: int, now: float) -> None:
-        """F4: the case needs another round; the citizen replies after a log-normal delay."""
+    def case_awaiting_citizen(self, case: int, _person: int) -> None:
+        """F4: staff answered and ask for more; the citizen replies after a log-normal delay."""
         delay = math.exp(self.reply_mu + REPLY_DELAY_SIGMA * next(self._reply_delay))
-        if now + delay < self.horizon_minutes:
-            self._schedule(_Due(_fire_reply, self, case, 0.0), NORMAL, delay)
+        self.agenda.call_after(delay, self._reply_due, case)
 
-    def _reply_due(self, case: int) -> None:
-        now = self.env.now
-        self.services.advance_to(now)
+    def _reply_due(self, case: int, _minute: float) -> None:
         person = self.cases.person[case]
-        session = self.open_account(person, now)
+        session = self.open_account(person, self.env.now)
         if session is None:
             # The citizen cannot come back (e.g. turned 13 without an own e-ID): the clinic
             # closes the case rather than leave it open for ever.
             self.close_unanswered(case)
             return
         self._after_login(session, person)
-        session.reply(case, text=_REPLY_TEXT)  # F4
         self.cases.round[case] += 1
-        self.return_case(case)
-
-
-class _Due:
-    """A citizen's next action at a set minute (a read, a reply), as a one-shot SimPy event.
-
-    The same heap entry as ``env.timeout(delay)`` with a callback (same time, priority and
-    insertion order, so the same event log), without a Timeout object's construction and the
-    callback's ``partial``: reads and replies are most of the run's scheduled one-shots.
-    ``Environment.step`` uses only an event's ``callbacks`` (called with the event) and ``_ok``
-    (SimPy 4's event protocol; pyproject.toml asks for simpy >= 4.1, and
-    ``tests/simulation/test_read_calendar.py`` checks that a ``_Due`` fires where a timeout would).
-    """
-
-    __slots__ = ("_ok", "behaviour", "callbacks", "key", "minute")
-
-    def __init__(
-        self,
-        fire: Callable[[_Due], None],
-        behaviour: CitizenBehaviour,
-        key: int,
-        minute: float,
-    ) -> None:
-        self.callbacks: list[Callable[[_Due], None]] | None = [fire]
-        self._ok = True
-        self.behaviour = behaviour
-        self.key = key
-        self.minute = minute
-
-
-def _fire_read(due: _Due) -> None:
-    due.behaviour._read_due(due.key, due.minute)
-
-
-def _fire_reply(due: _Due) -> None:
-    due.behaviour._reply_due(due.key)
+        session.reply(case, text=_REPLY_TEXT)  # F4: the case waits for its staff member again

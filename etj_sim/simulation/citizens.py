@@ -8,7 +8,7 @@ logs in. Account facts (activation R2, alert choices R4, contacts R13) are not m
 the simulation reads the domain's own ``Accounts`` columns, which cost the same per item.
 
 One column per attribute (``array.array`` where the processes read single items, numpy where
-only vectorised draws use it), no Python object per person (design.md "Performance principles").
+only vectorised draws use it), no Python object per person (README, "Design").
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from etj_sim.domain.register_columns import thirteenth_birthday_days
+from etj_sim.domain import thirteenth_birthday_days
 from etj_sim.population import ages_on
 from etj_sim.scenario import Scenario
 

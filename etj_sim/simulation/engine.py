@@ -3,15 +3,16 @@
 Pipeline position: ``Scenario -> synthesize_population -> EServices.from_population -> (this
 module wires the SimPy processes) -> EventLog frame -> SimulationResult -> metrics``.
 
-SimPy time is minutes since the epoch, midnight of ``scenario.start_date``. Every process calls
-``EServices.advance_to(env.now)`` before a domain action, which dispatches the alerts due by then
-(R8, D6) and logs birthdays crossed (R14, D2); the run ends with ``advance_to`` the end, so every
+SimPy time is minutes since the epoch, midnight of ``scenario.start_date``. The domain follows
+SimPy's clock (``EServices(now=...)``): every domain operation first dispatches the alerts due by
+then (R8, D6) and logs birthdays crossed (R14, D2); the run ends with ``EServices.sync``, so every
 alert of a message delivered in the run is in the log.
 
-Processes and callbacks (long-lived actors are processes, one-shot delays are callbacks,
-design.md "Performance principles"): ``start_cases`` per clinic (demand), ``work_shifts`` /
-``handle_cases`` per staff member, ``send_notices`` per clinic, ``send_mass_mailing`` once, and
-``read_inbox`` / reply callbacks scheduled as one-shot events by the citizen side.
+Processes and callbacks (long-lived actors are processes, one-shot delays are calls on the
+agenda): ``start_cases`` per clinic (demand), ``work_shifts`` / ``handle_cases`` per staff member,
+``send_notices`` per clinic, ``send_mass_mailing`` once, and reads and replies on the
+``Agenda``. The actors never call each other: the domain's listeners tell the citizens of
+deliveries and of cases waiting for them, and the staff of cases waiting for staff.
 
 Memory and speed at region scale: the cyclic garbage collector is off during the run, which makes
 no reference cycles (see :func:`_garbage_collection_paused`), and freed heap memory is handed back
@@ -32,6 +33,7 @@ from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -43,6 +45,7 @@ from etj_sim.events import EventLog
 from etj_sim.population import Population, synthesize_population
 from etj_sim.roster import STAFF_ROSTER_SCHEMA
 from etj_sim.scenario import STAFF_ROLES, Scenario
+from etj_sim.simulation.agenda import Agenda
 from etj_sim.simulation.citizen_behaviour import CitizenBehaviour
 from etj_sim.simulation.citizens import MINUTES_PER_DAY, Citizens
 from etj_sim.simulation.demand import DemandPlanner
@@ -174,13 +177,16 @@ class _Run:
         self.epoch = datetime.combine(scenario.start_date, datetime.min.time())
         self.horizon_minutes = scenario.duration_days * MINUTES_PER_DAY
         self.event_log = EventLog(self.epoch)
+        self.env = simpy.Environment()
         self.services = EServices.from_population(
             population,
             self.epoch,
             event_log=self.event_log,
             alert_delay_minutes=scenario.alerts.delay_minutes,
+            # A C-level callable (no Python frame): every domain operation reads it.
+            now=partial(getattr, self.env, "now"),
         )
-        self.env = simpy.Environment()
+        self.agenda = Agenda(self.env, self.horizon_minutes)
         self.citizens = Citizens.from_population(
             population.people, population.guardianships, scenario
         )
@@ -197,7 +203,7 @@ class _Run:
             cases=self.cases,
         )
         self.behaviour = CitizenBehaviour(
-            self.env,
+            self.agenda,
             self.services,
             self.citizens,
             scenario,
@@ -205,12 +211,8 @@ class _Run:
             clinic_ids=self.clinic_ids,
             cases=self.cases,
             messages=self.messages,
-            horizon_minutes=self.horizon_minutes,
-            wake_staff=self.staff_work.wake_staff,
-            return_case=self.staff_work.case_returned,
             close_unanswered=self.staff_work.close_unanswered,
         )
-        self.staff_work.behaviour = self.behaviour
         self.demand = DemandPlanner(scenario, self.citizens, seed)
         self.outreach = OutreachPlanner(
             scenario,
@@ -255,22 +257,22 @@ class _Run:
         days = self.scenario.duration_days
         for clinic in range(len(self.clinic_ids)):
             env.process(self.demand.start_cases(env, clinic, days, self.behaviour))
-            env.process(self.outreach.send_notices(env, clinic, self.behaviour))
+            env.process(self.outreach.send_notices(env, clinic))
         self.staff_work.start()
-        env.process(self.behaviour.release_due_reads())
+        self.agenda.start()
         if self.scenario.campaigns:
-            env.process(self.outreach.send_mass_mailing(env, self.behaviour))
+            env.process(self.outreach.send_mass_mailing(env))
         with _garbage_collection_paused():
             if not progress:
                 env.run(until=self.horizon_minutes)
-                self.services.advance_to(self.horizon_minutes)
+                self.services.sync()
                 return
             from tqdm.auto import tqdm
 
             with tqdm(total=days, unit="day", desc=self.scenario.name) as bar:
                 env.process(self._report_progress(bar))
                 env.run(until=self.horizon_minutes)
-                self.services.advance_to(self.horizon_minutes)
+                self.services.sync()
                 bar.update(days - bar.n)
 
     def _report_progress(self, bar: Any) -> Generator[Any, Any, None]:

@@ -13,8 +13,18 @@ bytes per case or message; no Python object per row).
 from __future__ import annotations
 
 from array import array
+from typing import Final
 
-__all__ = ["CaseLedger", "MessageLedger"]
+from etj_sim.events import KIND_FORM
+
+__all__ = ["NEVER_OPENED", "OPEN", "OPEN_FORM", "CaseLedger", "MessageLedger"]
+
+NEVER_OPENED: Final = 0
+"""What a login does with an unread message: leave it (the holder never opens it), ..."""
+OPEN: Final = 1
+"""... open it (F8), ..."""
+OPEN_FORM: Final = 2
+"""... or open it and consider filling in its form (F3)."""
 
 _GROWTH_STEP = 65_536
 
@@ -56,20 +66,26 @@ class CaseLedger:
 
 
 class MessageLedger:
-    """Per message, one byte: its kind and whether its holder will never open it.
+    """Per message, one byte: what a login does with it (:meth:`intent`).
 
-    One byte, not two columns: a login reads both for every unread message, long after delivery,
-    when the message is no longer in the processor's caches (one miss, not two).
+    One byte, not two columns (kind, never read): a login reads it for every unread message,
+    long after delivery, when the message is no longer in the processor's caches (one miss).
     """
 
-    __slots__ = ("flags",)
+    __slots__ = ("_intents",)
 
     def __init__(self) -> None:
-        self.flags = array("b")
-        """``kind << 1 | never_read`` per message; -1 for a message not noted."""
+        self._intents = array("b")
 
     def note(self, message: int, kind: int, never_read: bool) -> None:
-        """Remember a delivered message."""
-        if message >= len(self.flags):
-            _grow(self.flags, message, -1)
-        self.flags[message] = kind << 1 | never_read
+        """Remember a delivered message: its kind and whether its holder will never open it."""
+        if message >= len(self._intents):
+            _grow(self._intents, message, NEVER_OPENED)
+        self._intents[message] = (
+            NEVER_OPENED if never_read else OPEN_FORM if kind == KIND_FORM else OPEN
+        )
+
+    def intent(self, message: int) -> int:
+        """:data:`NEVER_OPENED`, :data:`OPEN` or :data:`OPEN_FORM` (a message not noted: never)."""
+        intents = self._intents
+        return intents[message] if message < len(intents) else NEVER_OPENED

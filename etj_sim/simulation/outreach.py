@@ -9,9 +9,8 @@ and ``questions_per_person_per_year`` questions, on open weekdays only (the year
 over them), at uniform times within shift hours, each by a staff member of the clinic drawn at
 random. A notice goes digitally when the person's account is active and a draw falls under
 ``outreach.digital_notice_share`` (the clinic's digital routine covers that share of notices);
-otherwise it goes on paper. A notice sent to an account that is not active falls back to paper in
-the domain itself; the staff tool has no operation for a paper notice to an active account, so
-:meth:`OutreachPlanner.send_paper_notice` writes that paper_sent row itself (an adapter).
+otherwise the clinic posts it (the staff tool's ``send_paper_notice``). Every message delivered
+here reaches the readers through the domain's delivery listeners.
 
 A notice is followed, in the same sitting, by pre-visit information with
 ``pre_visit_information_share`` and by a form with ``form_share``, to active accounts only (the
@@ -36,7 +35,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from etj_sim.events import NONE, ActorRole, Channel, Event, Kind
+from etj_sim.events import (
+    KIND_APPOINTMENT_NOTICE,
+    KIND_FORM,
+    KIND_PRE_VISIT_INFORMATION,
+    KIND_QUESTION,
+)
 from etj_sim.scenario import Scenario
 from etj_sim.simulation.citizens import MINUTES_PER_DAY, Citizens
 from etj_sim.simulation.random_streams import random_stream
@@ -45,19 +49,11 @@ if TYPE_CHECKING:
     import simpy
 
     from etj_sim.domain import EServices
-    from etj_sim.simulation.citizen_behaviour import CitizenBehaviour
 
 __all__ = ["DaySends", "OutreachPlanner"]
 
 _NOTICE = 0
 _QUESTION = 1
-_QUESTION_KIND = Kind.QUESTION
-_NOTICE_KIND = Kind.APPOINTMENT_NOTICE
-_PRE_VISIT_KIND = Kind.PRE_VISIT_INFORMATION
-_FORM_KIND = Kind.FORM
-_PAPER_SENT = Event.PAPER_SENT
-_STAFF = ActorRole.STAFF
-_PAPER = Channel.PAPER
 
 
 SendRow = tuple[float, int, int, float, float, float, float]
@@ -168,17 +164,14 @@ class OutreachPlanner:
         )
         return DaySends(bounds=np.concatenate([[0], np.cumsum(counts)]).tolist(), rows=rows)
 
-    def send_notices(
-        self, env: simpy.Environment, clinic: int, behaviour: CitizenBehaviour
-    ) -> Generator[Any, Any, None]:
+    def send_notices(self, env: simpy.Environment, clinic: int) -> Generator[Any, Any, None]:
         """The clinic's outreach: notices with their follow-ups, and questions (F2, F3, F7, R19)."""
         staff_members = self.staff_by_clinic[clinic]
         if not staff_members:
             return
-        account_active = self.services.accounts.active
+        account_active = self.services.account_active
         send_message = self.staff_tool.send_message
-        advance_to = self.services.advance_to
-        delivered = behaviour.message_delivered
+        send_paper_notice = self.staff_tool.send_paper_notice
         staff_count = len(staff_members)
         digital_share = self.digital_share
         pre_visit_share = self.pre_visit_share
@@ -189,64 +182,25 @@ class OutreachPlanner:
                 rows = plan.rows[plan.bounds[clinic] : plan.bounds[clinic + 1]]
                 for minute, person, what, staff_draw, digital, pre_visit, form in rows:
                     yield env.timeout(minute - env.now)
-                    now = env.now
-                    advance_to(now)
                     staff = staff_members[int(staff_draw * staff_count)]
-                    active = account_active[person]
+                    active = account_active(person)
                     if what == _QUESTION:
                         if active:
-                            message = send_message(staff, person, _QUESTION_KIND)
-                            if message is not None:
-                                delivered(person, message, _QUESTION_KIND, now)
+                            send_message(staff, person, KIND_QUESTION)
                         continue
                     if active and digital < digital_share:
-                        message = send_message(staff, person, _NOTICE_KIND)
-                        if message is not None:
-                            delivered(person, message, _NOTICE_KIND, now)
+                        send_message(staff, person, KIND_APPOINTMENT_NOTICE)
                     else:
-                        self.send_paper_notice(staff, clinic, person)
+                        send_paper_notice(staff, person)
                     if not active:
                         continue
                     if pre_visit < pre_visit_share:
-                        message = send_message(staff, person, _PRE_VISIT_KIND)
-                        if message is not None:
-                            delivered(person, message, _PRE_VISIT_KIND, now)
+                        send_message(staff, person, KIND_PRE_VISIT_INFORMATION)
                     if form < form_share:
-                        message = send_message(staff, person, _FORM_KIND)
-                        if message is not None:
-                            delivered(person, message, _FORM_KIND, now)
+                        send_message(staff, person, KIND_FORM)
             yield env.timeout((day + 1) * MINUTES_PER_DAY - env.now)
 
-    def send_paper_notice(self, staff: int, clinic: int, person: int) -> None:
-        """F7 on paper: the notice goes by post (counted, P4).
-
-        Adapter: the staff tool sends paper only for accounts that are not active (its own
-        fallback, reason no_active_account). A clinic whose routine sends a notice on paper to an
-        active account is not an e-service operation, so no rule is involved; the row is written
-        to the event log in the staff tool's own layout for paper_sent, with no reason.
-        """
-        if not self.services.accounts.active[person]:
-            self.staff_tool.send_message(staff, person, _NOTICE_KIND)
-            return
-        log = self.services.event_log
-        if log is not None:
-            log.record(
-                self.services.clock.minutes,
-                _PAPER_SENT,
-                person,
-                NONE,
-                _STAFF,
-                self.clinic_ids[clinic],
-                staff,
-                NONE,
-                NONE,
-                _PAPER,
-                _NOTICE_KIND,
-            )
-
-    def send_mass_mailing(
-        self, env: simpy.Environment, behaviour: CitizenBehaviour
-    ) -> Generator[Any, Any, None]:
+    def send_mass_mailing(self, env: simpy.Environment) -> Generator[Any, Any, None]:
         """F6: each campaign on its day, to everyone in its age range."""
         sender_clinic = next((c for c, staff in enumerate(self.staff_by_clinic) if staff), None)
         if sender_clinic is None:
@@ -255,10 +209,6 @@ class OutreachPlanner:
         for campaign in sorted(self.scenario.campaigns, key=lambda c: (c.day, c.name)):
             minute = campaign.day * MINUTES_PER_DAY + self.shift_start_minutes + 60.0
             yield env.timeout(max(minute - env.now, 0.0))
-            now = env.now
-            self.services.advance_to(now)
             ages = self.citizens.ages_on_day(campaign.day, self.scenario.start_date)
             recipients = np.flatnonzero((ages >= campaign.min_age) & (ages <= campaign.max_age))
-            result = self.staff_tool.mass_mailing(sender, campaign.template, recipients.tolist())
-            for person, message in result.delivered.items():
-                behaviour.message_delivered(person, message, Kind.MASS_MAILING, now)
+            self.staff_tool.mass_mailing(sender, campaign.template, recipients.tolist())

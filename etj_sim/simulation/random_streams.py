@@ -3,7 +3,7 @@
 Pipeline position: ``scenario -> population -> domain -> simulation (draws from these) -> event
 log``. Each purpose of randomness (demand of a clinic, handling times, reading behaviour, ...) has
 its own ``numpy.random.Generator`` seeded by ``SeedSequence([seed, stable_code(purpose), *ids])``
-(design.md "Randomness"). Because the code of a purpose is a CRC-32 of its name, and never
+(README, "Design"). Because the code of a purpose is a CRC-32 of its name, and never
 Python's salted ``hash``, the streams are the same on every machine and in every process, they
 are independent of one another and of the population's own ``SeedSequence(seed)``, and two
 scenarios run with the same seed draw the same numbers for the same purpose: common random numbers,

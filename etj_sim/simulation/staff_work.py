@@ -22,8 +22,11 @@ follows the answer and the next block starts when the staff member is free. With
 ``HandlingTime.distribution = "exponential"`` the handling time is exponential with the mean
 ``mean_minutes``: together these make the M/M/c queue of tests/validation.
 
-After the answer (``answer_case`` with ``handling_minutes``) the case needs another round with
-``clinics.dialogue_continue_share``; otherwise it is closed.
+The answer (``answer_case`` with ``handling_minutes``) asks for another round with
+``clinics.dialogue_continue_share``; otherwise it closes the case. The domain tells this module
+of every case that waits for staff (``EServices.listeners.case_awaiting_staff``): a new case in
+the clinic's queue wakes an idle colleague, a citizen's reply goes to the staff member who has
+the case. This module never calls the citizens' side: the two meet only in the domain.
 
 Dialogue rounds (F4). In another round the case stays assigned to the staff member who answered
 ("Mina ärenden"): the citizen replies after a log-normal delay (median
@@ -43,7 +46,7 @@ from collections.abc import Generator
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
-from etj_sim.events import Kind
+from etj_sim.events import NONE
 from etj_sim.scenario import CASE_KINDS, Scenario
 from etj_sim.simulation.citizens import MINUTES_PER_DAY
 from etj_sim.simulation.ledger import CaseLedger
@@ -58,13 +61,11 @@ if TYPE_CHECKING:
     import simpy
 
     from etj_sim.domain import EServices
-    from etj_sim.simulation.citizen_behaviour import CitizenBehaviour
 
 __all__ = ["StaffWork", "duty_offsets_minutes"]
 
 _REPLY_KIND: Final = len(CASE_KINDS)
 """Index of the "reply" handling time, after the case kinds (whose index is their Kind code)."""
-_REPLY: Final = Kind.REPLY  # a module global: ~10x faster to look up than Kind.REPLY
 
 
 def duty_offsets_minutes(
@@ -103,7 +104,10 @@ class StaffWork:
         self.clinic_ids = clinic_ids
         self.staff_by_clinic = staff_by_clinic
         self.cases = cases
-        self.behaviour: CitizenBehaviour | None = None
+        if clinic_ids != list(range(len(clinic_ids))):
+            # The clinic's index in the run is its domain id (clinics are activated in order).
+            raise ValueError(f"clinic ids must be 0..n-1 in order, got {clinic_ids}")
+        services.listeners.case_awaiting_staff.append(self.case_awaiting_staff)
         clinics = scenario.clinics
         self.days = scenario.duration_days
         self.start_weekday = scenario.start_date.weekday()
@@ -148,24 +152,22 @@ class StaffWork:
             for staff, offset in zip(staff_members, offsets, strict=True):
                 self.env.process(self.work_shifts(staff, clinic, offset))
 
-    def wake_staff(self, clinic: int) -> None:
-        """A case entered the clinic's queue: wake one idle staff member on duty, if any."""
-        idle = self.idle[clinic]
-        if idle:
-            self.waiting.pop(idle.popleft()).succeed()
-
-    def case_returned(self, case: int) -> None:
-        """F4: the citizen replied; the case waits for the staff member who has it."""
-        staff = self.cases.staff[case]
+    def case_awaiting_staff(self, case: int, clinic: int, staff: int) -> None:
+        """A case waits for staff: a new one in the clinic's queue wakes one idle staff member
+        on duty, if any; a citizen's reply (F4) waits for the staff member who has the case."""
+        if staff == NONE:
+            idle = self.idle[clinic]
+            if idle:
+                self.waiting.pop(idle.popleft()).succeed()
+            return
         self.returned[staff].append(case)
         wake = self.waiting.pop(staff, None)
         if wake is not None:
-            self.idle[self.cases.clinic[case]].remove(staff)
+            self.idle[clinic].remove(staff)
             wake.succeed()
 
     def close_unanswered(self, case: int) -> None:
         """Close a case whose citizen cannot come back for the next round."""
-        self.services.advance_to(self.env.now)
         self.staff_tool.close_case(self.cases.staff[case], case)
 
     def _duty_over(self, staff: int, clinic: int, _event: simpy.Event) -> None:
@@ -187,7 +189,6 @@ class StaffWork:
             duty_end = duty_start + self.duty_minutes
             # Only with allow_overrun can the previous block's last case end after this start.
             yield env.timeout(max(duty_start - env.now, 0.0))
-            self.services.advance_to(env.now)
             self.staff_tool.start_shift(staff)
             # One callback per block ends an idle wait at the block's end (cheaper than a
             # condition of "woken or timed out" per idle spell).
@@ -197,21 +198,17 @@ class StaffWork:
             yield from self.handle_cases(staff, clinic, duty_end)
             if env.now < duty_end:
                 yield env.timeout(duty_end - env.now)
-            self.services.advance_to(env.now)
             self.staff_tool.end_shift(staff)
 
     def handle_cases(self, staff: int, clinic: int, duty_end: float) -> Generator[Any, Any, None]:
         """Take the oldest case, handle it, answer; repeat until the duty block is used up."""
         env = self.env
-        services = self.services
         staff_tool = self.staff_tool
         cases = self.cases
         clinic_id = self.clinic_ids[clinic]
         handling_draws = self._handling_draws[clinic]
         continue_draws = self._continue_draws[clinic]
         returned = self.returned[staff]
-        behaviour = self.behaviour
-        assert behaviour is not None, "StaffWork.behaviour must be set before the run"
         while True:
             now = env.now
             case = returned[0] if returned else staff_tool.next_case(clinic_id)
@@ -239,18 +236,15 @@ class StaffWork:
                 handling_minutes = min(handling_minutes, self.duty_minutes)
                 if now + handling_minutes > duty_end:
                     return
-            services.advance_to(now)
             if returned:
                 returned.popleft()
             else:
                 staff_tool.assign_case(staff, case)
             yield env.timeout(handling_minutes)
-            now = env.now
-            services.advance_to(now)
-            message = staff_tool.answer_case(staff, case, handling_minutes=handling_minutes)
             cases.staff[case] = staff
-            behaviour.message_delivered(cases.person[case], message, _REPLY, now)
-            if next(continue_draws) < self.continue_share:
-                behaviour.schedule_reply(case, now)
-            else:
-                staff_tool.close_case(staff, case)
+            # F4: another round, or the answer closes the case; the domain tells the citizen's
+            # side of the reply message and of a case waiting for them.
+            another_round = next(continue_draws) < self.continue_share
+            staff_tool.answer_case(
+                staff, case, handling_minutes=handling_minutes, close=not another_round
+            )

@@ -6,6 +6,7 @@ Pipeline position: tests of ``etj_sim.domain`` (the in-memory 1177), through its
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -53,9 +54,10 @@ def number(born: date, serial: int, *, coordination: bool = False) -> PersonalNu
     return PersonalNumber.from_parts(born, serial, coordination=coordination)
 
 
-def build_world(alert_delay_minutes: float = 1.0) -> World:
+def build_world(alert_delay_minutes: float = 1.0, now: Callable[[], float] | None = None) -> World:
+    """The world; with ``now`` its domain follows that clock (as in the simulation)."""
     log = EventLog(EPOCH)
-    services = EServices(EPOCH, event_log=log, alert_delay_minutes=alert_delay_minutes)
+    services = EServices(EPOCH, event_log=log, alert_delay_minutes=alert_delay_minutes, now=now)
     add = services.register.add_person
     parent = add(
         number(date(1985, 3, 4), 123),

@@ -1,4 +1,4 @@
-"""Determinism (design.md "Randomness"): the same scenario and seed give the identical run."""
+"""Determinism (README, "Design"): the same scenario and seed give the identical run."""
 
 from __future__ import annotations
 

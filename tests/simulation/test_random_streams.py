@@ -1,4 +1,4 @@
-"""Named random streams (design.md "Randomness"): stable, independent, reproducible."""
+"""Named random streams (README, "Design"): stable, independent, reproducible."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Pipeline position: validation of ``scenarios/baseline.toml -> simulate -> metrics``. One full-size
 run of the baseline (50,000 persons, 90 days, about a second) is measured against the figures in
-``../shared/calibration.md``; each check names its source. A range is the published figure with
+``docs/sources.md``; each check names its source. A range is the published figure with
 room for the run's sampling noise (stated per check), never widened to make the model pass: a
 check the model misses is a finding in docs/validation.md, marked ``xfail(strict=True)`` so the
 suite goes red when the model is fixed and the mark must go.
@@ -24,7 +24,7 @@ from etj_sim.scenario import Scenario
 from etj_sim.simulation import SimulationResult, simulate
 
 SCENARIO_FOLDER = Path(__file__).resolve().parents[2] / "scenarios"
-SWEDEN_POPULATION = 10_587_710  # SCB, 31 Dec 2024 (calibration.md, "Population")
+SWEDEN_POPULATION = 10_587_710  # SCB, 31 Dec 2024 (docs/sources.md, "Population")
 
 
 @cache
@@ -72,7 +72,7 @@ def ever_read_share(days_before_end: int) -> tuple[float, int]:
 
 def test_adult_active_account_share_matches_survey() -> None:
     # Source: 2021 survey, ">8 in 10 Swedes have logged in" (sv.wikipedia.org/wiki/1177, in
-    # calibration.md, "1177 usage"); Region Jönköping ">90% of residents" (rjl.se) is the leading
+    # docs/sources.md, "1177 usage"); Region Jönköping ">90% of residents" (rjl.se) is the leading
     # region, so the national adult share lies between 0.80 and 0.90 (P1, R2). Counted on
     # residents (personnummer holders, ``residents_with_age``), as the survey counts Swedes.
     share = active_share(residents_with_age().filter(pl.col("age") >= 18))
@@ -81,7 +81,7 @@ def test_adult_active_account_share_matches_survey() -> None:
 
 
 def test_pensioner_active_account_share_matches_survey() -> None:
-    # Source: 2021 survey, "pensioners ~6 in 10" (sv.wikipedia.org/wiki/1177, calibration.md).
+    # Source: 2021 survey, "pensioners ~6 in 10" (sv.wikipedia.org/wiki/1177, docs/sources.md).
     # "About 6 in 10" read as 0.55-0.65; counted on residents (personnummer holders).
     share = active_share(residents_with_age().filter(pl.col("age") >= 65))
     print(f"\nactive account share, resident 65+ at the end: {share:.4f}")
@@ -89,7 +89,7 @@ def test_pensioner_active_account_share_matches_survey() -> None:
 
 
 def test_resident_active_account_share_matches_inera() -> None:
-    # Source: Inera 2022, ">9M residents with an account" (calibration.md, "1177 usage"), of
+    # Source: Inera 2022, ">9M residents with an account" (docs/sources.md, "1177 usage"), of
     # about 10.45M residents in 2022: more than 0.861 of all residents, children included;
     # residents are personnummer holders (samordningsnummer holders are not registered
     # residents). Met together with the survey checks above since F-1 (docs/validation.md):
@@ -101,7 +101,7 @@ def test_resident_active_account_share_matches_inera() -> None:
 
 def test_ever_read_share_matches_public_digital_mail() -> None:
     # Sources: Norway 2018, "1 in 4 public digital letters never opened" (nrk.no), Digipost 2022
-    # "~80% of messages opened" (cw.no), both in calibration.md "Read rates": 0.75-0.80 opened.
+    # "~80% of messages opened" (cw.no), both in docs/sources.md "Read rates": 0.75-0.80 opened.
     # Messages delivered at least 60 days before the end have had two months to be read (the
     # published shares are of letters long since delivered); the margin is 4 binomial standard
     # errors of that many messages (P1, F8).
@@ -114,7 +114,7 @@ def test_ever_read_share_matches_public_digital_mail() -> None:
 
 
 def test_protected_share_matches_published_count() -> None:
-    # Source: 23,938 people with protected personal data, 2021 (tidningensyre.se, calibration.md
+    # Source: 23,938 people with protected personal data, 2021 (tidningensyre.se, docs/sources.md
     # "Population"), of 10,587,710 residents. Protection is given to whole households (R12), so
     # the margin is 4 standard deviations of a count of households: sqrt(sum of their sizes^2).
     people = baseline_run()[0].population
@@ -128,7 +128,7 @@ def test_protected_share_matches_published_count() -> None:
 
 def test_samordningsnummer_share_matches_register() -> None:
     # Source: ~360,000 active samordningsnummer after the 2021/22 clean-up
-    # (statenspersonadressregister.se, calibration.md "Population") of 10,587,710.
+    # (statenspersonadressregister.se, docs/sources.md "Population") of 10,587,710.
     people = baseline_run()[0].population
     expected = 360_000 / SWEDEN_POPULATION
     share = float((people["number_kind"] == "samordningsnummer").mean())  # type: ignore[arg-type]
@@ -145,7 +145,7 @@ def bankid_share(low_age: int, high_age: int) -> tuple[float, int]:
 
 
 def test_bankid_coverage_of_working_ages_matches_bankid_statistics() -> None:
-    # Source: "99.4% coverage 18-67" (bankid.com statistics 2023, calibration.md "e-ID"), a share
+    # Source: "99.4% coverage 18-67" (bankid.com statistics 2023, docs/sources.md "e-ID"), a share
     # of the registered population (personnummer holders); checked here on 18-64, the model's
     # age bands that lie wholly inside 18-67 (R1).
     share, count = bankid_share(18, 64)
@@ -154,7 +154,7 @@ def test_bankid_coverage_of_working_ages_matches_bankid_statistics() -> None:
 
 
 def test_bankid_coverage_18_to_67_matches_bankid_statistics() -> None:
-    # Source: "99.4% coverage 18-67" (bankid.com statistics 2023, calibration.md "e-ID").
+    # Source: "99.4% coverage 18-67" (bankid.com statistics 2023, docs/sources.md "e-ID").
     share, count = bankid_share(18, 67)
     print(f"\nBankID share 18-67: {share:.4f}")
     assert abs(share - 0.994) <= binomial_margin(0.994, count)
