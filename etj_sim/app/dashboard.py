@@ -220,6 +220,9 @@ def Dashboard(
     progress = solara.lab.use_task(follow, dependencies=[job], raise_error=False)
     # A generator task keeps its last value as "latest" once it has finished.
     snapshot = cast(ReplicationSnapshot | None, progress.latest)
+    shown_key = shown.value.scenario.content_hash if shown.value is not None else ""
+    if snapshot is not None and not snapshot.variant_hash == shown_key == variant_key:
+        snapshot = None  # the cards show another run: no change of another run on them
 
     with solara.Column(classes=["etj-dashboard"], style={"padding": "1rem", "max-width": "80rem"}):
         with solara.Row(style={"align-items": "center", "justify-content": "space-between"}):

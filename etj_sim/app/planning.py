@@ -516,6 +516,8 @@ class ReplicationSnapshot:
     differences: pl.DataFrame
     cancelled: bool = False
     failures: tuple[str, ...] = ()
+    variant_hash: str = ""
+    """The content hash of the variant these replications are of."""
 
     @property
     def finished(self) -> bool:
@@ -678,7 +680,12 @@ class ReplicationJob:
                 }
             )
         return ReplicationSnapshot(
-            done, len(self._futures), differences, self._cancelled, tuple(failures)
+            done,
+            len(self._futures),
+            differences,
+            self._cancelled,
+            tuple(failures),
+            self.variant.content_hash,
         )
 
     def snapshots(self, poll_seconds: float = 5.0) -> Iterator[ReplicationSnapshot]:

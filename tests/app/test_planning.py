@@ -288,6 +288,7 @@ def test_replications_refine_to_the_paired_differences(
     final = snapshots[-1]
     assert final.finished
     assert (final.done, final.total, final.failures) == (3, 3, ())
+    assert final.variant_hash == variant.content_hash
     # The same as run_experiment's statistics over the same runs.
     rows = [
         {"design_point": point, "replication": r, **summary_row(scenario, seed)}
