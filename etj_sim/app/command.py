@@ -20,9 +20,10 @@ import ipaddress
 import logging
 import os
 import sys
+import threading
 from typing import IO, Any, Final
 
-from etj_sim.app.planning import DEFAULT_REPLICATIONS, SIZE_PRESETS
+from etj_sim.app.planning import DEFAULT_REPLICATIONS, SIZE_PRESETS, warm_up
 from etj_sim.i18n import LANGUAGES
 
 __all__ = [
@@ -142,6 +143,7 @@ def serve(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     os.environ.update(OFFLINE_ENVIRONMENT)
+    threading.Thread(target=warm_up, name="etj-sim app warm-up", daemon=True).start()
     # The page module reads its first settings from here (solara run imports it by name).
     os.environ[PAGE_SETTINGS["lang"]] = arguments.lang
     os.environ[PAGE_SETTINGS["size"]] = arguments.size

@@ -66,6 +66,7 @@ __all__ = [
     "scenario_toml",
     "shipped_catalogue",
     "tables_xlsx",
+    "warm_up",
 ]
 
 MAX_UPLOAD_BYTES: Final = 256 * 1024
@@ -418,6 +419,20 @@ def run_once(
         {stage: marks[index + 1] - marks[index] for index, stage in enumerate(stages)}
     )
     return outcome
+
+
+def warm_up() -> None:
+    """Load the simulation and start the chart renderer once, before the first page asks.
+
+    vl-convert's first drawing in a process takes about half a second longer than the next.
+    """
+    import vl_convert
+
+    import etj_sim.charts
+    import etj_sim.simulation  # noqa: F401  (imported for its import time only)
+
+    spec = {"mark": "point", "data": {"values": [{"x": 1}]}, "encoding": {"x": {"field": "x"}}}
+    vl_convert.vegalite_to_svg(spec, vl_version=_vega_lite_version())
 
 
 def _vega_lite_version() -> str:
