@@ -475,11 +475,19 @@ def _LeverPanel(
             groups = list(CAMPAIGN_AGE_GROUPS)
             if levers.campaign_age_group not in groups:
                 groups.append(levers.campaign_age_group)
+            # "all" in words; the other groups are ages, the same in both languages.
+            labels = {
+                (app_phrase("age.all", words) if group == "all" else group): group
+                for group in groups
+            }
+            current = next(
+                label for label, group in labels.items() if group == levers.campaign_age_group
+            )
             solara.Select(
                 label=app_phrase("lever.campaign_age_group", words),
-                values=groups,
-                value=levers.campaign_age_group,
-                on_value=lambda group: choose(replace(levers, campaign_age_group=group)),
+                values=list(labels),
+                value=current,
+                on_value=lambda label: choose(replace(levers, campaign_age_group=labels[label])),
             )
         solara.Button(
             app_phrase("reset", words),

@@ -7,6 +7,8 @@ cover the served page.
 
 from __future__ import annotations
 
+import time
+
 import ipyvuetify as v
 import pytest
 import solara
@@ -58,3 +60,32 @@ def test_dashboard_runs_its_scenario_when_rendered() -> None:
 def test_bad_arguments_are_refused_by_name(arguments: dict[str, object], named: str) -> None:
     with pytest.raises(ValueError, match=named):
         solara.render(Dashboard(**arguments), handle_error=False)
+
+
+def test_a_lever_reruns_and_replications_give_the_change() -> None:
+    scenario = shipped_catalogue()["baseline"].with_overrides(SMALL)
+    element = Dashboard(language="en", scenario=scenario, size="scenario", replications=2)
+    _, rendering = solara.render(element, handle_error=False)
+    try:
+        rendering.find(v.Html, class_="etj-value").wait_for(timeout=120)
+        assert texts(rendering, "etj-change-note") == [
+            "No lever differs from the reference: move one to see the change."
+        ]
+        nurses = rendering.find(v.Slider, class_="etj-lever etj-lever-staff_nurse")
+        nurses.widget.fire_event("change", 4)
+        # The run of the variant, then both pairs of replications, then the change with intervals.
+        rendering.find(v.Html, class_="etj-change").wait_for(timeout=180)
+        for _ in range(600):
+            notes = texts(rendering, "etj-change-note")
+            if notes and notes[0].startswith("Reference") and " 2 of 2 " in notes[0]:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail(f"the replications did not finish: {texts(rendering, 'etj-change-note')}")
+        changes = texts(rendering, "etj-change")
+        status = texts(rendering, "etj-ran")
+    finally:
+        rendering.close()
+    assert "baseline-dashboard" in status[0]
+    assert len(changes) == len(HEADLINE_METRICS)
+    assert all(" to " in change for change in changes), changes
