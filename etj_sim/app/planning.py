@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -486,8 +487,7 @@ def report_html(
 
     comparison = None
     if snapshot is not None and snapshot.done >= 2:
-        reference_name = outcome.scenario.name.removesuffix("-dashboard")
-        comparison = comparison_frame(snapshot, reference_name, outcome.scenario.name)
+        comparison = comparison_frame(snapshot, snapshot.reference_name, outcome.scenario.name)
     with tempfile.TemporaryDirectory(prefix="etj-sim-app-") as folder:
         path = write_result_report(
             outcome.result,
@@ -533,6 +533,7 @@ class ReplicationSnapshot:
     failures: tuple[str, ...] = ()
     variant_hash: str = ""
     """The content hash of the variant these replications are of."""
+    reference_name: str = ""
 
     @property
     def finished(self) -> bool:
@@ -601,7 +602,12 @@ class ReplicationRunner:
             done: Future[dict[str, object]] = Future()
             done.set_result(cached)
             return done
-        future = self._pool().submit(_summary_of_run, scenario, seed)
+        try:
+            future = self._pool().submit(_summary_of_run, scenario, seed)
+        except BrokenProcessPool:
+            # The worker died (killed, out of memory): its runs failed, the next ones get a new one.
+            self.shutdown()
+            future = self._pool().submit(_summary_of_run, scenario, seed)
 
         def remember(finished: Future[dict[str, object]]) -> None:
             if not finished.cancelled() and finished.exception() is None:
@@ -701,6 +707,7 @@ class ReplicationJob:
             self._cancelled,
             tuple(failures),
             self.variant.content_hash,
+            self.reference.name,
         )
 
     def snapshots(self, poll_seconds: float = 5.0) -> Iterator[ReplicationSnapshot]:

@@ -6,6 +6,8 @@ Pipeline position: the app layer (``etj_sim.app.planning``), last in the pipelin
 from __future__ import annotations
 
 import io
+import multiprocessing
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -318,3 +320,25 @@ def test_replications_can_be_cancelled(small: Scenario, runner: ReplicationRunne
     assert final.cancelled
     assert final.finished
     assert final.done < final.total
+
+
+def test_a_dead_worker_fails_its_runs_and_is_replaced(small: Scenario) -> None:
+    runner = ReplicationRunner()
+    try:
+        variant = apply_levers(small, Levers.of(small).with_staff("physician", 2))
+        first = runner.start(small, variant, replication_seeds(3, 1))
+        assert list(first.snapshots(poll_seconds=1.0))[-1].done == 1
+        for worker in multiprocessing.active_children():
+            worker.kill()
+        # The pool notices the death on its own time: runs may fail until then, never hang.
+        outcomes = []
+        for attempt in range(3):
+            seeds = replication_seeds(10 + attempt, 1)
+            final = list(runner.start(small, variant, seeds).snapshots(poll_seconds=1.0))[-1]
+            outcomes.append((final.done, final.failures))
+            if final.done == 1:
+                break
+            time.sleep(1.0)
+        assert outcomes[-1][0] == 1, outcomes
+    finally:
+        runner.shutdown()
