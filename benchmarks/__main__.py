@@ -250,6 +250,13 @@ def read_app(output: str, quick: bool) -> list[Figure]:
             quick,
         ),
         figure(
+            "dashboard: simulate, measure and draw the town in process (median)",
+            values.get("in_process_run_median_seconds"),
+            "s",
+            None,
+            quick,
+        ),
+        figure(
             "dashboard: lever change to redrawn page, town (max)",
             values.get("lever_change_max_seconds"),
             "s",

@@ -5,7 +5,8 @@ Pipeline position: measures the app (``etj-sim app``) end to end, through the wh
 a 20,000-person 60-day town (the ``town`` preset) is re-run and redrawn in at most 1.5 s on this
 machine; background replications never block the page.
 
-It serves ``etj-sim app`` on a free port, opens it in Debian's Chromium through Playwright, and
+It first times ``run_once`` (simulate, measure, draw) in its own process, without a server.
+Then it serves ``etj-sim app`` on a free port, opens it in Debian's Chromium through Playwright, and
 moves the nurses-per-clinic lever back and forth with the keyboard. Each change is timed from
 the key press until the page shows the new run (its status line names the new scenario hash);
 the status line also gives the server's own seconds (simulate, measure, draw). Every change
@@ -107,6 +108,22 @@ def time_language_switches(page: Page, switches: int) -> list[float]:
     return seconds
 
 
+def time_runs_in_process(changes: int) -> list[float]:
+    """Seconds of ``run_once`` (simulate, measure, draw) for the town, nurses moved each time."""
+    from etj_sim.app.planning import Levers, apply_levers, run_once, shipped_catalogue, sized
+
+    town = sized(shipped_catalogue()["baseline"], "town")
+    own = Levers.of(town)
+    run_once(town, 1)  # imports and the chart renderer's start
+    seconds = []
+    for index in range(changes):
+        variant = apply_levers(town, own.with_staff("nurse", own.staff[0] + 1 + index % 2))
+        started = time.perf_counter()
+        run_once(variant, 1)
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--changes", type=int, default=9, help="lever changes timed")
@@ -116,6 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     if chromium is None:
         raise SystemExit("Chromium is not installed: run `make browser`")
 
+    in_process = time_runs_in_process(5)
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryDirectory() as folder:
@@ -159,6 +177,7 @@ def main(argv: list[str] | None = None) -> None:
         "lever_change_median_seconds": statistics.median(browser_seconds),
         "lever_change_max_seconds": max(browser_seconds),
         "server_run_median_seconds": statistics.median(run_seconds),
+        "in_process_run_median_seconds": statistics.median(in_process),
         "language_switch_median_seconds": statistics.median(switches),
         "language_switch_max_seconds": max(switches),
         "changes": len(browser_seconds),
@@ -168,6 +187,10 @@ def main(argv: list[str] | None = None) -> None:
             int(replications_running.group(1)) if replications_running else None
         ),
     }
+    print(
+        f"run_once in this process (town, nurses moved): median {statistics.median(in_process):.2f}"
+        f" s over {len(in_process)} runs, no server, no replications"
+    )
     print(f"first page (first run included): {first_page:.2f} s")
     print(f"machine load (1-minute average) at the end: {load_at_end:.2f}, {os.cpu_count()} cores")
     print(
