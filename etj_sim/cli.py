@@ -54,7 +54,6 @@ from etj_sim.commands import (
     write_run_outputs,
 )
 from etj_sim.i18n import DEFAULT_LANGUAGE, Language
-from etj_sim.metrics import SUMMARY_SCHEMA_VERSION
 from etj_sim.scenario import Scenario, ScenarioError, ScenarioProblem
 
 __all__ = ["SHIPPED_SCENARIOS_DIR", "find_scenario", "format_summary", "main", "shipped_scenarios"]
@@ -145,6 +144,7 @@ def _write_run(
 ) -> None:
     # Imported here: only `run --out` writes files, and the other commands start faster without it.
     from etj_sim.experiments.store import write_atomically
+    from etj_sim.metrics import SUMMARY_SCHEMA_VERSION
 
     folder.mkdir(parents=True, exist_ok=True)
     write_atomically(folder / "events.parquet", result.events.write_parquet)

@@ -9,7 +9,9 @@ exit code like the others: 0 done, 1 problems found, 2 bad input (nothing writte
     etj-sim show SCENARIO [--set KEY=VALUE ...]
     etj-sim schema [--experiment]
 
-It also holds what ``run`` and ``batch`` print and write besides their own files: the labelled
+The metrics and the stages behind them are imported where a command needs them, so that
+``validate``, ``scenarios`` and ``--version`` start without them. It also holds what ``run``
+and ``batch`` print and write besides their own files: the labelled
 headline table (:func:`format_headline`), the run folder's exports (:func:`write_run_outputs`),
 the batch's short table and its comparison report (:func:`finish_batch`), and the check that
 tells an experiment file from a scenario file for ``validate`` (:func:`is_experiment_file`).
@@ -22,9 +24,7 @@ import json
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any, Final
-
-import polars as pl
+from typing import IO, TYPE_CHECKING, Any, Final
 
 from etj_sim.i18n import (
     DEFAULT_LANGUAGE,
@@ -35,8 +35,10 @@ from etj_sim.i18n import (
     phrase,
     unit_label,
 )
-from etj_sim.metrics import SUMMARY_COLUMNS
 from etj_sim.scenario import Scenario, ScenarioError, scenario_to_toml
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = [
     "BATCH_TABLE_METRICS",
@@ -99,6 +101,8 @@ def _columns(rows: Sequence[Sequence[str]], right: Sequence[int]) -> str:
 
 def format_headline(summary: Mapping[str, object], lang: Language = DEFAULT_LANGUAGE) -> str:
     """A table of one summary row: label, value (shares in percent), unit; other columns by name."""
+    from etj_sim.metrics import SUMMARY_COLUMNS
+
     rows = [[phrase("cli.metric", lang), phrase("cli.value", lang), phrase("cli.unit", lang)]]
     for name, value in summary.items():
         column = SUMMARY_COLUMNS.get(name)
@@ -125,6 +129,10 @@ def format_batch_table(
     Each cell is the mean ± the half-width of its 95% confidence interval; with ``differences``
     (paired, against the reference) a second table gives each point's difference the same way.
     """
+    import polars as pl
+
+    from etj_sim.metrics import SUMMARY_COLUMNS
+
     shown = [name for name in metrics if name in set(statistics["metric"].to_list())]
     points = statistics.select("design_point", "design_label").unique(maintain_order=True)
     headers = [phrase("cli.metric", lang)] + [
@@ -188,6 +196,8 @@ def write_run_outputs(
     population frames (``EVENT_LOG_SCHEMA``, ``PEOPLE_SCHEMA``); a result with other frames
     gets the summary sheet alone. (The report command reads ``staff.parquet`` for the roles.)
     """
+    import polars as pl
+
     from etj_sim.events import EVENT_LOG_SCHEMA
     from etj_sim.exports import write_summary_exports
     from etj_sim.metrics import MetricContext, prepare
@@ -227,6 +237,8 @@ def finish_batch(
     print(format_batch_table(statistics, differences, lang), file=out)
     if out_dir is None:
         return []
+    import polars as pl
+
     from etj_sim.comparison import compare_runs
     from etj_sim.exports import write_statistics_exports
     from etj_sim.report import write_comparison_report
@@ -248,15 +260,19 @@ def finish_batch(
 # -- validate: experiment files ------------------------------------------------------------------
 
 
+_EXPERIMENT_KEYS: Final = frozenset({"base", "design", "replications", "master_seed", "overrides"})
+"""Top-level keys of an experiment file that no scenario file has."""
+
+
 def is_experiment_file(path: Path) -> bool:
-    """Whether a TOML file is an experiment (it names a ``base`` scenario and a ``design``)."""
+    """Whether a TOML file is an experiment: it holds a key only experiments have (``base``...)."""
     if path.suffix.lower() != ".toml" or not path.is_file():
         return False
     try:
         table = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False  # the scenario reader reports the problem with its position
-    return "base" in table and "design" in table
+    return not _EXPERIMENT_KEYS.isdisjoint(table)
 
 
 def validate_experiment(path: Path) -> str:
@@ -277,6 +293,8 @@ RUN_FILES: Final = ("events.parquet", "population.parquet", "scenario.json", "ru
 
 
 def _report(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    import polars as pl
+
     folder: Path = arguments.run_dir
     if not folder.is_dir():
         print(f"{folder}: no such run folder", file=err)
@@ -341,6 +359,8 @@ def _report(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def _compare(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    import polars as pl
+
     from etj_sim.comparison import ComparisonInputError, compare_runs, load_runs
 
     try:

@@ -266,8 +266,8 @@ TERMS: Final[Mapping[str, Text]] = {
     "channel.paper": Text("paper letter", "pappersbrev"),
     # staff roles (etj_sim.scenario.STAFF_ROLES)
     "role.nurse": Text("nurse", "sjuksköterska"),
-    "role.doctor": Text("doctor", "läkare"),
-    "role.admin": Text("administrator", "administratör"),
+    "role.physician": Text("physician", "läkare"),
+    "role.administrator": Text("administrator", "administratör"),
     "role.all": Text("all staff", "all personal"),
     # chart measures
     "measure.open_cases": Text("open cases (started, not yet answered)", "öppna ärenden"),

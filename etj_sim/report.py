@@ -25,7 +25,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Protocol
 
@@ -295,6 +295,12 @@ def _decimals_of(value: float) -> int:
     return min(len(text.split(".")[1]), 6) if "." in text and "e" not in text else 2
 
 
+def _moment(moment: datetime, lang: Language) -> str:
+    """A date and time to the second, with its zone when it has one (reports are made in UTC)."""
+    text = format_datetime(moment.replace(microsecond=0, tzinfo=None), lang)
+    return f"{text} UTC" if moment.utcoffset() == timedelta(0) else text
+
+
 def _what_was_run(
     scenario: Any, context: MetricContext, population: int, info: RunInfo, lang: Language
 ) -> str:
@@ -317,7 +323,7 @@ def _what_was_run(
             f"<code>{_e(scenario.content_hash)}</code>" if scenario is not None else _e(unknown),
         ),
         (phrase("report.version", lang), _e(info.version or unknown)),
-        (phrase("report.made", lang), _e(format_datetime(made.replace(microsecond=0), lang))),
+        (phrase("report.made", lang), _e(_moment(made, lang))),
     ]
     facts = "\n".join(f"<tr><th scope='row'>{_e(k)}</th><td>{v}</td></tr>" for k, v in rows)
     parts = [f"<h2>{_e(phrase('report.what_was_run', lang))}</h2>", f"<table>{facts}</table>"]
@@ -515,12 +521,18 @@ def _headline_rows(headline: pl.DataFrame, names: Sequence[str], lang: Language)
         (
             _e(SUMMARY_COLUMNS[name].label.of(lang)),
             _e(format_quantity(headline[name][0], SUMMARY_COLUMNS[name].unit, lang)),
+            _e(unit_label(SUMMARY_COLUMNS[name].unit, lang)),
             _e(SUMMARY_COLUMNS[name].meaning.of(lang)),
         )
         for name in names
     ]
     return _table(
-        [phrase("table.measure", lang), phrase("table.value", lang), phrase("table.meaning", lang)],
+        [
+            phrase("table.measure", lang),
+            phrase("table.value", lang),
+            phrase("table.unit", lang),
+            phrase("table.meaning", lang),
+        ],
         rows,
         numeric=(1,),
     )
@@ -529,15 +541,14 @@ def _headline_rows(headline: pl.DataFrame, names: Sequence[str], lang: Language)
 def _service_section(headline: pl.DataFrame, scenario: Any, lang: Language) -> str:
     staff = scenario.clinics.staff_per_clinic
     staffing = ", ".join(
-        f"{format_integer(count, lang)} {term('role', role, lang)}" for role, count in staff.items()
+        f"{term('role', role, lang)} {format_integer(count, lang)}" for role, count in staff.items()
     )
+    share = format_percent(scenario.clinics.eservice_share_of_shift, lang, decimals=0)
+    clinics = format_integer(scenario.clinics.count, lang)
     sentence = _text(
-        f"Each of the {format_integer(scenario.clinics.count, lang)} clinics has {staffing};"
-        f" {format_percent(scenario.clinics.eservice_share_of_shift, lang, decimals=0)} of a shift"
-        " is e-service duty.",
-        f"Var och en av de {format_integer(scenario.clinics.count, lang)} mottagningarna har"
-        f" {staffing}; {format_percent(scenario.clinics.eservice_share_of_shift, lang, decimals=0)}"
-        " av ett pass är tid för e-tjänster.",
+        f"{clinics} clinics; staff per clinic: {staffing}; {share} of a shift is e-service duty.",
+        f"{clinics} mottagningar; personal per mottagning: {staffing}; {share} av ett pass är"
+        " tid för e-tjänster.",
         lang,
     )
     names = (
@@ -949,7 +960,7 @@ def write_comparison_report(
             if listed
             else "",
             f"<p class='note'>{_e(phrase('report.made', lang))}: "
-            f"{_e(format_datetime(datetime.now(UTC).replace(microsecond=0), lang))}</p>",
+            f"{_e(_moment(datetime.now(UTC), lang))}</p>",
             _chart_sections(specs, lang),
             comparison_tables(comparison, lang),
         ]

@@ -173,12 +173,13 @@ def test_validate_knows_experiment_files(
     )
     base = f'base = "{REPOSITORY / "scenarios" / "baseline.toml"}"\n'
     zero = tmp_path / "zero.toml"
-    zero.write_text(base + "replications = 0\n[design]\nkind = 'grid'\n", encoding="utf-8")
+    zero.write_text(base + "replications = 0\n", encoding="utf-8")  # no [design]: a grid
     typo = tmp_path / "typo.toml"
     typo.write_text(base + '[design.factors]\n"alerts.opt_in_shar" = [0.1]\n', encoding="utf-8")
     assert main(["validate", str(zero), str(typo)]) == 1
     printed = capsys.readouterr().out
     assert f"{zero}: replications: Input should be greater than 0" in printed
+    assert "unknown key" not in printed.split(str(typo))[0]
     assert "opt_in_shar: unknown key; did you mean 'alerts.opt_in_share'?" in printed
 
 
@@ -192,3 +193,9 @@ def test_a_closed_pipe_ends_quietly() -> None:
     )
     assert completed.stderr == ""
     assert re.match(r"name\s+people\s+days", completed.stdout)
+
+
+def test_batch_on_the_command_line_takes_a_language(capsys: pytest.CaptureFixture[str]) -> None:
+    sweep = REPOSITORY / "scenarios" / "experiments" / "alert-opt-in-sweep.toml"
+    assert main(["batch", str(sweep), "--lang", "fi"]) == 2
+    assert "--lang: invalid choice: 'fi'" in capsys.readouterr().err

@@ -87,3 +87,17 @@ def test_chart_locales_follow_babel() -> None:
 def test_terms_fall_back_to_the_value() -> None:
     assert term("alert_status", "email", "sv") == "e-post"
     assert term("alert_status", "carrier_pigeon", "sv") == "carrier_pigeon"
+
+
+def test_every_fixed_value_has_a_name_in_both_languages() -> None:
+    from etj_sim.metrics import ALERT_STATUSES, FUNNEL_STAGES
+    from etj_sim.scenario import STAFF_ROLES
+
+    for kind, values in (
+        ("alert_status", ALERT_STATUSES),
+        ("funnel", FUNNEL_STAGES),
+        ("role", STAFF_ROLES),
+        ("channel", ("digital", "paper")),
+    ):
+        for value in values:
+            assert f"{kind}.{value}" in i18n.TERMS, (kind, value)

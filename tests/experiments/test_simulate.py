@@ -54,5 +54,9 @@ def test_etj_sim_batch_runs_an_experiment_file(
     assert main(["batch", str(path), "--workers", "1", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "tiny: 1 design point(s) x 2 replication(s)" in printed
-    assert "[0] baseline (n = 2)" in printed
+    # The closing table: a column per design point, a labelled row per key measure.
+    header = next(line for line in printed.splitlines() if line.startswith("measure"))
+    assert "[0] baseline" in header
+    assert any(line.startswith("Read within 7 days") for line in printed.splitlines())
+    assert (out / "statistics.xlsx").is_file()
     assert len(list((out / "runs").glob("*.parquet"))) == 2
