@@ -1,15 +1,13 @@
-"""Fixtures of the dashboard's browser tests: ``etj-sim app`` on a free port, Debian's Chromium.
+"""Fixtures of the dashboard's browser tests: ``etj-sim app`` on a free port.
 
 Pipeline position: the app layer's tests. pytest-playwright's own fixtures (``browser``,
-``page``) drive Chromium from the system's package manager through its executable path, since
-Playwright's browser download cannot work here; the server is a real ``etj-sim app`` process,
-started and stopped around the tests of a module.
+``page``) drive Chromium from the system's package manager (tests/conftest.py); the server is a
+real ``etj-sim app`` process, started and stopped around the tests of a module.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -19,30 +17,11 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-CHROMIUM_ARGUMENTS = [
-    "--no-sandbox",
-    "--headless=new",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 # Fewer replications than a planner's default keep the suite's load down on a shared machine.
 TEST_REPLICATIONS = 3
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("Chromium is not installed: run `make browser` (Debian's chromium package)")
-    return {**browser_type_launch_args, "executable_path": chromium, "args": CHROMIUM_ARGUMENTS}
 
 
 def free_port() -> int:

@@ -1,0 +1,33 @@
+"""Fixtures shared by the browser tests (the report, the dashboard): Debian's Chromium.
+
+Pipeline position: the test suite's own set-up. pytest-playwright's fixtures (``browser``,
+``page``) launch Chromium from the system's package manager through its executable path, since
+Playwright's browser download cannot work here. One Playwright instance per test process: a test
+that started its own ``sync_playwright()`` beside the plugin's would fail ("Sync API inside the
+asyncio loop"), so every browser test takes the plugin's ``browser`` or ``page``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import pytest
+
+CHROMIUM_ARGUMENTS = [
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("Chromium is not installed: run `make browser` (Debian's chromium package)")
+    return {**browser_type_launch_args, "executable_path": chromium, "args": CHROMIUM_ARGUMENTS}
