@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> None:
 
     load_at_end = os.getloadavg()[0]
     # Replications still under way when the last switch was answered: the page did not wait.
-    replications_running = re.search(r"(\d+) of (\d+)", note)
+    replications_running = re.search(r"(\d+) (?:of|av) (\d+)", note)
     figures = {
         "first_page_seconds": first_page,
         "lever_change_median_seconds": statistics.median(browser_seconds),
