@@ -23,7 +23,6 @@ APP_PHRASES: Final[Mapping[str, Text]] = {
         "Välj ett scenario och flytta ett reglage: området simuleras igen och siffrorna ritas om."
         " Upprepningar med samma slumptal skiljer sedan förändringen från slumpen.",
     ),
-    "language": Text("Language", "Språk"),
     "scenario": Text("Scenario", "Scenario"),
     "shipped": Text("Shipped scenario", "Medföljande scenario"),
     "upload": Text(
