@@ -48,12 +48,3 @@ def test_bad_port_or_host_is_refused_with_status_2(
 def test_port_must_be_a_number(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["app", "--port", "eighty"]) == 2
     assert "--port" in capsys.readouterr().err
-
-
-def test_every_page_phrase_is_in_both_languages() -> None:
-    from etj_sim.app.phrases import APP_PHRASES, app_phrase
-
-    for key, text in APP_PHRASES.items():
-        assert text.en.strip() and text.sv.strip(), key
-    with pytest.raises(KeyError, match="no_such_phrase"):
-        app_phrase("no_such_phrase", "sv")
