@@ -72,6 +72,14 @@ class Event(IntEnum):
     SHIFT_STARTED = 19  # staff workload denominators (P4)
     SHIFT_ENDED = 20
     MASS_MAILING_STARTED = 21  # F6: one row per campaign
+    STAFF_CASE_OPENED = 22  # R19, R20: "Skicka ärende" opened a case (question, form, ...)
+    CONSENT_RECORDED = 23  # R2, D7: the holder's own consent to an account a guardian activated
+    PROTECTION_GRANTED = 24  # R12, R16: the register marks the person's data protected
+    PROTECTION_LIFTED = 25
+    GUARDIANSHIP_STARTED = 26  # R9, R10: person is the child, actor the guardian
+    GUARDIANSHIP_ENDED = (
+        27  # R10, D9: proxy and the guardian's contacts in the child's settings end
+    )
 
 
 class ActorRole(IntEnum):
@@ -116,7 +124,8 @@ class Reason(IntEnum):
     NO_ACTIVE_ACCOUNT = 4  # F6 outcome, paper fallback
     NO_EID = 5  # R1
     NEEDS_OWN_EID = 6  # R15
-    UNDER_13 = 7  # R10, R15, D2: no own login before 13; a guardian acts by proxy
+    UNDER_13 = 7  # R10, R15, D2: no own login before 13 without an own e-ID; a guardian acts
+    NO_PERSONNUMMER = 8  # R9, D8: unborn, or only a samordningsnummer: no proxy activation
 
 
 def _names(enum: type[IntEnum]) -> list[str]:
@@ -167,6 +176,12 @@ _ATTACHMENT_SENT: Final = Event.ATTACHMENT_SENT
 _SHIFT_STARTED: Final = Event.SHIFT_STARTED
 _SHIFT_ENDED: Final = Event.SHIFT_ENDED
 _MASS_MAILING_STARTED: Final = Event.MASS_MAILING_STARTED
+_STAFF_CASE_OPENED: Final = Event.STAFF_CASE_OPENED
+_CONSENT_RECORDED: Final = Event.CONSENT_RECORDED
+_PROTECTION_GRANTED: Final = Event.PROTECTION_GRANTED
+_PROTECTION_LIFTED: Final = Event.PROTECTION_LIFTED
+_GUARDIANSHIP_STARTED: Final = Event.GUARDIANSHIP_STARTED
+_GUARDIANSHIP_ENDED: Final = Event.GUARDIANSHIP_ENDED
 _CITIZEN: Final = ActorRole.CITIZEN
 _GUARDIAN_PROXY: Final = ActorRole.GUARDIAN_PROXY
 _STAFF: Final = ActorRole.STAFF
@@ -194,6 +209,7 @@ _COLUMN_TYPES: dict[str, pl.DataType] = {
     "channel": pl.Enum(CHANNELS),
     "kind": pl.Enum(KINDS),
     "campaign": pl.Int32(),  # message_sent / message_undeliverable of a mass mailing (F6)
+    "form": pl.Int32(),  # message_sent of a form message and form_submitted (F3)
     "reason": pl.Enum(REASONS),
     "recipient": pl.Int32(),  # alert_sent: the person whose mobile or e-mail got the alert
     "alert_sms": pl.Boolean(),  # settings after a change; recipient's choice at message_sent
@@ -216,6 +232,7 @@ _INT_COLUMNS: Final = (
     "case",
     "message",
     "campaign",
+    "form",
     "recipient",
 )
 _CODE_COLUMNS: Final = ("event", "actor_role", "channel", "kind", "reason")
@@ -261,6 +278,8 @@ class EventLog:
         "_campaign_rows",
         "_duration",
         "_duration_rows",
+        "_form",
+        "_form_rows",
         "_pack",
         "_reason",
         "_reason_rows",
@@ -280,6 +299,8 @@ class EventLog:
         self._recipient = array("i")
         self._campaign_rows = array("q")
         self._campaign = array("i")
+        self._form_rows = array("q")
+        self._form = array("i")
         self._duration_rows = array("q")
         self._duration = array("f")
 
@@ -292,6 +313,7 @@ class EventLog:
             (self._reason_rows, self._reason),
             (self._recipient_rows, self._recipient),
             (self._campaign_rows, self._campaign),
+            (self._form_rows, self._form),
             (self._duration_rows, self._duration),
         )
 
@@ -309,6 +331,8 @@ class EventLog:
         copied._recipient = array("i", self._recipient)
         copied._campaign_rows = array("q", self._campaign_rows)
         copied._campaign = array("i", self._campaign)
+        copied._form_rows = array("q", self._form_rows)
+        copied._form = array("i", self._form)
         copied._duration_rows = array("q", self._duration_rows)
         copied._duration = array("f", self._duration)
         return copied
@@ -340,6 +364,7 @@ class EventLog:
         alert_email: int = NONE,
         duration_minutes: float = _NAN,
         campaign: int = NONE,
+        form: int = NONE,
     ) -> None:
         """Append one event. Ids and codes are ints, ``NONE`` (-1) where they do not apply.
 
@@ -370,6 +395,9 @@ class EventLog:
         if campaign != NONE:
             self._campaign.append(campaign)
             self._campaign_rows.append(row)
+        if form != NONE:
+            self._form.append(form)
+            self._form_rows.append(row)
         if duration_minutes == duration_minutes:  # not NaN
             self._duration.append(duration_minutes)
             self._duration_rows.append(row)
@@ -499,12 +527,16 @@ class EventLog:
         alert_sms: int,
         alert_email: int,
         campaign: int,
+        form: int,
     ) -> None:
-        """A message landed in an inbox; the flags are the recipient's alert choice then."""
+        """A message landed in an inbox; the flags are the recipient's alert choice then;
+        ``campaign`` is its mass mailing (F6), ``form`` the form it asks for (F3)."""
         self._dense(minutes, _MESSAGE_SENT, person, NONE, _STAFF, clinic, staff, case, message,
                     NONE, kind, alert_sms, alert_email)  # fmt: skip
         if campaign != NONE:
             self._sparse_at_last_row(self._campaign_rows, self._campaign, campaign)
+        if form != NONE:
+            self._sparse_at_last_row(self._form_rows, self._form, form)
 
     def message_undeliverable(
         self,
@@ -618,10 +650,13 @@ class EventLog:
         case: int,
         message: int,
         channel: int,
+        form: int,
     ) -> None:
-        """F3: the answers to a form message were submitted."""
+        """F3: the answers to a form message were submitted (``form``: which form)."""
         self._dense(minutes, _FORM_SUBMITTED, person, actor, actor_role, clinic, NONE, case,
                     message, channel, _FORM, NONE, NONE)  # fmt: skip
+        if form != NONE:
+            self._sparse_at_last_row(self._form_rows, self._form, form)
 
     def attachment_sent(
         self,
@@ -632,12 +667,13 @@ class EventLog:
         clinic: int,
         staff: int,
         case: int,
+        message: int,
         channel: int,
         kind: int,
     ) -> None:
-        """F5: one attachment, in either direction."""
+        """F5: one attachment, in either direction (``message``: the staff message it came with)."""
         self._dense(minutes, _ATTACHMENT_SENT, person, actor, actor_role, clinic, staff, case,
-                    NONE, channel, kind, NONE, NONE)  # fmt: skip
+                    message, channel, kind, NONE, NONE)  # fmt: skip
 
     def shift_started(self, minutes: float, clinic: int, staff: int) -> None:
         """P4: a staff member's e-service duty began (workload denominators)."""
@@ -654,6 +690,38 @@ class EventLog:
         self._dense(minutes, _MASS_MAILING_STARTED, NONE, NONE, _STAFF, clinic, staff, NONE,
                     NONE, NONE, _MASS_MAILING, NONE, NONE)  # fmt: skip
         self._sparse_at_last_row(self._campaign_rows, self._campaign, campaign)
+
+    def staff_case_opened(
+        self, minutes: float, person: int, clinic: int, staff: int, case: int, kind: int
+    ) -> None:
+        """R19, R20: a staff member opened a case ("Skicka ärende"); it is theirs (my cases)."""
+        self._dense(minutes, _STAFF_CASE_OPENED, person, NONE, _STAFF, clinic, staff, case, NONE,
+                    NONE, kind, NONE, NONE)  # fmt: skip
+
+    def consent_recorded(self, minutes: float, person: int, channel: int) -> None:
+        """R2, D7: the holder's own consent, at the first own login to a guardian-made account."""
+        self._dense(minutes, _CONSENT_RECORDED, person, person, _CITIZEN, NONE, NONE, NONE,
+                    NONE, channel, NONE, NONE, NONE)  # fmt: skip
+
+    def protection_granted(self, minutes: float, person: int) -> None:
+        """R12, R16: the register marks the person's data protected (proxy ends, R12)."""
+        self._dense(minutes, _PROTECTION_GRANTED, person, NONE, _SYSTEM, NONE, NONE, NONE, NONE,
+                    NONE, NONE, NONE, NONE)  # fmt: skip
+
+    def protection_lifted(self, minutes: float, person: int) -> None:
+        """R12: the register lifts the protection."""
+        self._dense(minutes, _PROTECTION_LIFTED, person, NONE, _SYSTEM, NONE, NONE, NONE, NONE,
+                    NONE, NONE, NONE, NONE)  # fmt: skip
+
+    def guardianship_started(self, minutes: float, child: int, guardian: int) -> None:
+        """R9, R10: ``guardian`` became vårdnadshavare of ``child``."""
+        self._dense(minutes, _GUARDIANSHIP_STARTED, child, guardian, _SYSTEM, NONE, NONE, NONE,
+                    NONE, NONE, NONE, NONE, NONE)  # fmt: skip
+
+    def guardianship_ended(self, minutes: float, child: int, guardian: int) -> None:
+        """R10, D9: the guardianship ended (custody change): proxy ends, contacts are removed."""
+        self._dense(minutes, _GUARDIANSHIP_ENDED, child, guardian, _SYSTEM, NONE, NONE, NONE,
+                    NONE, NONE, NONE, NONE, NONE)  # fmt: skip
 
     def to_frame(self) -> pl.DataFrame:
         """The log as one frame with :data:`EVENT_LOG_SCHEMA`, in the order events were recorded.
@@ -707,6 +775,7 @@ class EventLog:
         sparse_ints = {
             "recipient": _sparse(self._recipient_rows, self._recipient, np.int32, start, end, NONE),
             "campaign": _sparse(self._campaign_rows, self._campaign, np.int32, start, end, NONE),
+            "form": _sparse(self._form_rows, self._form, np.int32, start, end, NONE),
         }
         durations = _sparse(self._duration_rows, self._duration, np.float32, start, end, _NAN)
         for name in _CODE_COLUMNS:

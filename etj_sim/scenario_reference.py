@@ -221,6 +221,11 @@ def _unit(key: str, annotation: Any) -> str:
     name = key.rsplit(".", 1)[-1]
     if "share" in name:
         return "share (0-1)"
+    rate = re.fullmatch(r".+_per_(\w+)_year", name)
+    if rate:
+        # granted_per_person_year: events per person and year of the run.
+        whom = {"protected": "protected person"}.get(rate.group(1), rate.group(1))
+        return f"per {whom} per year"
     for suffix, unit in (
         ("_minutes", "minutes"),
         ("_hours_median", "hours"),

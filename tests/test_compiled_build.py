@@ -46,8 +46,10 @@ def test_the_hot_path_modules_are_compiled() -> None:
         "etj_sim.events",
         "etj_sim.domain.inbox",
         "etj_sim.domain.portal",
+        "etj_sim.domain.listeners",
         "etj_sim.simulation.engine",
         "etj_sim.simulation.citizen_behaviour",
+        "etj_sim.simulation.agenda",
     ):
         assert _compiled(module), f"{module} is not compiled"
     assert not _compiled("etj_sim.domain.identity")  # left pure on purpose (setup.py)

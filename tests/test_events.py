@@ -47,6 +47,7 @@ def _random_rows(count: int, seed: int) -> list[Row]:
         event = generator.choice(list(Event))
         recipient = maybe(50_000) if event is Event.ALERT_SENT else NONE
         campaign = maybe(5) if event is Event.MESSAGE_SENT else NONE
+        form = maybe(3) if event in (Event.MESSAGE_SENT, Event.FORM_SUBMITTED) else NONE
         rows.append(
             (
                 minutes,
@@ -66,6 +67,7 @@ def _random_rows(count: int, seed: int) -> list[Row]:
                 maybe(2),
                 generator.random() * 30 if generator.random() < 0.2 else math.nan,
                 campaign,
+                form,
             )
         )
     return rows
@@ -99,6 +101,7 @@ def _expected_frame(rows: list[Row]) -> pl.DataFrame:
         "alert_email",
         "duration_minutes",
         "campaign",
+        "form",
     )
     data: dict[str, list[object]] = {name: [] for name in names}
     for row in rows:
@@ -151,6 +154,7 @@ def _alert_rows(count: int) -> list[Row]:
             NONE,
             NONE,
             math.nan,
+            NONE,
             NONE,
         )
         for index in range(count)
@@ -224,7 +228,7 @@ RECORDERS: dict[Event, tuple[tuple[object, ...], dict[str, object]]] = {
         },
     ),
     Event.MESSAGE_SENT: (
-        (_P, _C, _S, _K, _M, Kind.MASS_MAILING, 0, 1, 4),
+        (_P, _C, _S, _K, _M, Kind.MASS_MAILING, 0, 1, 4, NONE),
         {
             "person": _P,
             "actor_role": ActorRole.STAFF,
@@ -331,7 +335,7 @@ RECORDERS: dict[Event, tuple[tuple[object, ...], dict[str, object]]] = {
         },
     ),
     Event.FORM_SUBMITTED: (
-        (_P, _A, ActorRole.GUARDIAN_PROXY, _C, NONE, _M, Channel.APP),
+        (_P, _A, ActorRole.GUARDIAN_PROXY, _C, NONE, _M, Channel.APP, 2),
         {
             "person": _P,
             "actor": _A,
@@ -340,18 +344,45 @@ RECORDERS: dict[Event, tuple[tuple[object, ...], dict[str, object]]] = {
             "message": _M,
             "channel": Channel.APP,
             "kind": Kind.FORM,
+            "form": 2,
         },
     ),
     Event.ATTACHMENT_SENT: (
-        (_P, NONE, ActorRole.STAFF, _C, _S, _K, NONE, Kind.CONTACT_FORM),
+        (_P, NONE, ActorRole.STAFF, _C, _S, _K, _M, NONE, Kind.REPLY),
         {
             "person": _P,
             "actor_role": ActorRole.STAFF,
             "clinic": _C,
             "staff": _S,
             "case": _K,
-            "kind": Kind.CONTACT_FORM,
+            "message": _M,
+            "kind": Kind.REPLY,
         },
+    ),
+    Event.STAFF_CASE_OPENED: (
+        (_P, _C, _S, _K, Kind.QUESTION),
+        {
+            "person": _P,
+            "actor_role": ActorRole.STAFF,
+            "clinic": _C,
+            "staff": _S,
+            "case": _K,
+            "kind": Kind.QUESTION,
+        },
+    ),
+    Event.CONSENT_RECORDED: (
+        (_P, Channel.APP),
+        {"person": _P, "actor": _P, "actor_role": ActorRole.CITIZEN, "channel": Channel.APP},
+    ),
+    Event.PROTECTION_GRANTED: ((_P,), {"person": _P, "actor_role": ActorRole.SYSTEM}),
+    Event.PROTECTION_LIFTED: ((_P,), {"person": _P, "actor_role": ActorRole.SYSTEM}),
+    Event.GUARDIANSHIP_STARTED: (
+        (_P, _A),
+        {"person": _P, "actor": _A, "actor_role": ActorRole.SYSTEM},
+    ),
+    Event.GUARDIANSHIP_ENDED: (
+        (_P, _A),
+        {"person": _P, "actor": _A, "actor_role": ActorRole.SYSTEM},
     ),
     Event.SHIFT_STARTED: ((_C, _S), {"actor_role": ActorRole.STAFF, "clinic": _C, "staff": _S}),
     Event.SHIFT_ENDED: ((_C, _S), {"actor_role": ActorRole.STAFF, "clinic": _C, "staff": _S}),

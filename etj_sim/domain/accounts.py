@@ -4,7 +4,8 @@ Pipeline position: ``population frames (initial state) -> domain accounts (this 
 portal (edits) / alert gateway (reads at dispatch) / staff tool (reads the choice, R20)``.
 
 Columnar: per person one activation flag, one alert bitmask, one mobile slot and one e-mail
-slot (D3), and the R14 "guardian-era settings" flag: about 11 bytes a person. A contact slot
+slot (D3), one bitmask of what is shared with healthcare (R4), the R14 "guardian-era settings"
+flag and whether the holder's own consent is recorded (R2): about 13 bytes a person. A contact slot
 holds ``-1`` (empty), a person id ``>= 0`` (that person's own registered mobile or e-mail, so
 an alert can tell holder from guardian, D3, D4), or ``-2 - k`` for the ``k``-th contact typed
 in by hand (kept in a separate table, no owner).
@@ -28,12 +29,15 @@ from etj_sim.domain.columns import filled, from_numpy
 from etj_sim.domain.errors import AccountNotActive, InvalidOperation
 from etj_sim.domain.register import PopulationRegister
 from etj_sim.domain.views import UNSET, SettingsView, Unset
-from etj_sim.events import ROLE_GUARDIAN_PROXY, ActorRole, EventLog
+from etj_sim.events import NONE, ROLE_GUARDIAN_PROXY, ROLE_SYSTEM, ActorRole, EventLog
 
-__all__ = ["ALERT_EMAIL", "ALERT_SMS", "NO_CONTACT", "Accounts"]
+__all__ = ["ALERT_EMAIL", "ALERT_SMS", "NO_CONTACT", "SHARE_EMAIL", "SHARE_MOBILE", "Accounts"]
 
 ALERT_SMS: Final = 1
 ALERT_EMAIL: Final = 2
+SHARE_MOBILE: Final = 1
+"""R4: the mobile number in the settings is shared with healthcare."""
+SHARE_EMAIL: Final = 2
 NO_CONTACT: Final = -1
 _TYPED: Final = -(2**31)
 _MOBILE_PATTERN: Final = re.compile(r"\+?[0-9][0-9 \-]{6,18}[0-9]")
@@ -52,6 +56,8 @@ class Accounts:
         self.mobile = array("i")  # contact slot, see module docstring
         self.email = array("i")
         self.review_pending = array("b")  # R14: settings made while a guardian acted
+        self.sharing = array("b")  # R4: SHARE_MOBILE | SHARE_EMAIL
+        self.own_consent = array("b")  # R2: the holder's own consent is recorded
         self._typed_contacts: list[str] = []
         self._typed_index: dict[str, int] = {}
         self.grow()
@@ -65,6 +71,8 @@ class Accounts:
             self.mobile.extend(filled("i", missing, NO_CONTACT))
             self.email.extend(filled("i", missing, NO_CONTACT))
             self.review_pending.extend(filled("b", missing, 0))
+            self.sharing.extend(filled("b", missing, 0))
+            self.own_consent.extend(filled("b", missing, 0))
 
     def load(
         self,
@@ -110,6 +118,9 @@ class Accounts:
         self.mobile[first_person:end] = from_numpy("i", mobile_owner)
         self.email[first_person:end] = from_numpy("i", email_owner)
         self.review_pending[first_person:end] = from_numpy("b", review_pending)
+        # R2, D7: an active account whose settings are not guardian-era was activated (and
+        # consented to) by its holder; a guardian-era one by a guardian, in proxy mode.
+        self.own_consent[first_person:end] = from_numpy("b", active & ~review_pending)
 
     # -- activation (R2, D7) ----------------------------------------------------------------
 
@@ -132,8 +143,17 @@ class Accounts:
         self.active[person] = 1
         if role is ROLE_GUARDIAN_PROXY:
             self.review_pending[person] = 1
+        else:
+            self.own_consent[person] = 1
         if self._log is not None:
             self._log.account_activated(self._clock.minutes, person, actor, role, channel)
+
+    def record_own_consent(self, person: int, channel: int) -> None:
+        """R2, D7: the holder's first own login to an account a guardian activated is the
+        holder's own consent to digital communication (consent_recorded)."""
+        self.own_consent[person] = 1
+        if self._log is not None:
+            self._log.consent_recorded(self._clock.minutes, person, channel)
 
     # -- settings (R4, R13, D3) --------------------------------------------------------------
 
@@ -157,7 +177,16 @@ class Accounts:
             email_alerts=bool(alerts & ALERT_EMAIL),
             mobile_owner=mobile if mobile >= 0 else None,
             email_owner=email if email >= 0 else None,
+            share_mobile=bool(self.sharing[person] & SHARE_MOBILE),
+            share_email=bool(self.sharing[person] & SHARE_EMAIL),
         )
+
+    def shared_contacts(self, person: int) -> tuple[str | None, str | None]:
+        """R4: the mobile and e-mail the holder shares with healthcare (None where not shared)."""
+        sharing = self.sharing[person]
+        mobile = self.contact_text(self.mobile[person], email=False) if sharing & 1 else None
+        email = self.contact_text(self.email[person], email=True) if sharing & 2 else None
+        return mobile, email
 
     def update_settings(
         self,
@@ -170,8 +199,14 @@ class Accounts:
         email: str | Unset | None = UNSET,
         sms_alerts: bool | Unset = UNSET,
         email_alerts: bool | Unset = UNSET,
+        share_mobile: bool | Unset = UNSET,
+        share_email: bool | Unset = UNSET,
     ) -> None:
         """Change the settings of ``person`` (R4, D3, R13); the caller has checked R3/R5/R10.
+
+        R4's two purposes: alerts (``sms_alerts``, ``email_alerts``) and sharing the contact with
+        healthcare (``share_mobile``, ``share_email``); each needs the matching contact, and
+        clearing a contact ends both.
 
         A typed contact equal to the registered mobile/e-mail of one of ``owner_candidates``
         (the holder, the acting guardian, the child's guardians) is stored as that person's
@@ -194,6 +229,21 @@ class Accounts:
             raise InvalidOperation("R4: SMS alerts need a mobile number in the settings")
         if alerts & ALERT_EMAIL and email_slot == NO_CONTACT:
             raise InvalidOperation("R4: e-mail alerts need an e-mail address in the settings")
+        sharing = self.sharing[person]
+        for share, bit, slot, what in (
+            (share_mobile, SHARE_MOBILE, mobile_slot, "a mobile number"),
+            (share_email, SHARE_EMAIL, email_slot, "an e-mail address"),
+        ):
+            if isinstance(share, Unset):
+                if slot == NO_CONTACT:
+                    sharing &= ~bit  # a cleared contact is no longer shared
+                continue
+            if _flag(share, "share_mobile" if bit == SHARE_MOBILE else "share_email"):
+                if slot == NO_CONTACT:
+                    raise InvalidOperation(f"R4: sharing with healthcare needs {what}")
+                sharing |= bit
+            else:
+                sharing &= ~bit
         # All checks passed: mutate.
         if mobile_slot == _TYPED and isinstance(mobile, str):
             mobile_slot = self._typed_slot(mobile)
@@ -202,6 +252,7 @@ class Accounts:
         self.mobile[person] = mobile_slot
         self.email[person] = email_slot
         self.alerts[person] = alerts
+        self.sharing[person] = sharing
         # R14: settings a guardian makes are guardian-era; the holder's own edit ends that era.
         self.review_pending[person] = 1 if role is ROLE_GUARDIAN_PROXY else 0
         if self._log is not None:
@@ -214,6 +265,40 @@ class Accounts:
                 alerts & ALERT_SMS,
                 (alerts & ALERT_EMAIL) >> 1,
             )
+
+    def clear_contacts_of(self, person: int, owner: int) -> bool:
+        """D9: remove ``owner``'s registered contacts from ``person``'s settings (an ended
+        guardianship), with the alerts and sharing that used them; typed contacts stay (whose
+        they are is unknown). Logs settings_changed by the system; returns whether any changed.
+        """
+        alerts = self.alerts[person]
+        sharing = self.sharing[person]
+        changed = False
+        if self.mobile[person] == owner:
+            self.mobile[person] = NO_CONTACT
+            alerts &= ~ALERT_SMS
+            sharing &= ~SHARE_MOBILE
+            changed = True
+        if self.email[person] == owner:
+            self.email[person] = NO_CONTACT
+            alerts &= ~ALERT_EMAIL
+            sharing &= ~SHARE_EMAIL
+            changed = True
+        if not changed:
+            return False
+        self.alerts[person] = alerts
+        self.sharing[person] = sharing
+        if self._log is not None:
+            self._log.settings_changed(
+                self._clock.minutes,
+                person,
+                NONE,
+                ROLE_SYSTEM,
+                NONE,
+                alerts & ALERT_SMS,
+                (alerts & ALERT_EMAIL) >> 1,
+            )
+        return True
 
     def _typed_slot(self, text: str) -> int:
         index = self._typed_index.get(text)
@@ -246,6 +331,8 @@ class Accounts:
             bytes(self.mobile),
             bytes(self.email),
             bytes(self.review_pending),
+            bytes(self.sharing),
+            bytes(self.own_consent),
             tuple(self._typed_contacts),
         )
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
-from collections.abc import Sequence
 from typing import Any, Final
 
 from etj_sim.domain.clock import Clock
@@ -34,7 +33,7 @@ from etj_sim.domain.errors import (
 )
 from etj_sim.domain.listeners import Listeners
 from etj_sim.domain.views import Attachment, CaseEntry, CaseState, CaseView
-from etj_sim.events import KIND_LOCAL_ESERVICE, NONE, ActorRole, EventLog, Kind
+from etj_sim.events import KIND_LOCAL_ESERVICE, NONE, ROLE_STAFF, ActorRole, EventLog, Kind
 
 __all__ = ["CASE_KINDS", "STANDARD_ESERVICES", "Cases", "Clinics"]
 
@@ -164,6 +163,8 @@ class Cases:
         self.entry_text = array("i")  # index into _texts
         self.entry_attachments = array("i")  # index into _attachment_sets
         self.previous_entry = array("i")  # the same case's entry before this one
+        self.entry_message: dict[int, int] = {}  # staff turns: their inbox message
+        self.entry_form_answers: dict[int, dict[str, object]] = {}  # submitted forms (F3)
         self._texts: list[str] = []
         self._text_index: dict[str, int] = {}
         self._attachment_sets: list[tuple[Attachment, ...]] = []
@@ -234,6 +235,29 @@ class Cases:
             listener(case, clinic, NONE)
         return case
 
+    def open_staff_case(self, clinic: int, person: int, staff: int, kind: Kind) -> int:
+        """R19, R20: a staff member opens a case with the citizen ("Skicka ärende"); it is
+        assigned to them (my cases) and logged as staff_case_opened. The caller then adds the
+        staff turn, delivers its message and hands the turn to the citizen (:meth:`staff_wrote`).
+        """
+        case = len(self.person)
+        now = self._clock.minutes
+        self.clinic.append(clinic)
+        self.person.append(person)
+        self.actor.append(staff)
+        self.actor_role.append(ROLE_STAFF)
+        self.kind.append(kind)
+        self.started_minutes.append(now)
+        self.assigned_staff.append(staff)
+        self.state.append(_AWAITING_STAFF)
+        self.last_entry.append(NONE)
+        self._clinic_lists(clinic)
+        self.open_by_clinic[clinic][case] = None
+        self.open_by_staff.setdefault(staff, {})[case] = None
+        if self._log is not None:
+            self._log.staff_case_opened(now, person, clinic, staff, case, kind)
+        return case
+
     def citizen_wrote(self, case: int) -> None:
         """F4: the citizen's side wrote last; the case waits for staff (its assignee, if any)."""
         self.state[case] = _AWAITING_STAFF
@@ -247,11 +271,21 @@ class Cases:
             listener(case, self.person[case])
 
     def add_entry(
-        self, case: int, role: int, author: int, text: str, attachments: tuple[Attachment, ...]
-    ) -> None:
-        """Append a dialogue turn (F4) with its attachments (F5)."""
-        if not text and not attachments:
-            return
+        self,
+        case: int,
+        role: int,
+        author: int,
+        text: str,
+        attachments: tuple[Attachment, ...],
+        message: int = NONE,
+        form_answers: dict[str, object] | None = None,
+    ) -> int:
+        """Append a dialogue turn (F4) with its attachments (F5); ``message`` is the inbox
+        message of a staff turn (its read status, F8), ``form_answers`` a submitted form (F3).
+        Returns the entry's id, or -1 when there is nothing to keep (no text, nothing attached).
+        """
+        if not text and not attachments and message == NONE and form_answers is None:
+            return NONE
         text_index = self._text_index.get(text)
         if text_index is None:
             text_index = self._text_index[text] = len(self._texts)
@@ -269,24 +303,33 @@ class Cases:
         self.entry_attachments.append(attachments_index)
         self.previous_entry.append(self.last_entry[case])
         self.last_entry[case] = entry
+        if message != NONE:
+            self.entry_message[entry] = message
+        if form_answers is not None:
+            self.entry_form_answers[entry] = form_answers
+        return entry
 
-    def entries_of(self, case: int) -> list[tuple[float, int, int, str, tuple[Attachment, ...]]]:
-        """The case's dialogue, oldest first: (minutes, role, author, text, attachments)."""
+    def entries_of(self, case: int) -> list[int]:
+        """The ids of the case's dialogue entries, oldest first."""
         entries = []
         entry = self.last_entry[case]
         while entry != NONE:
-            entries.append(
-                (
-                    self.entry_minutes[entry],
-                    self.entry_role[entry],
-                    self.entry_author[entry],
-                    self._texts[self.entry_text[entry]],
-                    self._attachment_sets[self.entry_attachments[entry]],
-                )
-            )
+            entries.append(entry)
             entry = self.previous_entry[entry]
         entries.reverse()
         return entries
+
+    def entry_view(self, entry: int) -> CaseEntry:
+        """One dialogue turn as staff see it (F3, F4, F5, F8)."""
+        return CaseEntry(
+            at=self._clock.moment(self.entry_minutes[entry]),
+            author_role=ActorRole(self.entry_role[entry]),
+            author=self.entry_author[entry],
+            text=self._texts[self.entry_text[entry]],
+            attachments=self._attachment_sets[self.entry_attachments[entry]],
+            form_answers=self.entry_form_answers.get(entry),
+            message=self.entry_message.get(entry),
+        )
 
     def log_attachments(
         self,
@@ -311,6 +354,7 @@ class Cases:
                 self.clinic[case],
                 staff,
                 case,
+                NONE,
                 channel,
                 self.kind[case],
             )
@@ -368,10 +412,8 @@ class Cases:
             started_at=moment(self.started_minutes[case]),
             assigned_staff=None if assigned == NONE else assigned,
             state=CaseState(self.state[case]),
-            entries=tuple(
-                CaseEntry(moment(at), ActorRole(role), author, text, attachments)
-                for at, role, author, text, attachments in self.entries_of(case)
-            ),
+            entries=tuple(self.entry_view(entry) for entry in self.entries_of(case)),
+            opened_by_staff=self.actor_role[case] == ROLE_STAFF,
         )
 
     def snapshot(self) -> tuple[Any, ...]:
@@ -383,19 +425,8 @@ class Cases:
             bytes(self.last_entry),
             bytes(self.entry_minutes),
             bytes(self.entry_author),
+            tuple(sorted(self.entry_message.items())),
+            tuple(sorted((e, repr(sorted(a.items()))) for e, a in self.entry_form_answers.items())),
             tuple(self._texts),
             tuple(tuple(q) for q in self.queue),
         )
-
-
-def attachments_of(attachments: Sequence[Attachment]) -> tuple[Attachment, ...]:
-    """F5: the attachments as a tuple, each checked to be an ``Attachment``."""
-    if not attachments:
-        return ()  # most cases and replies have none
-    result = tuple(attachments)
-    for attachment in result:
-        if not isinstance(attachment, Attachment):
-            raise InvalidOperation(
-                f"F5: attachments must be Attachment objects, got {attachment!r}"
-            )
-    return result

@@ -10,9 +10,12 @@ from __future__ import annotations
 from etj_sim.events import Reason
 
 __all__ = [
+    "AccessDenied",
     "AccountNotActive",
+    "AttachmentRefused",
     "ClinicNotActivated",
     "DomainError",
+    "FormAnswersInvalid",
     "InvalidOperation",
     "InvalidPersonalNumber",
     "LoginRefused",
@@ -99,3 +102,20 @@ class UnknownMessage(DomainError, LookupError):
 
 class InvalidOperation(DomainError):
     """Any other refused operation (bad argument, wrong state); the message names the problem."""
+
+
+class AccessDenied(InvalidOperation):
+    """R17 (and per-clinic access): a staff member acts only on their own clinic's cases,
+    messages, read statuses and templates, and on cases assigned to them ("Mina ärenden")."""
+
+
+class AttachmentRefused(InvalidOperation):
+    """F5: an attachment of a type or size the service does not accept."""
+
+
+class FormAnswersInvalid(InvalidOperation):
+    """F3: form answers that do not fit the form; ``question`` names the first offending one."""
+
+    def __init__(self, message: str, question: str) -> None:
+        super().__init__(message)
+        self.question = question

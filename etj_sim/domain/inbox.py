@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Mapping
 from typing import Any, Final
 
 from etj_sim.domain.accounts import ALERT_EMAIL, ALERT_SMS, Accounts
@@ -27,8 +26,8 @@ from etj_sim.domain.alerts import AlertGateway
 from etj_sim.domain.clock import Clock
 from etj_sim.domain.errors import InvalidOperation, UnknownMessage
 from etj_sim.domain.listeners import Listeners
-from etj_sim.domain.views import MessageView, ReadStatus
-from etj_sim.events import KIND_FORM, NONE, ActorRole, EventLog, Kind
+from etj_sim.domain.views import Attachment, MessageView, ReadStatus
+from etj_sim.events import KIND_FORM, NONE, ROLE_STAFF, ActorRole, EventLog, Kind
 
 __all__ = ["Inboxes"]
 
@@ -73,7 +72,9 @@ class Inboxes:
         self._heads = array("i")  # per person: newest message (-1: empty inbox), unread count
         self.texts: dict[int, str] = {}
         self.templates: dict[int, str] = {}
-        self.form_answers: dict[int, dict[str, str]] = {}
+        self.attachments: dict[int, tuple[Attachment, ...]] = {}
+        self.forms: dict[int, int] = {}  # message -> the form it asks for (F3)
+        self.form_answers: dict[int, dict[str, object]] = {}
 
     def __len__(self) -> int:
         return len(self._times) // _TIMES
@@ -94,13 +95,16 @@ class Inboxes:
         text: str,
         template: str,
         campaign: int = NONE,
+        form: int = NONE,
+        attachments: tuple[Attachment, ...] = (),
     ) -> int:
         """Put a message in an active account's inbox, log message_sent, schedule the alert,
         then tell the delivery listeners.
 
         The caller has checked R2 (active account). message_sent carries the recipient's alert
         choice at this moment; the alert itself follows the settings at dispatch time (D6).
-        ``campaign`` is the mass mailing a message belongs to (F6), -1 for none.
+        ``campaign`` is the mass mailing a message belongs to (F6), ``form`` the form a form
+        message asks for (F3), -1 for none; ``attachments`` (checked, F5) are logged one row each.
         """
         times = self._times
         message = len(times) // _TIMES
@@ -115,6 +119,10 @@ class Inboxes:
             self.texts[message] = text
         if template:
             self.templates[message] = template
+        if form != NONE:
+            self.forms[message] = form
+        if attachments:
+            self.attachments[message] = attachments
         alerts = self._accounts.alerts[person]
         if alerts:
             self._alerts.schedule(message, person, now)
@@ -130,7 +138,12 @@ class Inboxes:
                 alerts & ALERT_SMS,
                 (alerts & ALERT_EMAIL) >> 1,
                 campaign,
+                form,
             )
+            for _ in attachments:
+                self._log.attachment_sent(
+                    now, person, NONE, ROLE_STAFF, clinic, staff, case, message, NONE, kind
+                )
         for listener in self._delivered:
             listener(person, message, kind, now)
         return message
@@ -236,7 +249,23 @@ class Inboxes:
             template=self.templates.get(message, ""),
             read=is_read,
             read_at=self._clock.moment(read_minutes) if is_read else None,
+            attachments=self.attachments.get(message, ()),
+            form=self.forms.get(message),
+            submitted=message in self.form_answers,
+            subject=self.templates.get(message, ""),
         )
+
+    def case_of(self, message: int) -> int:
+        """The case a message belongs to, -1 for none."""
+        return self._rows[message * _FIELDS + _CASE]
+
+    def clinic_of(self, message: int) -> int:
+        """The clinic that sent ``message``."""
+        return self._rows[message * _FIELDS + _CLINIC]
+
+    def kind_of(self, message: int) -> int:
+        """The kind code of ``message``."""
+        return self._rows[message * _FIELDS + _KIND]
 
     def read_status(self, message: int) -> ReadStatus:
         """F8: read or not, when and by whom (holder or guardian by proxy)."""
@@ -253,18 +282,26 @@ class Inboxes:
             reader_role=ActorRole(self._rows[row + _READER_ROLE]) if is_read else None,
         )
 
-    def submit_form(
-        self, message: int, answers: Mapping[str, str], actor: int, role: int, channel: int
-    ) -> None:
-        """F3: store the answers to a form message (once); log form_submitted."""
+    def form_of(self, message: int) -> int:
+        """F3: the form a form message asks for; refuses other messages and resubmission."""
         row = message * _FIELDS
         if self._rows[row + _KIND] != KIND_FORM:
             raise InvalidOperation(f"F3: message {message} is not a form")
         if message in self.form_answers:
             raise InvalidOperation(f"F3: the form in message {message} was already submitted")
-        if not all(isinstance(k, str) and isinstance(v, str) for k, v in answers.items()):
-            raise InvalidOperation("F3: form answers must map question names to text")
-        self.form_answers[message] = dict(answers)
+        form = self.forms.get(message)
+        if form is None:
+            raise InvalidOperation(f"F3: message {message} names no form")
+        return form
+
+    def submit_form(
+        self, message: int, answers: dict[str, object], actor: int, role: int, channel: int
+    ) -> None:
+        """F3: store checked answers (once); log form_submitted. F8: a submitted form counts as
+        read, so an unread one is first read by the submitter (message_read)."""
+        self.read(message, actor, role, channel)
+        row = message * _FIELDS
+        self.form_answers[message] = answers
         if self._log is not None:
             self._log.form_submitted(
                 self._clock.minutes,
@@ -275,6 +312,7 @@ class Inboxes:
                 self._rows[row + _CASE],
                 message,
                 channel,
+                self.forms[message],
             )
 
     def snapshot(self) -> tuple[Any, ...]:
@@ -284,5 +322,11 @@ class Inboxes:
             bytes(self._times),
             bytes(self._heads),
             tuple(sorted(self.texts.items())),
-            tuple(sorted((m, tuple(sorted(a.items()))) for m, a in self.form_answers.items())),
+            tuple(
+                sorted(
+                    (m, tuple(sorted(map(repr, a.items())))) for m, a in self.form_answers.items()
+                )
+            ),
+            tuple(sorted(self.forms.items())),
+            tuple(sorted(self.attachments.items())),
         )

@@ -1,20 +1,25 @@
 """The citizen side of 1177 (the web and the app): login, proxy, inbox, settings, cases.
 
 Pipeline position: ``simulation / notebooks -> portal (this module) -> accounts, inboxes,
-cases -> event log``. Enforced here: R1 and R15 (login with an e-ID, own e-ID from 13), R2
-(first login activates), R3 (a session acts only on its own account), R9 (a guardian activates
-a child's account), R10, R12 and D2 (who may act by proxy: :meth:`Portal.check_proxy`, the one
-place), R14 (the settings review prompt), R7 (no editing of register data). R16: protected
-persons use every function like anyone else; the only check that reads protection is R12.
+cases -> event log``. Enforced here: R1 and R15 (login with an e-ID, own e-ID from 13; a child
+under 13 with an own e-ID logs in too, R11, while guardians keep proxy until 13, R10), R2 (first
+login activates; a young person's first own login to an account a guardian activated records
+their own consent, D7), R3 (a session acts only on its own account), R9 and D8 (a guardian
+activates the account of a born child with a personnummer), R10, R12 and D2 (who may act by
+proxy: :meth:`Portal.check_proxy`, the one place), R14 (the settings review prompt), R7 (no
+editing of register data), F3 (form answers checked against the form), F5 (attachment limits).
+R16: protected persons use every function like anyone else; the only check that reads
+protection is R12.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Final, NoReturn
 
 from etj_sim.domain.accounts import Accounts
-from etj_sim.domain.cases import Cases, Clinics, attachments_of
+from etj_sim.domain.cases import Cases, Clinics
+from etj_sim.domain.catalogue import Catalogue, checked_attachments
 from etj_sim.domain.clock import Clock
 from etj_sim.domain.errors import (
     InvalidOperation,
@@ -23,10 +28,10 @@ from etj_sim.domain.errors import (
     ProxyRefused,
     SettingsNotEditable,
 )
-from etj_sim.domain.identity import EID
+from etj_sim.domain.identity import EID, PersonalNumberKind
 from etj_sim.domain.inbox import Inboxes
 from etj_sim.domain.register import PersonRef, PopulationRegister
-from etj_sim.domain.views import UNSET, Attachment, MessageView, SettingsView, Unset
+from etj_sim.domain.views import UNSET, Attachment, FormAnswers, MessageView, SettingsView, Unset
 from etj_sim.events import (
     NONE,
     ROLE_CITIZEN,
@@ -54,7 +59,9 @@ class Portal:
         clinics: Clinics,
         clock: Clock,
         log: EventLog | None,
+        catalogue: Catalogue,
     ) -> None:
+        self.catalogue = catalogue
         self.register = register
         self.accounts = accounts
         self.inboxes = inboxes
@@ -66,12 +73,15 @@ class Portal:
     def login(self, who: PersonRef, eid: EID, channel: Channel = Channel.WEB) -> Session:
         """Log in with an e-ID on the web or in the app (R1, R15, D2, R2, R14).
 
-        R1: the person must hold that e-ID. R15/D2: children under 13 have no own login (a
-        guardian acts for them, R10); from 13 only an own e-ID works (a 13-17-year-old without
-        it is refused with reason needs_own_eid). R2: the first login activates the account and
-        is the consent (account_activated, actor_role citizen). R14: the first login on or after
-        the 13th birthday of an account with guardian-era settings prompts a settings review.
-        Refusals raise ``LoginRefused`` and are logged as login_refused.
+        R1: the person must hold that e-ID. R15/D2: a child under 13 without an own e-ID has no
+        own login (a guardian acts for them, R10: reason under_13); with an own e-ID the child
+        logs in (R11: staff then see the child acted); from 13 only an own e-ID works (a
+        13-17-year-old without it is refused with reason needs_own_eid). R2: the first login
+        activates the account and is the consent (account_activated, actor_role citizen); from
+        13, the first own login to an account a guardian activated records the young person's
+        own consent (consent_recorded). R14: the first login on or after the 13th birthday of an
+        account with guardian-era settings prompts a settings review. Refusals raise
+        ``LoginRefused`` and are logged as login_refused.
         """
         self.clock.tick()
         register = self.register
@@ -85,15 +95,16 @@ class Portal:
                 raise InvalidOperation(f"R1: {eid!r} is not an accepted e-ID") from None
         clock = self.clock
         now = clock.minutes
-        if register.is_under_13(person, clock.day_of(now)):
-            self._refuse_login(
-                person,
-                channel,
-                Reason.UNDER_13,
-                f"R15, D2: person {person} is under 13 and has no own login; a guardian acts "
-                "by proxy (R10)",
-            )
+        under_13 = register.is_under_13(person, clock.day_of(now))
         if not register.holds_eid(person, eid):
+            if under_13:
+                self._refuse_login(
+                    person,
+                    channel,
+                    Reason.UNDER_13,
+                    f"R15, D2: person {person} is under 13 and holds no own {eid.name}; a guardian "
+                    "acts by proxy (R10)",
+                )
             if register.age(person) < 18:
                 self._refuse_login(
                     person,
@@ -111,8 +122,10 @@ class Portal:
         accounts = self.accounts
         if not accounts.active[person]:
             accounts.activate(person, person, ROLE_CITIZEN, channel)
+        elif not under_13 and not accounts.own_consent[person]:
+            accounts.record_own_consent(person, channel)
         session = Session(self, person, person, channel)
-        if accounts.review_pending[person]:
+        if accounts.review_pending[person] and not under_13:
             # R14: asked once, at the first own login; nothing is cleared from the settings.
             accounts.review_pending[person] = 0
             session.settings_review_prompted = True
@@ -210,11 +223,14 @@ class Session:
         email: str | Unset | None = UNSET,
         sms_alerts: bool | Unset = UNSET,
         email_alerts: bool | Unset = UNSET,
+        share_mobile: bool | Unset = UNSET,
+        share_email: bool | Unset = UNSET,
     ) -> None:
         """Edit the settings (R4, D3; R5: only the holder, or a guardian for a child, R13).
 
-        ``None`` clears a contact; alerts need the matching contact. Writes settings_changed
-        with the resulting alert_sms / alert_email.
+        ``None`` clears a contact; alerts and sharing with healthcare (R4's two purposes) need
+        the matching contact. Writes settings_changed with the resulting alert_sms /
+        alert_email.
         """
         self._check()
         portal = self._portal
@@ -231,6 +247,8 @@ class Session:
             email,
             sms_alerts,
             email_alerts,
+            share_mobile,
+            share_email,
         )
 
     def update_personal_details(self, **changes: str) -> NoReturn:
@@ -256,7 +274,7 @@ class Session:
         self._check()
         portal = self._portal
         case_kind, name = portal.clinics.case_kind(clinic, kind, eservice)
-        files = attachments_of(attachments)
+        files = checked_attachments(attachments)
         portal.accounts.require_active(self.person)
         return portal.cases.start(
             clinic, self.person, self.actor, self.role, case_kind, name, text, files, self.channel
@@ -269,7 +287,7 @@ class Session:
         case = cases.require_open(case)
         if cases.person[case] != self.person:
             raise NotAccountHolder(f"R3: case {case} is not a case of person {self.person}")
-        files = attachments_of(attachments)
+        files = checked_attachments(attachments)
         if not text and not files:
             raise InvalidOperation("F4: a reply needs a text or an attachment")
         cases.add_entry(case, self.role, self.actor, text, files)
@@ -290,20 +308,54 @@ class Session:
             )
         cases.citizen_wrote(case)
 
-    def submit_form(self, message: int, answers: Mapping[str, str]) -> None:
-        """Fill in a form sent before or between visits (F3); once per form."""
+    def submit_form(self, message: int, answers: FormAnswers) -> None:
+        """Fill in a form sent before or between visits (F3); once per form.
+
+        The answers are checked against the form first (``FormAnswersInvalid`` names the
+        question; nothing is stored). A submitted form counts as read (F8). In a case, the
+        answers are a turn of the dialogue that staff see, and the case waits for staff.
+        """
         self._check()
         message = self._own_message(message)
-        self._portal.inboxes.submit_form(message, answers, self.actor, self.role, self.channel)
+        portal = self._portal
+        inboxes = portal.inboxes
+        checked = portal.catalogue.check_answers(inboxes.form_of(message), answers)
+        inboxes.submit_form(message, checked, self.actor, self.role, self.channel)
+        case = inboxes.case_of(message)
+        if case != NONE and not portal.cases.is_closed(case):
+            portal.cases.add_entry(case, self.role, self.actor, "", (), form_answers=checked)
+            portal.cases.citizen_wrote(case)
 
     def activate_for(self, child: PersonRef) -> ProxySession:
         """R9, D7: activate a child's account in proxy mode (the guardian gives the consent).
 
-        Allowed as soon as the child is in the register, within R10/R12/D2. Activating an
-        already active account changes nothing. Returns the proxy session.
+        R9, D8: allowed once the child's personnummer is registered: a child born (not a birth
+        date in the future) with a personnummer, not only a samordningsnummer; and within
+        R10/R12/D2. Activating an already active account changes nothing. Returns the proxy
+        session. Refusals raise ``ProxyRefused`` and are logged as proxy_refused.
         """
         child_id = self._proxy_target(child)
         portal = self._portal
+        register = portal.register
+        number = register.personal_number(child_id)
+        if not portal.accounts.active[child_id] and (
+            number.kind is not PersonalNumberKind.PERSONNUMMER
+            or number.birth_date > portal.clock.today
+        ):
+            what = (
+                "is not born yet"
+                if number.birth_date > portal.clock.today
+                else "has only a samordningsnummer"
+            )
+            if portal.log is not None:
+                portal.log.proxy_refused(
+                    portal.clock.minutes, child_id, self.actor, self.channel, Reason.NO_PERSONNUMMER
+                )
+            raise ProxyRefused(
+                f"R9, D8: child {child_id} {what}: a guardian activates the login once the "
+                "child's personnummer is registered with Skatteverket",
+                Reason.NO_PERSONNUMMER,
+            )
         if not portal.accounts.active[child_id]:
             portal.accounts.activate(child_id, self.actor, ROLE_GUARDIAN_PROXY, self.channel)
         return ProxySession(portal, child_id, self.actor, self.channel)

@@ -256,6 +256,35 @@ class PopulationRegister:
         self._child.append(child_id)
         self._index_dirty = True
 
+    def remove_guardianship(self, guardian: PersonRef, child: PersonRef) -> tuple[int, int]:
+        """End a registered guardianship (custody change); returns the (guardian, child) ids."""
+        guardian_id = self.person_id(guardian)
+        child_id = self.person_id(child)
+        if not self.is_guardian_of(guardian_id, child_id):
+            raise InvalidOperation(f"person {guardian_id} is not a guardian of {child_id}")
+        pairs = pair_keys(as_numpy(self._guardian), as_numpy(self._child))
+        keep = pairs != pair_keys(
+            np.array([guardian_id], dtype=np.int32), np.array([child_id], dtype=np.int32)
+        )
+        self._guardian = from_numpy("i", as_numpy(self._guardian)[keep])
+        self._child = from_numpy("i", as_numpy(self._child)[keep])
+        self._index_dirty = True
+        return guardian_id, child_id
+
+    def set_protected(self, who: PersonRef, protected: bool) -> int:
+        """Grant or lift skyddade personuppgifter (R12, R16); returns the person id.
+
+        Refuses a change to the state the person already has (nothing would happen).
+        """
+        person = self.person_id(who)
+        if type(protected) is not bool:
+            raise InvalidOperation(f"protected must be True or False, got {protected!r}")
+        if (self._protected[person] == 1) is protected:
+            state = "already" if protected else "not"
+            raise InvalidOperation(f"person {person} is {state} protected")
+        self._protected[person] = 1 if protected else 0
+        return person
+
     # -- lookups -----------------------------------------------------------------------------
 
     def person_id(self, who: PersonRef) -> int:
@@ -277,7 +306,12 @@ class PopulationRegister:
     def _parse(self, number: PersonalNumber | str) -> PersonalNumber:
         if isinstance(number, PersonalNumber):
             return number
-        return PersonalNumber.parse(number, today=self._clock.today)
+        # R9: text names the same person as the PersonalNumber object would, whatever the birth
+        # date: the 12-digit form carries its century, so it is read without a "today" (which
+        # would refuse the number of a child registered before birth); the 10-digit form needs
+        # today to place its century.
+        digits = sum(character.isdigit() for character in number)
+        return PersonalNumber.parse(number, today=None if digits == 12 else self._clock.today)
 
     def _lookup_number(self, key: int) -> int | None:
         person = self._added_numbers.get(key)

@@ -24,15 +24,16 @@ import polars as pl
 from etj_sim.domain.accounts import NO_CONTACT, Accounts
 from etj_sim.domain.alerts import AlertGateway
 from etj_sim.domain.cases import Cases, Clinics
+from etj_sim.domain.catalogue import Catalogue
 from etj_sim.domain.clock import Clock
 from etj_sim.domain.errors import InvalidOperation
 from etj_sim.domain.inbox import Inboxes
 from etj_sim.domain.listeners import Listeners
 from etj_sim.domain.portal import Portal
 from etj_sim.domain.records import RecordSystem
-from etj_sim.domain.register import PopulationRegister
+from etj_sim.domain.register import PersonRef, PopulationRegister
 from etj_sim.domain.staff_tool import StaffTool
-from etj_sim.events import EventLog
+from etj_sim.events import ROLE_STAFF, EventLog
 
 __all__ = ["EServices", "PopulationFrames"]
 
@@ -80,6 +81,8 @@ class EServices:
         """Message columns and inboxes (internal: use the portal and the staff tool)."""
         self.clinics = Clinics()
         self.cases = Cases(self.clinics, self.clock, event_log, self.listeners)
+        self.catalogue = Catalogue()
+        """Message templates and forms (R18, F3); change them through the staff tool."""
         self.portal = Portal(
             self.register,
             self.accounts,
@@ -88,6 +91,7 @@ class EServices:
             self.clinics,
             self.clock,
             event_log,
+            self.catalogue,
         )
         self.staff_tool = StaffTool(
             self.register,
@@ -97,6 +101,7 @@ class EServices:
             self.clinics,
             self.clock,
             event_log,
+            self.catalogue,
         )
         self.records = RecordSystem(self.register)
         self._birthday_generation = -1
@@ -129,9 +134,68 @@ class EServices:
         """R4, D3: whether the account's settings hold a mobile number or an e-mail address."""
         return self._mobile_slot[person] != NO_CONTACT or self._email_slot[person] != NO_CONTACT
 
+    def guardians_of(self, child: int) -> tuple[int, ...]:
+        """The child's guardians (vårdnadshavare) in the register now, in registration order."""
+        return self.register.guardians_of(child)
+
+    def is_protected(self, person: int) -> bool:
+        """Whether the register marks the person's data protected now (R12, R16)."""
+        return self.register.is_protected_id(person)
+
+    def case_opened_by_staff(self, case: int) -> bool:
+        """Whether staff opened the case ("Skicka ärende", R19, R20) rather than a citizen."""
+        return self.cases.actor_role[case] == ROLE_STAFF
+
     def registered_contacts(self, person: int) -> tuple[str | None, str | None]:
         """The person's own mobile and e-mail in the register (what they may type in, R4)."""
         return self.register.mobile(person), self.register.email(person)
+
+    # -- the register over time (Skatteverket's notifications) ---------------------------------
+
+    def set_protection(self, who: PersonRef, protected: bool) -> None:
+        """R12, R16: the register grants (or lifts) protected personal data.
+
+        From this moment a guardian cannot act for the child when either of them is protected
+        (every proxy call re-checks R12). Nothing in the settings changes (R16: a protected
+        person uses the e-services as anyone else). Logs protection_granted / _lifted.
+        """
+        self.clock.tick()
+        person = self.register.set_protected(who, protected)
+        if self.event_log is not None:
+            if protected:
+                self.event_log.protection_granted(self.clock.minutes, person)
+            else:
+                self.event_log.protection_lifted(self.clock.minutes, person)
+        for listener in self.listeners.register_changed:
+            listener(person)
+
+    def start_guardianship(self, guardian: PersonRef, child: PersonRef) -> None:
+        """R9, R10: the register records a new guardian (vårdnadshavare) of the child."""
+        self.clock.tick()
+        register = self.register
+        guardian_id, child_id = register.person_id(guardian), register.person_id(child)
+        register.add_guardianship(guardian_id, child_id)
+        if self.event_log is not None:
+            self.event_log.guardianship_started(self.clock.minutes, child_id, guardian_id)
+        for listener in self.listeners.register_changed:
+            listener(child_id)
+
+    def end_guardianship(self, guardian: PersonRef, child: PersonRef) -> None:
+        """R10, R13, D9: a guardianship ends (custody change).
+
+        From this moment the former guardian cannot act for the child (R10, every proxy call
+        re-checks it), and their own registered contacts leave the child's settings with the
+        alerts and sharing that used them (D9: unlike the 13th birthday, R14, an ended custody
+        ends the guardian's access, alerts included; typed contacts, whose owner is unknown,
+        stay). Logs guardianship_ended (and settings_changed by the system if contacts left).
+        """
+        self.clock.tick()
+        guardian_id, child_id = self.register.remove_guardianship(guardian, child)
+        if self.event_log is not None:
+            self.event_log.guardianship_ended(self.clock.minutes, child_id, guardian_id)
+        self.accounts.clear_contacts_of(child_id, guardian_id)
+        for listener in self.listeners.register_changed:
+            listener(child_id)
 
     def sync(self) -> None:
         """Catch up with the caller's clock (``now``): dispatch what fell due by then.
@@ -307,4 +371,5 @@ class EServices:
             tuple(tuple(local) for local in self.clinics.local_eservices),
             bytes(self.clinics.staff_clinic),
             tuple(sorted(self.clinics.on_shift)),
+            self.catalogue.snapshot(),
         )

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import IntEnum
-from typing import Final
+from typing import Final, TypeAlias
 
 from etj_sim.events import ActorRole, Kind
 
@@ -24,11 +24,18 @@ __all__ = [
     "CaseEntry",
     "CaseState",
     "CaseView",
+    "Form",
+    "FormAnswers",
     "MassMailingResult",
     "MessageView",
+    "Question",
+    "QuestionType",
     "ReadStatus",
     "RecordView",
     "SettingsView",
+    "StaffCase",
+    "Template",
+    "TemplateKind",
     "Unset",
 ]
 
@@ -52,11 +59,77 @@ UNSET: Final = Unset()
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file sent with a case, a reply or a staff answer (F5). Only its description is kept."""
+    """A file sent in either direction (F5): with a case, a reply, a staff answer or message, a
+    form or a mass mailing. Only its description is kept; the staff tool and the portal check
+    its type and size against the service's limits."""
 
     name: str
-    content_type: str = "application/octet-stream"
+    content_type: str = "application/pdf"
     size_bytes: int = 0
+
+
+class TemplateKind(IntEnum):
+    """What a message template (meddelandemall) sends (R19, R20, F2, F3, F7)."""
+
+    MESSAGE = 0  # information, e.g. before a visit (F2)
+    QUESTION = 1  # expects an answer: opens a case the citizen can answer (R19, R20)
+    FORM = 2  # a form to fill in before or between visits (F3)
+    NOTICE = 3  # an appointment notice (F7)
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A message template: a standard one (``clinic`` None) or a clinic's own (R18)."""
+
+    template: int
+    clinic: int | None
+    kind: TemplateKind
+    subject: str
+    body: str
+    form: int | None = None
+    """The form a FORM template sends (F3)."""
+
+
+class QuestionType(IntEnum):
+    """The answer a form question takes (F3)."""
+
+    TEXT = 0
+    NUMBER = 1
+    CHOICE = 2
+    DATE = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One question of a form (F3): ``name`` keys the answer; ``choices`` for CHOICE."""
+
+    name: str
+    text: str
+    type: QuestionType = QuestionType.TEXT
+    required: bool = True
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A form a clinic authored (F3, "skapa formulär")."""
+
+    form: int
+    clinic: int
+    title: str
+    questions: tuple[Question, ...]
+
+
+FormAnswers: TypeAlias = Mapping[str, str | float | int | date]
+"""Answers by question name: text, a number, one of the choices, or a date (F3)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StaffCase:
+    """What "Skicka ärende" created (R19, R20): the case and the message that opened it."""
+
+    case: int
+    message: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +145,13 @@ class MessageView:
     template: str
     read: bool
     read_at: datetime | None
+    attachments: tuple[Attachment, ...] = ()
+    """Files the clinic sent with the message (F5)."""
+    form: int | None = None
+    """The form a form message asks the citizen to fill in (F3)."""
+    submitted: bool = False
+    """Whether the form was submitted (F3)."""
+    subject: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,16 +166,23 @@ class SettingsView:
     mobile_owner: int | None
     """Whose registered mobile is in the settings (the holder, a guardian, R13), or None."""
     email_owner: int | None
+    share_mobile: bool = False
+    """R4: the mobile number is shared with healthcare (the staff tool shows it)."""
+    share_email: bool = False
+    """R4: the e-mail address is shared with healthcare."""
 
 
 @dataclass(frozen=True, slots=True)
 class AlertChoices:
-    """R20 (D1): what the staff tool shows about a citizen's alert choice."""
+    """R20 (D1): what the staff tool shows at "Skicka ärende": the citizen's alert choice, and
+    the contact details the citizen shares with healthcare (R4; never the unshared ones)."""
 
     person: int
     account_active: bool
     sms_alerts: bool
     email_alerts: bool
+    shared_mobile: str | None = None
+    shared_email: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +222,10 @@ class CaseEntry:
     """A person id for citizen / guardian_proxy entries, a staff id for staff entries."""
     text: str
     attachments: tuple[Attachment, ...]
+    form_answers: Mapping[str, object] | None = None
+    """The answers of a submitted form (F3), shown to staff in the case."""
+    message: int | None = None
+    """The inbox message of a staff entry (its read status, F8)."""
 
 
 class CaseState(IntEnum):
@@ -160,6 +251,8 @@ class CaseView:
     assigned_staff: int | None
     state: CaseState
     entries: tuple[CaseEntry, ...]
+    opened_by_staff: bool = False
+    """R19, R20: a staff member started the case ("Skicka ärende") with a question or form."""
 
     @property
     def closed(self) -> bool:

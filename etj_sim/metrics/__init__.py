@@ -68,6 +68,11 @@ from etj_sim.metrics.reading import (
     read_share_by_reader,
     time_to_read_quantiles,
 )
+from etj_sim.metrics.staff_side import (
+    form_completion,
+    register_change_refusals,
+    staff_case_answers,
+)
 from etj_sim.metrics.summary import (
     SUMMARY_COLUMNS,
     SUMMARY_SCHEMA_VERSION,
@@ -109,6 +114,7 @@ __all__ = [
     "case_responses",
     "child_accounts_activated",
     "final_account_states",
+    "form_completion",
     "guardian_contacts_in_child_settings",
     "label_of",
     "mass_mailing_reach",
@@ -126,9 +132,11 @@ __all__ = [
     "read_curve",
     "read_rates",
     "read_share_by_reader",
+    "register_change_refusals",
     "response_time_distribution",
     "response_times",
     "shifts",
+    "staff_case_answers",
     "staff_daily_handling",
     "staff_roster",
     "staff_time",

@@ -72,6 +72,12 @@ class PopulationSection(_Section):
         0.034  # ~360,000 active of 10.59M (statenspersonadressregister)
     )
     protected_share: Share = 0.00226  # 23,938 of 10,587,710 (tidningensyre.se 2021; SCB 2024)
+    # The register over time (R9, R10, R12): per person (or child) and year of the run.
+    # 12,049 (2011) -> 23,938 (2021) protected: ~1,190 a year of ~10.4 M (tidningensyre.se 2021).
+    protection_granted_per_person_year: Share = 0.000115
+    protection_lifted_per_protected_year: Share = 0.02  # assumption
+    # A guardian of a two-guardian child leaves the custody (D9).
+    custody_ended_per_child_year: Share = 0.005  # assumption
     family_types: dict[str, Share] = {
         # 70% two-parent, >20% single parent of 1.2M families (SCB 2022), scaled to sum to 1
         "two_guardians": 0.75,
@@ -239,6 +245,7 @@ class ClinicsSection(_Section):
     }
     local_eservices: list[str] = ["Provsvar"]  # assumption: one local e-service per clinic (R18)
     dialogue_continue_share: Share = 0.3  # assumption: chance a case needs another round (F4)
+    answer_attachment_share: Share = 0.05  # assumption: staff answers that carry a file (F5)
     allow_overrun: bool = False
     """False (the model): a case is taken only when its handling time fits in what is left of the
     duty block. True: a case is taken whenever the staff member is on duty and may run past the
@@ -409,6 +416,10 @@ class BehaviourSection(_Section):
     activation_at_need_share: Share = 0.7  # assumption: no account yet, a need arises -> activate
     reply_delay_hours_median: PositiveFloat = 12.0  # assumption
     form_completion_share: Share = 0.8  # assumption (F3)
+    question_answer_share: Share = 0.85  # assumption: staff questions answered once read (R19, F4)
+    child_own_login_share: Share = (
+        0.5  # assumption: children under 13 with an e-ID acting themself (R11)
+    )
     settings_edit_after_13_share: Share = (
         0.5  # assumption: young people who edit when prompted (R14)
     )

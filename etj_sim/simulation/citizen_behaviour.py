@@ -49,7 +49,13 @@ from etj_sim.events import CHANNEL_APP, CHANNEL_WEB, Kind
 from etj_sim.scenario import Scenario
 from etj_sim.simulation.agenda import Agenda
 from etj_sim.simulation.citizens import NO_EID, NO_PERSON, Citizens
-from etj_sim.simulation.ledger import NEVER_OPENED, OPEN_FORM, CaseLedger, MessageLedger
+from etj_sim.simulation.ledger import (
+    NEVER_OPENED,
+    OPEN_FORM,
+    OPEN_QUESTION,
+    CaseLedger,
+    MessageLedger,
+)
 from etj_sim.simulation.random_streams import (
     random_stream,
     row_draws,
@@ -72,7 +78,8 @@ _ATTACHMENT: Final = Attachment(
     name="bilaga.pdf", content_type="application/pdf", size_bytes=250_000
 )
 _REPLY_TEXT: Final = "Tack. Här kommer svaren på era frågor."
-_FORM_ANSWERS: Final = {"svar": "ifyllt"}
+_FORM_ANSWERS: Final = {"allergies": "nej", "smoker": "nej"}
+"""Answers that fit the standard health declaration the clinics send (F3)."""
 _MINUTES_PER_MONTH: Final = 30.0 * 1440.0
 
 
@@ -144,6 +151,12 @@ class CitizenBehaviour:
         self._nudge = uniform_draws(random_stream(seed, "opt_in_nudge"))
         self._forms = uniform_draws(random_stream(seed, "form_completion"))
         self._reply_delay = standard_normal_draws(random_stream(seed, "reply_delay"))
+        self.question_answer_share = behaviour.question_answer_share
+        self.child_own_login_share = behaviour.child_own_login_share
+        self._question_answer = row_draws(
+            random_stream(seed, "question_answer"), _uniform, _standard_normal
+        )
+        self._child_own_login = uniform_draws(random_stream(seed, "child_own_login"))
         self.needs_elsewhere = 0
         self._thirteen_minute = citizens.thirteen_minute
         self._first_guardian = citizens.first_guardian
@@ -157,6 +170,7 @@ class CitizenBehaviour:
         listeners = services.listeners
         listeners.message_delivered.append(self.message_delivered)
         listeners.case_awaiting_citizen.append(self.case_awaiting_citizen)
+        listeners.register_changed.append(self.register_changed)
 
     # -- logging in ---------------------------------------------------------------------------
 
@@ -184,6 +198,10 @@ class CitizenBehaviour:
         the domain has logged the refusal where a citizen met one).
         """
         if now >= self._thirteen_minute[person]:
+            return self._login_own(person)
+        # R11: a child under 13 with an own e-ID may act themself (proxy stays with the
+        # guardians until 13, R10).
+        if self._eid[person] != NO_EID and next(self._child_own_login) < self.child_own_login_share:
             return self._login_own(person)
         guardian = self._first_guardian[person]
         if guardian == NO_PERSON:
@@ -229,6 +247,8 @@ class CitizenBehaviour:
             session.read(message)  # F8
             if what == OPEN_FORM and next(self._forms) < self.form_completion_share:
                 session.submit_form(message, _FORM_ANSWERS)  # F3
+            elif what == OPEN_QUESTION:
+                self._consider_answer(message)
 
     def _review_settings(self, session: Session, person: int) -> None:
         """R14: the young person edits the settings when prompted, or leaves them (D4)."""
@@ -309,9 +329,35 @@ class CitizenBehaviour:
         self.cases.open(case, person, clinic, kind)
 
     def case_awaiting_citizen(self, case: int, _person: int) -> None:
-        """F4: staff answered and ask for more; the citizen replies after a log-normal delay."""
+        """F4: staff answered and ask for more; the citizen replies after a log-normal delay.
+
+        A case staff opened with a question (R19, R20) is answered, if at all, once the citizen
+        has read the question (:meth:`_consider_answer`), not on this signal.
+        """
+        if self.services.case_opened_by_staff(case) and self.cases.round_of(case) == 0:
+            return
         delay = math.exp(self.reply_mu + REPLY_DELAY_SIGMA * next(self._reply_delay))
         self.agenda.call_after(delay, self._reply_due, case)
+
+    def _consider_answer(self, message: int) -> None:
+        """R19, F4: having read a staff question, the citizen answers it (with
+        ``behaviour.question_answer_share``) after a log-normal delay."""
+        case = self.messages.question_case.get(message)
+        answer_draw, delay_draw = next(self._question_answer)
+        if case is None or answer_draw >= self.question_answer_share:
+            return
+        delay = math.exp(self.reply_mu + REPLY_DELAY_SIGMA * delay_draw)
+        self.agenda.call_after(delay, self._reply_due, case)
+
+    def register_changed(self, person: int) -> None:
+        """The register changed a person's guardians or protection: the child's first guardian
+        with an e-ID acts by proxy (a protected family is refused by the domain, R12)."""
+        guardians = self.services.guardians_of(person)
+        # As at the start (Citizens.from_population): the first listed guardian with an e-ID,
+        # else the first listed one.
+        with_eid = [guardian for guardian in guardians if self._eid[guardian] != NO_EID]
+        candidates = with_eid or list(guardians)
+        self._first_guardian[person] = candidates[0] if candidates else NO_PERSON
 
     def _reply_due(self, case: int, _minute: float) -> None:
         person = self.cases.person[case]

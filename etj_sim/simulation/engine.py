@@ -51,6 +51,7 @@ from etj_sim.simulation.citizens import MINUTES_PER_DAY, Citizens
 from etj_sim.simulation.demand import DemandPlanner
 from etj_sim.simulation.ledger import CaseLedger, MessageLedger
 from etj_sim.simulation.outreach import OutreachPlanner
+from etj_sim.simulation.register_changes import RegisterChanges
 from etj_sim.simulation.staff_work import StaffWork
 
 __all__ = ["STAFF_ROSTER_SCHEMA", "SimulationResult", "simulate"]
@@ -221,7 +222,10 @@ class _Run:
             services=self.services,
             clinic_ids=self.clinic_ids,
             staff_by_clinic=self.staff_by_clinic,
+            cases=self.cases,
+            messages=self.messages,
         )
+        self.register_changes = RegisterChanges(scenario, population, seed, self.services)
 
     def _open_clinics(self) -> tuple[list[int], list[list[int]], list[tuple[int, int, str]]]:
         """R17, R18: activate each clinic with its local e-services and add its staff."""
@@ -260,6 +264,7 @@ class _Run:
             env.process(self.outreach.send_notices(env, clinic))
         self.staff_work.start()
         self.agenda.start()
+        env.process(self.register_changes.notify(env))
         if self.scenario.campaigns:
             env.process(self.outreach.send_mass_mailing(env))
         with _garbage_collection_paused():

@@ -15,16 +15,18 @@ from __future__ import annotations
 from array import array
 from typing import Final
 
-from etj_sim.events import KIND_FORM
+from etj_sim.events import KIND_FORM, KIND_QUESTION
 
-__all__ = ["NEVER_OPENED", "OPEN", "OPEN_FORM", "CaseLedger", "MessageLedger"]
+__all__ = ["NEVER_OPENED", "OPEN", "OPEN_FORM", "OPEN_QUESTION", "CaseLedger", "MessageLedger"]
 
 NEVER_OPENED: Final = 0
 """What a login does with an unread message: leave it (the holder never opens it), ..."""
 OPEN: Final = 1
 """... open it (F8), ..."""
 OPEN_FORM: Final = 2
-"""... or open it and consider filling in its form (F3)."""
+"""... open it and consider filling in its form (F3), ..."""
+OPEN_QUESTION: Final = 3
+"""... or open it and consider answering the question in its case (R19, F4)."""
 
 _GROWTH_STEP = 65_536
 
@@ -64,6 +66,11 @@ class CaseLedger:
         self.kind[case] = kind
         self.round[case] = 0
 
+    def round_of(self, case: int) -> int:
+        """The dialogue round of ``case``: 0 for a case not noted yet (one staff just opened)."""
+        rounds = self.round
+        return rounds[case] if case < len(rounds) else 0
+
 
 class MessageLedger:
     """Per message, one byte: what a login does with it (:meth:`intent`).
@@ -72,20 +79,28 @@ class MessageLedger:
     long after delivery, when the message is no longer in the processor's caches (one miss).
     """
 
-    __slots__ = ("_intents",)
+    __slots__ = ("_intents", "question_case")
 
     def __init__(self) -> None:
         self._intents = array("b")
+        self.question_case: dict[int, int] = {}
+        """A staff question's message -> the case staff opened with it (R19, R20)."""
 
     def note(self, message: int, kind: int, never_read: bool) -> None:
         """Remember a delivered message: its kind and whether its holder will never open it."""
         if message >= len(self._intents):
             _grow(self._intents, message, NEVER_OPENED)
-        self._intents[message] = (
-            NEVER_OPENED if never_read else OPEN_FORM if kind == KIND_FORM else OPEN
-        )
+        if never_read:
+            self._intents[message] = NEVER_OPENED
+        elif kind == KIND_FORM:
+            self._intents[message] = OPEN_FORM
+        elif kind == KIND_QUESTION:
+            self._intents[message] = OPEN_QUESTION
+        else:
+            self._intents[message] = OPEN
 
     def intent(self, message: int) -> int:
-        """:data:`NEVER_OPENED`, :data:`OPEN` or :data:`OPEN_FORM` (a message not noted: never)."""
+        """:data:`NEVER_OPENED`, :data:`OPEN`, :data:`OPEN_FORM` or :data:`OPEN_QUESTION` (a
+        message not noted: never)."""
         intents = self._intents
         return intents[message] if message < len(intents) else NEVER_OPENED

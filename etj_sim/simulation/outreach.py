@@ -5,12 +5,14 @@ Pipeline position: ``scenario (outreach, campaigns) + population -> (daily send 
 send_notices / send_mass_mailing processes -> domain staff tool -> event log``.
 
 Notices: each clinic sends ``outreach.appointment_notices_per_person_per_year`` per listed person
-and ``questions_per_person_per_year`` questions, on open weekdays only (the yearly rate is spread
-over them), at uniform times within shift hours, each by a staff member of the clinic drawn at
-random. A notice goes digitally when the person's account is active and a draw falls under
-``outreach.digital_notice_share`` (the clinic's digital routine covers that share of notices);
-otherwise the clinic posts it (the staff tool's ``send_paper_notice``). Every message delivered
-here reaches the readers through the domain's delivery listeners.
+and ``questions_per_person_per_year`` questions (R19, R20: "Skicka ärende" with the standard
+question template opens a case assigned to the sender that the citizen can answer), on open
+weekdays only (the yearly rate is spread over them), at uniform times within shift hours, each
+by a staff member of the clinic drawn at random. A notice goes digitally when the person's
+account is active and a draw falls under ``outreach.digital_notice_share`` (the clinic's
+digital routine covers that share of notices); otherwise the clinic posts it (the staff tool's
+``send_paper_notice``). Every message delivered here reaches the readers through the domain's
+delivery listeners.
 
 A notice is followed, in the same sitting, by pre-visit information with
 ``pre_visit_information_share`` and by a form with ``form_share``, to active accounts only (the
@@ -35,12 +37,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from etj_sim.events import (
-    KIND_APPOINTMENT_NOTICE,
-    KIND_FORM,
-    KIND_PRE_VISIT_INFORMATION,
-    KIND_QUESTION,
-)
+from etj_sim.domain import TemplateKind
+from etj_sim.events import KIND_APPOINTMENT_NOTICE, KIND_FORM, KIND_PRE_VISIT_INFORMATION
 from etj_sim.scenario import Scenario
 from etj_sim.simulation.citizens import MINUTES_PER_DAY, Citizens
 from etj_sim.simulation.random_streams import random_stream
@@ -49,6 +47,7 @@ if TYPE_CHECKING:
     import simpy
 
     from etj_sim.domain import EServices
+    from etj_sim.simulation.ledger import CaseLedger, MessageLedger
 
 __all__ = ["DaySends", "OutreachPlanner"]
 
@@ -82,7 +81,11 @@ class OutreachPlanner:
         services: EServices,
         clinic_ids: list[int],
         staff_by_clinic: list[list[int]],
+        cases: CaseLedger,
+        messages: MessageLedger,
     ) -> None:
+        self.cases = cases
+        self.messages = messages
         outreach = scenario.outreach
         clinics = scenario.clinics
         self.scenario = scenario
@@ -111,6 +114,7 @@ class OutreachPlanner:
         self.digital_share = outreach.digital_notice_share
         self.pre_visit_share = outreach.pre_visit_information_share
         self.form_share = outreach.form_share
+        self.question_template = services.staff_tool.standard_template(TemplateKind.QUESTION)
         self._cached: tuple[int, DaySends] | None = None
 
     def sends(self, day: int) -> DaySends:
@@ -172,6 +176,7 @@ class OutreachPlanner:
         account_active = self.services.account_active
         send_message = self.staff_tool.send_message
         send_paper_notice = self.staff_tool.send_paper_notice
+        ask = self.ask_question
         staff_count = len(staff_members)
         digital_share = self.digital_share
         pre_visit_share = self.pre_visit_share
@@ -186,7 +191,7 @@ class OutreachPlanner:
                     active = account_active(person)
                     if what == _QUESTION:
                         if active:
-                            send_message(staff, person, KIND_QUESTION)
+                            ask(staff, clinic, person)
                         continue
                     if active and digital < digital_share:
                         send_message(staff, person, KIND_APPOINTMENT_NOTICE)
@@ -199,6 +204,16 @@ class OutreachPlanner:
                     if form < form_share:
                         send_message(staff, person, KIND_FORM)
             yield env.timeout((day + 1) * MINUTES_PER_DAY - env.now)
+
+    def ask_question(self, staff: int, clinic: int, person: int) -> None:
+        """R19, R20: "Skicka ärende" with the standard question template: a case assigned to
+        the sender opens, waiting for the citizen (F4)."""
+        draft = self.staff_tool.send_case(staff, self.question_template)
+        draft.enter_personal_number(person)  # R20: the staff member sees the alert choices
+        opened = draft.send()
+        self.cases.open(opened.case, person, clinic, 0)
+        self.cases.staff[opened.case] = staff
+        self.messages.question_case[opened.message] = opened.case
 
     def send_mass_mailing(self, env: simpy.Environment) -> Generator[Any, Any, None]:
         """F6: each campaign on its day, to everyone in its age range."""

@@ -46,6 +46,7 @@ from collections.abc import Generator
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
+from etj_sim.domain import Attachment
 from etj_sim.events import NONE
 from etj_sim.scenario import CASE_KINDS, Scenario
 from etj_sim.simulation.citizens import MINUTES_PER_DAY
@@ -66,6 +67,10 @@ __all__ = ["StaffWork", "duty_offsets_minutes"]
 
 _REPLY_KIND: Final = len(CASE_KINDS)
 """Index of the "reply" handling time, after the case kinds (whose index is their Kind code)."""
+_ANSWER_ATTACHMENTS: Final = (
+    Attachment(name="information.pdf", content_type="application/pdf", size_bytes=180_000),
+)
+"""The file a staff answer carries when it carries one (F5)."""
 
 
 def duty_offsets_minutes(
@@ -140,6 +145,11 @@ class StaffWork:
             uniform_draws(random_stream(seed, "dialogue_continue", index), SMALL_BLOCK_SIZE)
             for index in range(len(clinic_ids))
         ]
+        self.answer_attachment_share = clinics.answer_attachment_share
+        self._attachment_draws = [
+            uniform_draws(random_stream(seed, "answer_attachment", index), SMALL_BLOCK_SIZE)
+            for index in range(len(clinic_ids))
+        ]
 
     def start(self) -> None:
         """Start one shift process per staff member with e-service duty."""
@@ -205,13 +215,14 @@ class StaffWork:
         env = self.env
         staff_tool = self.staff_tool
         cases = self.cases
-        clinic_id = self.clinic_ids[clinic]
         handling_draws = self._handling_draws[clinic]
         continue_draws = self._continue_draws[clinic]
+        attachment_draws = self._attachment_draws[clinic]
+        attachment_share = self.answer_attachment_share
         returned = self.returned[staff]
         while True:
             now = env.now
-            case = returned[0] if returned else staff_tool.next_case(clinic_id)
+            case = returned[0] if returned else staff_tool.next_case(staff)
             if case is None:
                 if now >= duty_end:
                     return
@@ -245,6 +256,12 @@ class StaffWork:
             # F4: another round, or the answer closes the case; the domain tells the citizen's
             # side of the reply message and of a case waiting for them.
             another_round = next(continue_draws) < self.continue_share
+            # F5: some answers carry a file (a referral, instructions), drawn per answer.
+            with_file = next(attachment_draws) < attachment_share
             staff_tool.answer_case(
-                staff, case, handling_minutes=handling_minutes, close=not another_round
+                staff,
+                case,
+                handling_minutes=handling_minutes,
+                close=not another_round,
+                attachments=_ANSWER_ATTACHMENTS if with_file else (),
             )

@@ -37,7 +37,7 @@ def test_r10_guardian_acts_for_child_under_13(world: World) -> None:
     anna = services.portal.login(world.parent, EID.BANKID)
     proxy = anna.activate_for(world.child)
     case = proxy.start_case(world.clinic, Kind.PRESCRIPTION_RENEWAL, text="Astmamedicin")
-    view = services.staff_tool.case_view(case)
+    view = services.staff_tool.case_view(world.nurse, case)
     assert (view.person, view.started_by) == (world.child, world.parent)
     message = services.staff_tool.answer_case(world.nurse, case, text="Förnyat")
     proxy.reply(case, text="Tack")
@@ -63,10 +63,10 @@ def test_r10_only_a_guardian_may_act_as_proxy(world: World) -> None:
     assert world.events_named("proxy_refused")["reason"].to_list() == ["not_guardian"]
 
 
-def test_r10_children_under_13_have_no_own_login(world: World) -> None:
+def test_r10_children_under_13_without_an_own_eid_have_no_own_login(world: World) -> None:
     services = world.services
     child = services.register.add_person(
-        number(date(2015, 1, 1), 512), first_name="Ola", last_name="Berg"
+        number(date(2015, 1, 1), 512), first_name="Ola", last_name="Berg", eids=()
     )
     with pytest.raises(LoginRefused, match="under 13") as refused:
         services.portal.login(child, EID.BANKID)
@@ -75,14 +75,34 @@ def test_r10_children_under_13_have_no_own_login(world: World) -> None:
     assert not services.staff_tool.alert_choices(child).account_active
 
 
+def test_r11_a_child_under_13_with_an_own_eid_acts_themself_and_staff_see_it(
+    world: World,
+) -> None:
+    services = world.services
+    child = services.register.add_person(
+        number(date(2015, 1, 1), 512), first_name="Ola", last_name="Berg"
+    )
+    services.register.add_guardianship(world.parent, child)
+    own = services.portal.login(child, EID.BANKID)  # R1: the child holds a BankID
+    assert not own.settings_review_prompted  # R14 comes at 13, not before
+    by_child = own.start_case(world.clinic, "contact_form", text="Ont i halsen")
+    anna = services.portal.login(world.parent, EID.BANKID)
+    by_guardian = anna.act_for(child).start_case(world.clinic, "contact_form")  # R10 stays
+    tool = services.staff_tool
+    assert not tool.case_view(world.nurse, by_child).started_by_guardian_proxy
+    assert tool.case_view(world.nurse, by_child).started_by == child
+    assert tool.case_view(world.nurse, by_guardian).started_by_guardian_proxy
+    assert world.events_named("consent_recorded").height == 0  # consent at 13 only
+
+
 def test_r11_staff_see_who_started_a_case(world: World) -> None:
     services = world.services
     anna = services.portal.login(world.parent, EID.BANKID)
     by_guardian = anna.activate_for(world.child).start_case(world.clinic, "contact_form")
     eva = services.portal.login(world.teen, EID.BANKID)
     by_teen = eva.start_case(world.clinic, "contact_form")
-    assert services.staff_tool.case_view(by_guardian).started_by_guardian_proxy
-    own = services.staff_tool.case_view(by_teen)
+    assert services.staff_tool.case_view(world.nurse, by_guardian).started_by_guardian_proxy
+    own = services.staff_tool.case_view(world.nurse, by_teen)
     assert not own.started_by_guardian_proxy
     assert own.started_by == own.person == world.teen
 
@@ -176,7 +196,7 @@ def test_r16_protected_persons_use_the_services_like_anyone(world: World) -> Non
     answer = services.staff_tool.answer_case(world.nurse, case, text="Mottaget")
     services.advance_to(2.0)
     gun.read(answer)
-    assert services.staff_tool.read_status(answer).reader == world.protected_parent
+    assert services.staff_tool.read_status(world.nurse, answer).reader == world.protected_parent
     assert services.alerts.sent()["person"].to_list() == [world.protected_parent]
     assert services.staff_tool.alert_choices(world.protected_parent).email_alerts
 
@@ -198,7 +218,7 @@ def test_d2_proxy_ends_on_the_13th_birthday(world: World) -> None:
         anna.act_for(world.almost_13)
     assert services.snapshot() == before
     assert world.events_named("proxy_refused")["reason"].to_list() == ["child_13_or_older"] * 2
-    assert not services.staff_tool.read_status(message).read
+    assert not services.staff_tool.read_status(world.nurse, message).read
 
 
 def test_d4_guardian_alerts_continue_after_13_until_settings_change(world: World) -> None:

@@ -83,13 +83,13 @@ def test_case_listeners_say_whose_turn_it_is_f4() -> None:
     assert staff_turns == [(case, w.clinic, -1)]  # in the clinic's queue
     w.services.staff_tool.answer_case(w.nurse, case, text="Berätta mer")
     assert citizen_turns == [(case, w.parent)]
-    assert w.services.staff_tool.case_view(case).state is CaseState.AWAITING_CITIZEN
+    assert w.services.staff_tool.case_view(w.nurse, case).state is CaseState.AWAITING_CITIZEN
     session.reply(case, text="Mer")
     assert staff_turns[-1] == (case, w.clinic, w.nurse)  # back to the staff member who has it
-    assert w.services.staff_tool.case_view(case).state is CaseState.AWAITING_STAFF
+    assert w.services.staff_tool.case_view(w.nurse, case).state is CaseState.AWAITING_STAFF
     w.services.staff_tool.answer_case(w.nurse, case, text="Klart", close=True)
     assert len(citizen_turns) == 1  # a closing answer waits for nobody
-    assert w.services.staff_tool.case_view(case).state is CaseState.CLOSED
+    assert w.services.staff_tool.case_view(w.nurse, case).state is CaseState.CLOSED
 
 
 def test_queries_read_the_account_state() -> None:

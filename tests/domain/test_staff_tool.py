@@ -18,6 +18,7 @@ from etj_sim.domain import (
     ClinicNotActivated,
     InvalidOperation,
     LoginRefused,
+    TemplateKind,
     UnknownPerson,
 )
 from etj_sim.events import ActorRole, Kind, Reason
@@ -33,8 +34,8 @@ def test_r17_only_activated_clinics_handle_eservices(world: World) -> None:
     with pytest.raises(InvalidOperation, match="R17"):
         services.staff_tool.assign_case(world.other_nurse, case)  # another clinic's case
     assert services.snapshot() == before
-    assert services.staff_tool.clinic_cases(world.clinic) == [case]
-    assert services.staff_tool.clinic_cases(world.other_clinic) == []
+    assert services.staff_tool.clinic_cases(world.nurse) == [case]
+    assert services.staff_tool.clinic_cases(world.other_nurse) == []
 
 
 def test_r18_clinics_create_local_eservices(world: World) -> None:
@@ -50,7 +51,7 @@ def test_r18_clinics_create_local_eservices(world: World) -> None:
     assert "Boka vaccination" not in tool.eservices(world.other_clinic)
     eva = services.portal.login(world.teen, EID.BANKID)
     case = eva.start_case(world.clinic, Kind.LOCAL_ESERVICE, eservice="Boka vaccination")
-    assert tool.case_view(case).eservice == "Boka vaccination"
+    assert tool.case_view(world.nurse, case).eservice == "Boka vaccination"
     with pytest.raises(InvalidOperation, match="R18"):
         eva.start_case(world.other_clinic, Kind.LOCAL_ESERVICE, eservice="Boka vaccination")
     with pytest.raises(InvalidOperation, match="R18"):
@@ -76,15 +77,18 @@ def test_r20_send_case_shows_the_alert_choice(world: World) -> None:
     services = world.services
     eva = services.portal.login(world.teen, EID.BANKID)
     eva.update_settings(mobile="0703333333", sms_alerts=True)
-    draft = services.staff_tool.send_case(world.nurse, "Provsvar")
+    tool = services.staff_tool
+    template = tool.create_template(world.nurse, TemplateKind.QUESTION, "Provsvar", "Frågor")
+    draft = tool.send_case(world.nurse, template)
     with pytest.raises(InvalidOperation, match="R20"):
         draft.send()
     pn = services.register.personal_number(world.teen)
     choices = draft.enter_personal_number(pn.canonical)
     assert (choices.person, choices.sms_alerts, choices.email_alerts) == (world.teen, True, False)
-    message = draft.send(text="Dina provsvar finns")
+    opened = draft.send(text="Dina provsvar finns")
     assert eva.inbox()[0].template == "Provsvar"
-    assert eva.unread() == [message]
+    assert eva.unread() == [opened.message]
+    assert tool.case_view(world.nurse, opened.case).opened_by_staff
 
 
 def test_f1_standard_eservices_start_cases(world: World) -> None:
@@ -93,7 +97,9 @@ def test_f1_standard_eservices_start_cases(world: World) -> None:
     kinds = ("prescription_renewal", "health_declaration", "contact_form")
     assert services.staff_tool.eservices(world.clinic) == kinds
     cases = [eva.start_case(world.clinic, kind) for kind in kinds]
-    assert [services.staff_tool.case_view(case).kind.name.lower() for case in cases] == list(kinds)
+    assert [
+        services.staff_tool.case_view(world.nurse, case).kind.name.lower() for case in cases
+    ] == list(kinds)
     assert world.events_named("case_started")["kind"].to_list() == list(kinds)
     with pytest.raises(InvalidOperation, match="F1"):
         eva.start_case(world.clinic, Kind.QUESTION)
@@ -117,9 +123,9 @@ def test_f3_forms_are_filled_in_once(world: World) -> None:
     question = tool.send_message(world.nurse, world.teen, Kind.QUESTION)
     assert form is not None
     assert question is not None
-    eva.submit_form(form, {"allergier": "nej"})
+    eva.submit_form(form, {"allergies": "nej", "smoker": "nej"})
     with pytest.raises(InvalidOperation, match="F3"):
-        eva.submit_form(form, {"allergier": "ja"})
+        eva.submit_form(form, {"allergies": "ja", "smoker": "nej"})
     with pytest.raises(InvalidOperation, match="F3"):
         eva.submit_form(question, {})
     submitted = world.events_named("form_submitted")
@@ -131,16 +137,16 @@ def test_f4_dialogue_between_citizen_and_staff(world: World) -> None:
     tool = services.staff_tool
     eva = services.portal.login(world.teen, EID.BANKID)
     case = eva.start_case(world.clinic, Kind.CONTACT_FORM, text="Utslag på armen")
-    assert tool.next_case(world.clinic) == case
+    assert tool.next_case(world.nurse) == case
     tool.assign_case(world.nurse, case)
-    assert tool.next_case(world.clinic) is None
+    assert tool.next_case(world.nurse) is None
     assert tool.my_cases(world.nurse) == [case]
     services.advance_to(30.0)
     first = tool.answer_case(world.nurse, case, text="Hur länge?", handling_minutes=4.5)
     eva.reply(case, text="Två dagar")
     second = tool.answer_case(world.nurse, case, text="Kom in i morgon", handling_minutes=3.0)
     tool.close_case(world.nurse, case)
-    view = tool.case_view(case)
+    view = tool.case_view(world.nurse, case)
     assert [entry.text for entry in view.entries] == [
         "Utslag på armen",
         "Hur länge?",
@@ -168,8 +174,8 @@ def test_f4_interleaved_dialogues_keep_their_own_entries(world: World) -> None:
     tool.answer_case(world.nurse, second, text="Samma fråga", handling_minutes=1.0)
     eva.reply(first, text="Tillägg")
     tool.answer_case(world.nurse, first, text="Svar", handling_minutes=2.0)
-    first_entries = tool.case_view(first).entries
-    second_entries = tool.case_view(second).entries
+    first_entries = tool.case_view(world.nurse, first).entries
+    second_entries = tool.case_view(world.nurse, second).entries
     assert [(e.text, e.author_role, e.author) for e in first_entries] == [
         ("Samma fråga", ActorRole.CITIZEN, world.teen),
         ("Tillägg", ActorRole.CITIZEN, world.teen),
@@ -192,7 +198,7 @@ def test_f5_attachments_both_ways(world: World) -> None:
     case = eva.start_case(world.clinic, Kind.CONTACT_FORM, attachments=[photo])
     leaflet = Attachment("egenvard.pdf", "application/pdf", 50_000)
     services.staff_tool.answer_case(world.nurse, case, text="Läs detta", attachments=[leaflet])
-    entries = services.staff_tool.case_view(case).entries
+    entries = services.staff_tool.case_view(world.nurse, case).entries
     assert [entry.attachments for entry in entries] == [(photo,), (leaflet,)]
     sent = world.events_named("attachment_sent")
     assert sent["actor_role"].to_list() == ["citizen", "staff"]
@@ -250,19 +256,19 @@ def test_f8_read_status_says_who_read_and_when(world: World) -> None:
     to_teen = tool.send_message(world.nurse, world.teen, Kind.QUESTION)
     assert to_child is not None
     assert to_teen is not None
-    assert not tool.read_status(to_teen).read
+    assert not tool.read_status(world.nurse, to_teen).read
     services.advance_to(90.0)
     eva.read(to_teen)
     proxy.read(to_child)
     services.advance_to(200.0)
     eva.read(to_teen)  # a second read changes and logs nothing
-    status = tool.read_status(to_teen)
+    status = tool.read_status(world.nurse, to_teen)
     assert (status.reader, status.read_at, status.read_by_guardian) == (
         world.teen,
         EPOCH + timedelta(minutes=90),
         False,
     )
-    by_guardian = tool.read_status(to_child)
+    by_guardian = tool.read_status(world.nurse, to_child)
     assert (by_guardian.person, by_guardian.reader) == (world.child, world.parent)
     assert by_guardian.read_by_guardian
     reads = world.events_named("message_read")

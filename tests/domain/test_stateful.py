@@ -2,11 +2,15 @@
 
 Pipeline position: tests of ``etj_sim.domain`` as a whole: logins, proxy attempts, settings
 edits, clock advances across a 13th birthday, sends, reads, cases and mass mailings on the small
-test world (two families, a protected parent, a protected child, a child about to turn 13).
+test world (two families, a protected parent, a protected child, a child about to turn 13),
+and the staff side: "Skicka ärende" cases and answers, form submissions (valid or not),
+attachments, staff of another clinic trying to see or act, protection and custody changes.
 After every step: no message lost or duplicated; no read before delivery; every alert matches
 the settings approved at its time and holds no case content (R8, D6); no proxy act for a
-protected person or anyone 13 or older (R10, R12, D2); staff never changed a setting (R5);
-refused operations changed nothing.
+protected person, anyone 13 or older, or by someone not a guardian at that moment (R10, R12,
+D2, D9); no staff member ever saw or acted on another clinic's case (R17); every stored form
+answer is valid for its form (F3); attachments reached only their addressee (F5); staff never
+changed a setting (R5); refused operations changed nothing.
 """
 
 from __future__ import annotations
@@ -26,16 +30,28 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from etj_sim.domain import (
     EID,
     UNSET,
+    AccessDenied,
     AlertGateway,
+    Attachment,
     DomainError,
     Session,
     SettingsNotEditable,
+    TemplateKind,
 )
 from etj_sim.events import Kind
 
 MESSAGE_KINDS = (Kind.QUESTION, Kind.PRE_VISIT_INFORMATION, Kind.FORM, Kind.APPOINTMENT_NOTICE)
 CASE_KINDS = ("prescription_renewal", "health_declaration", "contact_form")
 CONTACT_CHOICES = ("keep", "clear", "own", "guardian", "typed", "invalid")
+PDF = Attachment("remiss.pdf", "application/pdf", 50_000)
+PHOTO = Attachment("foto.jpg", "image/jpeg", 80_000)
+FORM_ANSWERS: tuple[dict[str, object], ...] = (
+    {"allergies": "nej", "smoker": "ja"},  # fits the standard health declaration
+    {"allergies": "nej", "smoker": "ja", "medicines": "Inga"},
+    {"allergies": "kanske", "smoker": "ja"},  # not one of the choices
+    {"smoker": "nej"},  # a required answer missing
+    {"allergies": "nej", "smoker": "nej", "shoe_size": 41},  # no such question
+)
 
 
 class DomainMachine(RuleBasedStateMachine):
@@ -47,6 +63,12 @@ class DomainMachine(RuleBasedStateMachine):
         self.sessions: list[Session] = []
         self.sent: dict[int, int] = {}  # message -> recipient, as the staff tool reported it
         self.alerts_checked = 0
+        register = self.services.register
+        self.initially_protected = {p for p in self.persons if register.is_protected(p)}
+        self.initial_guardianships = {
+            (guardian, child) for child in self.persons for guardian in register.guardians_of(child)
+        }
+        self.staff_cases: list[int] = []
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -186,13 +208,73 @@ class DomainMachine(RuleBasedStateMachine):
         session = data.draw(st.sampled_from(self.sessions))
         case = self.attempt(lambda: session.start_case(self.world.clinic, kind, text="Hej"))
         tool = self.services.staff_tool
-        oldest = tool.next_case(self.world.clinic)
+        oldest = tool.next_case(self.world.nurse)
         if oldest is not None and data.draw(st.booleans()):
             message = self.attempt(lambda: tool.answer_case(self.world.nurse, oldest, text="Svar"))
             if message is not None:
-                self.sent[message] = tool.case_view(oldest).person
+                self.sent[message] = tool.case_view(self.world.nurse, oldest).person
         if case is not None:
-            assert tool.case_view(case).started_by == session.actor
+            assert tool.case_view(self.world.nurse, case).started_by == session.actor
+
+    @rule(person=st.integers(0, 11), template=st.sampled_from(list(TemplateKind)))
+    def staff_open_case(self, person: int, template: TemplateKind) -> None:
+        tool = self.services.staff_tool
+        draft = tool.send_case(self.world.nurse, tool.standard_template(template))
+        draft.enter_personal_number(person)
+        opened = self.attempt(lambda: draft.send(text="Fråga", attachments=[PDF]))
+        if opened is not None:
+            self.sent[opened.message] = person
+            self.staff_cases.append(opened.case)
+
+    @rule(data=st.data())
+    def citizen_answers_a_staff_case(self, data: st.DataObject) -> None:
+        if not self.sessions or not self.staff_cases:
+            return
+        session = data.draw(st.sampled_from(self.sessions))
+        case = data.draw(st.sampled_from(self.staff_cases))
+        self.attempt(lambda: session.reply(case, text="Svar", attachments=[PHOTO]))
+
+    @rule(data=st.data(), answers=st.sampled_from(FORM_ANSWERS))
+    def submit_a_form(self, data: st.DataObject, answers: dict[str, object]) -> None:
+        if not self.sessions or not self.sent:
+            return
+        session = data.draw(st.sampled_from(self.sessions))
+        message = data.draw(st.sampled_from(sorted(self.sent)))
+        self.attempt(lambda: session.submit_form(message, answers))
+
+    @rule(data=st.data(), what=st.sampled_from(["view", "answer", "status", "close", "assign"]))
+    def another_clinic_tries(self, data: st.DataObject, what: str) -> None:
+        cases = self.services.staff_tool.clinic_cases(self.world.nurse)
+        if not cases or not self.sent:
+            return
+        tool = self.services.staff_tool
+        other = self.world.other_nurse
+        case = data.draw(st.sampled_from(cases))
+        message = data.draw(st.sampled_from(sorted(self.sent)))
+        operation: Callable[[], Any] = {
+            "view": lambda: tool.case_view(other, case),
+            "answer": lambda: tool.answer_case(other, case, text="Fel"),
+            "status": lambda: tool.read_status(other, message),
+            "close": lambda: tool.close_case(other, case),
+            "assign": lambda: tool.assign_case(other, case),
+        }[what]
+        before = self.services.snapshot()
+        try:
+            operation()
+        except AccessDenied:
+            assert self.services.snapshot() == before
+        else:
+            raise AssertionError(f"staff of another clinic could {what} case {case}")
+
+    @rule(person=st.integers(0, 11), protected=st.booleans())
+    def register_changes_protection(self, person: int, protected: bool) -> None:
+        self.attempt(lambda: self.services.set_protection(person, protected))
+
+    @rule(guardian=st.integers(0, 11), child=st.integers(0, 11), end=st.booleans())
+    def register_changes_custody(self, guardian: int, child: int, end: bool) -> None:
+        services = self.services
+        change = services.end_guardianship if end else services.start_guardianship
+        self.attempt(lambda: change(guardian, child))
 
     @rule(person=st.integers(0, 11))
     def staff_try_to_edit_settings(self, person: int) -> None:
@@ -242,25 +324,56 @@ class DomainMachine(RuleBasedStateMachine):
     def proxy_and_settings_rules_held_in_the_log(self) -> None:
         events = copy.deepcopy(self.world.log).to_frame()
         register = self.services.register
-        proxy_acts = events.filter(
-            (pl.col("actor_role") == "guardian_proxy") & (pl.col("event") != "proxy_refused")
-        )
         clock = self.services.clock
-        for row in proxy_acts.iter_rows(named=True):
-            child, guardian = row["person"], row["actor"]
-            assert not register.is_protected(child)
-            assert not register.is_protected(guardian)
-            assert register.is_guardian_of(guardian, child)
-            day = clock.day_of((row["time"] - clock.epoch).total_seconds() / 60.0)
-            assert register.is_under_13(child, day)
-        changes = events.filter(event="settings_changed")
-        assert set(changes["actor_role"].to_list()) <= {"citizen", "guardian_proxy"}
-        for row in changes.iter_rows(named=True):
-            assert row["actor"] == row["person"] or register.is_guardian_of(
-                row["actor"], row["person"]
-            )
+        # Replay the register's changes in log order: each proxy act is judged by the register
+        # as it was at that row (R12 and D9 act from the moment of the change).
+        protected = set(self.initially_protected)
+        guardianships = set(self.initial_guardianships)
+        for row in events.iter_rows(named=True):
+            event, person, actor = row["event"], row["person"], row["actor"]
+            if event == "protection_granted":
+                protected.add(person)
+            elif event == "protection_lifted":
+                protected.discard(person)
+            elif event == "guardianship_started":
+                guardianships.add((actor, person))
+            elif event == "guardianship_ended":
+                guardianships.discard((actor, person))
+            elif row["actor_role"] == "guardian_proxy" and event != "proxy_refused":
+                assert person not in protected
+                assert actor not in protected
+                assert (actor, person) in guardianships
+                day = clock.day_of((row["time"] - clock.epoch).total_seconds() / 60.0)
+                assert register.is_under_13(person, day)
+            elif event == "settings_changed" and row["actor_role"] != "system":
+                assert row["actor_role"] in ("citizen", "guardian_proxy")
+                assert actor == person or (actor, person) in guardianships
+        assert protected == {p for p in self.persons if register.is_protected(p)}
         alerts = events.filter(event="alert_sent")
         assert alerts.height == len(self.services.alerts)
+
+    @invariant()
+    def staff_never_touched_another_clinic(self) -> None:
+        events = copy.deepcopy(self.world.log).to_frame()
+        clinics = self.services.clinics
+        staff_rows = events.filter(pl.col("staff").is_not_null() & pl.col("case").is_not_null())
+        for staff, clinic in staff_rows.select("staff", "clinic").unique().iter_rows():
+            assert clinics.clinic_of(staff) == clinic  # R17
+
+    @invariant()
+    def stored_form_answers_fit_their_form_and_files_reach_the_addressee(self) -> None:
+        inboxes = self.services.inboxes
+        catalogue = self.services.catalogue
+        for message, answers in inboxes.form_answers.items():
+            assert catalogue.check_answers(inboxes.forms[message], answers) == answers  # F3
+            assert inboxes.read_status(message).read  # F8
+        events = copy.deepcopy(self.world.log).to_frame()
+        files = events.filter(
+            (pl.col("event") == "attachment_sent") & pl.col("message").is_not_null()
+        )
+        for person, message in files.select("person", "message").iter_rows():
+            assert inboxes.person_of(message) == person == self.sent[message]  # F5
+        assert all(attached == (PDF,) for attached in inboxes.attachments.values())
 
 
 DomainMachine.TestCase.settings = settings(

@@ -150,7 +150,10 @@ def test_no_proxy_act_for_protected_families_or_children_from_13(
 
 
 def test_every_answer_follows_its_case_start(events: pl.DataFrame) -> None:
-    started = _of(events, "case_started").select("case", pl.col("minute").alias("started"))
+    # A case starts once: by a citizen (case_started) or by staff (staff_case_opened, R19).
+    started = events.filter(pl.col("event").is_in(["case_started", "staff_case_opened"])).select(
+        "case", pl.col("minute").alias("started")
+    )
     assert started["case"].is_unique().all()
     answered = _of(events, "case_answered").join(started, on="case", how="left")
     assert answered.height > 0
