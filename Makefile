@@ -32,7 +32,7 @@ compiled: $(COMPILED_STAMP)
 run: $(STAMP)
 	$(BIN)/etj-sim run scenarios/baseline.toml --seed 1 --out out/baseline
 
-# The report test opens report.html in headless Chromium from the system's package manager.
+# The report and dashboard tests drive headless Chromium from the system's package manager.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium for the report test (needs root and apt-get)"; \

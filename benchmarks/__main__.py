@@ -237,6 +237,43 @@ def read_experiments(output: str, quick: bool) -> list[Figure]:
     ]
 
 
+def read_app(output: str, quick: bool) -> list[Figure]:
+    """``benchmarks.app``: a lever moved in the browser until the page is redrawn (issue 17)."""
+    lines = [line for line in output.splitlines() if line.startswith("{")]
+    values: dict[str, Any] = json.loads(lines[-1]) if lines else {}
+    return [
+        figure(
+            "dashboard: lever change to redrawn page, town (median)",
+            values.get("lever_change_median_seconds"),
+            "s",
+            Limit(1.5, at_most=True, text="<= 1.5 s"),
+            quick,
+        ),
+        figure(
+            "dashboard: simulate, measure and draw the town in process (median)",
+            values.get("in_process_run_median_seconds"),
+            "s",
+            None,
+            quick,
+        ),
+        figure(
+            "dashboard: lever change to redrawn page, town (max)",
+            values.get("lever_change_max_seconds"),
+            "s",
+            None,
+            quick,
+        ),
+        figure(
+            "dashboard: language switch while replications run (max)",
+            values.get("language_switch_max_seconds"),
+            "s",
+            None,
+            quick,
+            3,
+        ),
+    ]
+
+
 def compiled_simulation_steps(
     runs: Sequence[tuple[str, Limit, Limit | None, list[str]]],
 ) -> list[Step]:
@@ -305,6 +342,7 @@ def full_steps() -> list[Step]:
         ),
         Step("metrics and charts", "benchmarks.metrics", [], read_metrics),
         Step("experiments", "benchmarks.experiments", [], read_experiments),
+        Step("dashboard", "benchmarks.app", [], read_app),
     ]
 
 
@@ -368,6 +406,12 @@ def quick_steps() -> list[Step]:
                 *("--set", "campaigns=[]"),
             ],
             read_experiments,
+        ),
+        Step(
+            "dashboard (2 lever changes, 2 replications)",
+            "benchmarks.app",
+            ["--changes", "2", "--replications", "2"],
+            read_app,
         ),
     ]
 

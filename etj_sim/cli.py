@@ -19,6 +19,8 @@ Subcommands::
     etj-sim compare DIR DIR... [--out DIR]     comparison report of runs or an experiment
     etj-sim show SCENARIO                      the full scenario as TOML, defaults filled in
     etj-sim schema [--experiment]              the JSON Schema of scenario (experiment) files
+    etj-sim app [--port N] [--host 127.0.0.1] [--open]
+                                               the planner's dashboard (etj_sim.app.command)
 
 A pipe closed by its reader (``etj-sim scenarios | head``) ends the command quietly.
 
@@ -491,6 +493,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_staffing_parser(commands)
     add_export_parser(commands)
+
+    # ---- etj-sim app [--port N] [--host 127.0.0.1] [--open] (etj_sim.app.command) -------------
+    from etj_sim.app.command import add_app_parser
+
+    add_app_parser(commands)
     # ------------------------------------------------------------------------------------------
 
     return parser

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
-from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).parent / "metrics"))
 from metric_builders import context, day_of_work, minutes, population
@@ -81,26 +78,7 @@ def _lang_of(page: Path) -> Language:
     return "sv" if page.parent.name.startswith("report-sv") else "en"
 
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless=new",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("chromium is missing: install it (apt-get install chromium) for this test")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+# ``browser`` is pytest-playwright's, launching Debian's Chromium (tests/conftest.py).
 
 
 def render(browser: object, page_path: Path) -> tuple[dict[str, tuple[float, float]], list[str]]:
