@@ -178,7 +178,7 @@ def test_validate_knows_experiment_files(
     typo.write_text(base + '[design.factors]\n"alerts.opt_in_shar" = [0.1]\n', encoding="utf-8")
     assert main(["validate", str(zero), str(typo)]) == 1
     printed = capsys.readouterr().out
-    assert f"{zero}: replications: Input should be greater than 0" in printed
+    assert f"{zero}: replications: should be greater than 0" in printed
     assert "unknown key" not in printed.split(str(typo))[0]
     assert "opt_in_shar: unknown key; did you mean 'alerts.opt_in_share'?" in printed
 

@@ -19,7 +19,6 @@ import argparse
 import ipaddress
 import logging
 import os
-import sys
 import threading
 from typing import IO, Any, Final
 
@@ -159,9 +158,3 @@ def serve(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         standalone_mode=False,
     )
     return EXIT_OK
-
-
-if __name__ == "__main__":  # pragma: no cover - ``python -m etj_sim.app.command`` for debugging
-    from etj_sim.cli import main
-
-    sys.exit(main(["app", *sys.argv[1:]]))

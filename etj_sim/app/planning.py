@@ -287,7 +287,7 @@ def shipped_catalogue(folder: Path | None = None) -> dict[str, Scenario]:
 
     A name picked on the page is looked up here, never turned into a path.
     """
-    from etj_sim.cli import SHIPPED_SCENARIOS_DIR, shipped_scenarios
+    from etj_sim.shipped import SHIPPED_SCENARIOS_DIR, shipped_scenarios
 
     catalogue: dict[str, Scenario] = {}
     for path in shipped_scenarios(folder or SHIPPED_SCENARIOS_DIR):

@@ -78,9 +78,10 @@ def main_staffing(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> 
     """Carry out ``etj-sim staffing``."""
     # Imported here: etj_sim.cli imports this module's parser while it builds its own, and the
     # other commands start faster without the experiment machinery (polars, numpy).
-    from etj_sim.cli import SHIPPED_SCENARIOS_DIR, _parse_override, find_scenario
     from etj_sim.experiments.staffing import advise_staffing, parse_target
     from etj_sim.experiments.store import ExperimentFolderError, write_parquet_atomically
+    from etj_sim.shipped import SHIPPED_SCENARIOS_DIR, find_scenario
+    from etj_sim.shipped import parse_override as _parse_override
 
     try:
         scenario = find_scenario(arguments.scenario, SHIPPED_SCENARIOS_DIR)
