@@ -207,26 +207,40 @@ def mass_mailing_reach(
 ) -> pl.DataFrame:
     """Reach of each mass mailing (F6): addressed, delivered, read within ``within_days``.
 
-    Delivered messages (kind ``mass_mailing``) and undeliverable rows belong to the latest
-    ``mass_mailing_started`` row at or before them; without such rows each sending day is one
-    campaign. ``reads`` is ``etj_sim.metrics.reading.message_reads``. A campaign started less than
-    ``within_days`` before the end is censored: its ``reach`` is null. Columns: ``campaign_start``,
-    ``addressed``, ``delivered``, ``read_within``, ``delivered_share``, ``reach``.
+    Delivered messages (kind ``mass_mailing``) and undeliverable rows belong to the mailing their
+    ``campaign`` id names (the domain writes it on every row of a mailing, F6); rows without one
+    (logs built by hand) belong to the latest ``mass_mailing_started`` row at or before them, and
+    without such rows each sending day is one campaign. ``reads`` is
+    ``etj_sim.metrics.reading.message_reads``. A campaign started less than ``within_days``
+    before the end is censored: its ``reach`` is null. Columns: ``campaign`` (the id, null for
+    rows without one), ``campaign_start``, ``addressed``, ``delivered``, ``read_within``,
+    ``delivered_share``, ``reach``.
     """
     check_event_log(events)
     window = timedelta(days=within_days)
+    mailing_starts = events.lazy().filter(pl.col("event") == "mass_mailing_started")
     starts = (
-        events.lazy()
-        .filter(pl.col("event") == "mass_mailing_started")
-        .select(pl.col("time").alias("campaign_start"))
+        mailing_starts.select(pl.col("time").alias("campaign_start"))
         .unique()
         .sort("campaign_start")
+    )
+    start_of_campaign = (
+        mailing_starts.filter(pl.col("campaign").is_not_null())
+        .group_by("campaign")
+        .agg(pl.col("time").min().alias("named_start"))
+    )
+    campaign_of_message = (
+        events.lazy()
+        .filter((pl.col("event") == "message_sent") & pl.col("campaign").is_not_null())
+        .select("message", "campaign")
     )
     delivered = (
         reads.lazy()
         .filter(pl.col("kind") == "mass_mailing")
+        .join(campaign_of_message, on="message", how="left")
         .select(
             pl.col("sent_time").alias("time"),
+            "campaign",
             pl.lit(1).alias("delivered"),
             (pl.col("read_time") - pl.col("sent_time") <= pl.lit(window))
             .fill_null(False)
@@ -241,19 +255,30 @@ def mass_mailing_reach(
             & (pl.col("kind").is_null() | (pl.col("kind") == "mass_mailing"))
         )
         .select(
-            "time", pl.lit(0).alias("delivered"), pl.lit(0, dtype=pl.Int64).alias("read_within")
+            "time",
+            "campaign",
+            pl.lit(0).alias("delivered"),
+            pl.lit(0, dtype=pl.Int64).alias("read_within"),
         )
     )
-    addressed = pl.concat([delivered, undeliverable]).sort("time")
+    addressed = (
+        pl.concat([delivered, undeliverable])
+        .join(start_of_campaign, on="campaign", how="left")
+        .sort("time")
+    )
     if starts.select(pl.len()).collect().item():
         assigned = addressed.join_asof(
             starts, left_on="time", right_on="campaign_start", strategy="backward"
         ).with_columns(pl.col("campaign_start").fill_null(pl.col("time").dt.truncate("1d")))
     else:
         assigned = addressed.with_columns(pl.col("time").dt.truncate("1d").alias("campaign_start"))
+    # The campaign id, where the row has one, is the fact; the time match only stands in for it.
+    assigned = assigned.with_columns(
+        pl.coalesce("named_start", "campaign_start").alias("campaign_start")
+    )
     censored = pl.col("campaign_start") > pl.lit(context.end - window)
     return (
-        assigned.group_by("campaign_start")
+        assigned.group_by("campaign", "campaign_start")
         .agg(
             pl.len().cast(pl.Int64).alias("addressed"),
             pl.col("delivered").sum().cast(pl.Int64),
@@ -267,6 +292,6 @@ def mass_mailing_reach(
             .cast(pl.Float64)
             .alias("reach"),
         )
-        .sort("campaign_start")
+        .sort("campaign_start", "campaign", nulls_last=True)
         .collect()
     )

@@ -86,7 +86,7 @@ def test_mass_mailing_reach_per_campaign() -> None:
     events = build_log()
     reads = message_reads(events, PEOPLE, CONTEXT)
     table = mass_mailing_reach(events, reads, CONTEXT)
-    assert table.rows() == [
+    assert table.drop("campaign").rows() == [
         (datetime(2026, 1, 8, 8), 4, 3, 1, 0.75, 0.25),
         (datetime(2026, 2, 1), 1, 1, 0, 1.0, None),  # censored: started 3 days before the end
     ]
@@ -99,4 +99,27 @@ def test_mass_mailing_without_campaign_rows_groups_by_day() -> None:
     log.read(minutes(3, 10), 2, 1, guardian=0)
     events = log.frame()
     table = mass_mailing_reach(events, message_reads(events, PEOPLE, CONTEXT), CONTEXT)
-    assert table.rows() == [(datetime(2026, 1, 8), 2, 2, 1, 1.0, 0.5)]
+    assert table.drop("campaign").rows() == [(datetime(2026, 1, 8), 2, 2, 1, 1.0, 0.5)]
+
+
+def test_mass_mailing_rows_belong_to_the_campaign_their_id_names() -> None:
+    """Two mailings sent in the same minute (two clinics) stay apart: the campaign id on each
+    row is the fact, where matching by time would merge them (F6)."""
+    log = LogBuilder()
+    at = minutes(3, 9)
+    for campaign in (0, 1):
+        log.log.mass_mailing_started(at, campaign, campaign, campaign)
+    log.log.message_sent(at, 1, 0, 0, -1, 0, int(Kind.MASS_MAILING), 0, 0, 0, -1)
+    log.log.message_sent(at, 2, 1, 1, -1, 1, int(Kind.MASS_MAILING), 0, 0, 1, -1)
+    no_account = int(Reason.NO_ACTIVE_ACCOUNT)
+    log.log.message_undeliverable(at, 3, 1, 1, int(Kind.MASS_MAILING), no_account, 1)
+    log.read(minutes(3, 10), 0, 1)
+    events = log.frame()
+    table = mass_mailing_reach(events, message_reads(events, PEOPLE, CONTEXT), CONTEXT)
+    start = datetime(2026, 1, 8, 9)
+    assert table.select(
+        "campaign", "campaign_start", "addressed", "delivered", "read_within"
+    ).rows() == [
+        (0, start, 1, 1, 1),
+        (1, start, 2, 1, 0),
+    ]
