@@ -9,7 +9,6 @@ does), with the small-size switch on; the stored file stays output-free (tested 
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
-from playwright.sync_api import sync_playwright
 
 NOTEBOOK_FOLDER = Path(__file__).resolve().parents[2] / "notebooks"
 TOUR = NOTEBOOK_FOLDER / "01_tour_of_1177.ipynb"
@@ -27,15 +25,6 @@ RAW_VIEW = re.compile(
     r"\b(MessageView|CaseView|CaseEntry|SettingsView|AlertChoices|RecordView|ReadStatus|StaffCase|"
     r"Attachment|MassMailingResult|Template|Form|Question)\("
 )
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless=new",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -114,15 +103,13 @@ def tour_html(executed: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return page
 
 
-def test_tour_html_opens_in_chromium_without_console_errors(tour_html: Path) -> None:
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("chromium is missing: install it (apt-get install chromium) for this test")
+def test_tour_html_opens_in_chromium_without_console_errors(browser: Any, tour_html: Path) -> None:
+    # ``browser`` is pytest-playwright's, launching Debian's Chromium (tests/conftest.py): one
+    # Playwright per test process, as the dashboard's and the report's browser tests share it.
     errors: list[str] = []
     outside: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    try:
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.on(
@@ -133,7 +120,8 @@ def test_tour_html_opens_in_chromium_without_console_errors(tour_html: Path) -> 
         page.wait_for_load_state("load")
         tables = page.evaluate("document.querySelectorAll('.etj-sim-display table').length")
         text = page.inner_text("body")
-        browser.close()
+    finally:
+        page.close()
     assert errors == []
     assert outside == []
     assert tables > 20
