@@ -490,8 +490,12 @@ class EventLog:
             ) from None
         self._rows += packed
 
-    def _sparse_at_last_row(self, rows: array[int], values: array[Any], value: float) -> None:
-        """Give the row just packed a value in one sparse column (after ``_dense`` succeeded)."""
+    def _sparse_at_last_row(self, rows: array[int], values: array[Any], value: Any) -> None:
+        """Give the row just packed a value in one sparse column (after ``_dense`` succeeded).
+
+        ``value`` is typed ``Any`` on purpose: the compiled build (mypyc) would turn an int passed
+        as ``float`` into a float, which an int column refuses.
+        """
         rows.append(len(self._rows) // ROW_BYTES - 1)
         values.append(value)
 
