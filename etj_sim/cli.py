@@ -19,6 +19,15 @@ Subcommands::
     etj-sim compare DIR DIR... [--out DIR]     comparison report of runs or an experiment
     etj-sim show SCENARIO                      the full scenario as TOML, defaults filled in
     etj-sim schema [--experiment]              the JSON Schema of scenario (experiment) files
+    etj-sim staffing SCENARIO --role ROLE --target METRIC>=VALUE [--out DIR]
+                                               the smallest staff level meeting a target
+                                               (etj_sim.experiments.staffing_command)
+    etj-sim benefit SCENARIO --reference REF [--replications N] [--seed N] [--workers N]
+                [--set KEY=VALUE ...] [--lang sv|en] [--out DIR]
+                                               the benefit table of appointment notices
+                                               (etj_sim.experiments.benefit_command)
+    etj-sim export RUN_DIR --format ocel|xes|csv --out FILE
+                                               a run's event log for process mining
     etj-sim app [--port N] [--host 127.0.0.1] [--open]
                                                the planner's dashboard (etj_sim.app.command)
 
@@ -432,11 +441,14 @@ def build_parser() -> argparse.ArgumentParser:
         scenarios_dir=SHIPPED_SCENARIOS_DIR,
     )
 
-    # ---- etj-sim staffing SCENARIO --role R --target T; etj-sim export RUN_DIR --format F ---
+    # ---- etj-sim staffing SCENARIO --role R --target T; etj-sim benefit SCENARIO --reference
+    # REF; etj-sim export RUN_DIR --format F ---------------------------------------------------
+    from etj_sim.experiments.benefit_command import add_benefit_parser
     from etj_sim.experiments.staffing_command import add_staffing_parser
     from etj_sim.export.command import add_export_parser
 
     add_staffing_parser(commands)
+    add_benefit_parser(commands)
     add_export_parser(commands)
 
     # ---- etj-sim app [--port N] [--host 127.0.0.1] [--open] (etj_sim.app.command) -------------

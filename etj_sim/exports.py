@@ -5,7 +5,9 @@ Pipeline position: beside the report (``metrics -> exports``). Every saved run f
 language) and ``summary.xlsx`` (the same on its first sheet, then one sheet per metric table:
 read rates, alert choices by age band, response times and staff time per clinic, notice channels,
 mass-mailing reach, active accounts by age band, the message funnel). A batch folder holds
-``statistics.csv`` and ``statistics.xlsx`` (means and intervals, paired differences, the runs).
+``statistics.csv`` and ``statistics.xlsx`` (means and intervals, paired differences, the runs);
+an ``etj-sim benefit --out`` folder ``benefit.csv`` and ``benefit.xlsx`` (the frame of
+:func:`etj_sim.experiments.benefit_table`, one row per saving).
 The files are written by polars' own writers (``write_csv``; ``write_excel`` with xlsxwriter).
 """
 
@@ -33,12 +35,15 @@ from etj_sim.metrics import (
 )
 
 __all__ = [
+    "BENEFIT_CSV",
+    "BENEFIT_XLSX",
     "STATISTICS_CSV",
     "STATISTICS_XLSX",
     "SUMMARY_CSV",
     "SUMMARY_XLSX",
     "metric_tables",
     "summary_long",
+    "write_benefit_exports",
     "write_statistics_exports",
     "write_summary_exports",
 ]
@@ -47,6 +52,8 @@ SUMMARY_CSV: Final = "summary.csv"
 SUMMARY_XLSX: Final = "summary.xlsx"
 STATISTICS_CSV: Final = "statistics.csv"
 STATISTICS_XLSX: Final = "statistics.xlsx"
+BENEFIT_CSV: Final = "benefit.csv"
+BENEFIT_XLSX: Final = "benefit.xlsx"
 
 
 def summary_long(summary: pl.DataFrame, lang: Language = DEFAULT_LANGUAGE) -> pl.DataFrame:
@@ -147,4 +154,18 @@ def write_statistics_exports(
     if runs is not None:
         sheets["runs"] = runs
     _write_workbook(xlsx_path, sheets)
+    return [csv_path, xlsx_path]
+
+
+def write_benefit_exports(folder: Path | str, benefit: pl.DataFrame) -> list[Path]:
+    """Write ``benefit.csv`` and ``benefit.xlsx`` (one ``benefit`` sheet); return their paths.
+
+    ``benefit`` is the frame of :func:`etj_sim.experiments.benefit_table` (its labels already
+    in the table's language), written as it is.
+    """
+    directory = Path(folder)
+    directory.mkdir(parents=True, exist_ok=True)
+    csv_path, xlsx_path = directory / BENEFIT_CSV, directory / BENEFIT_XLSX
+    benefit.write_csv(csv_path)
+    _write_workbook(xlsx_path, {"benefit": benefit})
     return [csv_path, xlsx_path]

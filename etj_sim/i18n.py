@@ -542,6 +542,22 @@ PHRASES: Final[Mapping[str, Text]] = {
     "cli.point": Text("design point", "designpunkt"),
     "cli.mean_interval": Text("mean (95% CI)", "medel (95 % KI)"),
     "cli.wrote": Text("wrote {folder}/ ({files})", "skrev {folder}/ ({files})"),
+    "cli.reference": Text("reference", "referens"),
+    "cli.scenario": Text("scenario", "scenario"),
+    "cli.saving": Text("saving (mean)", "besparing (medel)"),
+    "cli.interval": Text("95% CI", "95 % KI"),
+    "cli.benefit_header": Text(
+        "{scenario} against the reference {reference}: {pairs} paired replications of {people}"
+        " people, {days} days, master seed {seed}",
+        "{scenario} jämfört med referensen {reference}: {pairs} parade replikationer med {people}"
+        " personer, {days} dagar, huvudslumpfrö {seed}",
+    ),
+    "cli.benefit_intro": Text(
+        "Saved against the reference (reference minus scenario, mean of {pairs} pairs of runs"
+        " with the same seed; a negative saving is a cost):",
+        "Sparat jämfört med referensen (referensen minus scenariot, medel av {pairs} par av"
+        " körningar med samma slumpfrö; en negativ besparing är en kostnad):",
+    ),
     # notebook displays of what a person sees (etj_sim.display)
     "display.inbox": Text("Inbox of {name}", "Inkorg för {name}"),
     "display.inbox_by_proxy": Text(
