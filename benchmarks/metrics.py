@@ -123,7 +123,17 @@ class _Rows:
         columns["duration_minutes"] = pl.Series(
             "duration_minutes", duration, dtype=pl.Float32
         ).fill_nan(None)
-        return pl.DataFrame([columns[name] for name in EVENT_LOG_SCHEMA.names()])
+        # Columns this synthetic log does not fill (the campaign, form and appointment ids,
+        # added with issues 13-15) are null throughout, as on rows of other event kinds.
+        height = len(minutes)
+        return pl.DataFrame(
+            [
+                columns[name]
+                if name in columns
+                else pl.repeat(None, height, dtype=dtype, eager=True).alias(name)
+                for name, dtype in EVENT_LOG_SCHEMA.items()
+            ]
+        )
 
 
 def synthesize(

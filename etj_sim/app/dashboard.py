@@ -31,6 +31,7 @@ from etj_sim.app.planning import (
     DEFAULT_REPLICATIONS,
     HEADLINE_METRICS,
     MAX_UPLOAD_BYTES,
+    NOTICE_POLICIES,
     SIZE_PRESETS,
     Levers,
     ReplicationJob,
@@ -455,7 +456,7 @@ def _LeverPanel(
             baseline_percent(own.digital_notice_share),
             "digital_notice_share",
         )
-        _block(app_phrase("notice_policy_missing", words), style="color: #555")
+        _NoticePolicyLever(words, reference, levers, own, choose)
         solara.Switch(
             label=app_phrase("lever.campaign", words),
             value=levers.campaign_on,
@@ -494,6 +495,54 @@ def _LeverPanel(
             on_click=lambda: choose(own),
             text=True,
             classes=["etj-reset"],
+        )
+
+
+@solara.component
+def _NoticePolicyLever(
+    words: Language,
+    reference: Scenario,
+    levers: Levers,
+    own: Levers,
+    choose: Callable[[Levers], None],
+) -> None:
+    """The notice policy (F7, F8): digital only, paper if unread, paper also for groups, paper
+    only; the fallback's hours when it is chosen. The scenario's own policy is the baseline."""
+    policies = list(NOTICE_POLICIES)
+    if "custom" in (levers.notice_policy, own.notice_policy):
+        policies.append("custom")
+    labels = {app_phrase(f"notice_policy.{policy}", words): policy for policy in policies}
+    current = next(label for label, policy in labels.items() if policy == levers.notice_policy)
+    own_label = app_phrase(f"notice_policy.{own.notice_policy}", words)
+    if own.notice_policy == "fallback":
+        own_label += f" ({format_integer(round(own.fallback_after_hours), words)} h)"
+    with solara.Column(gap="0px", classes=["etj-lever-box-notice_policy"]):
+        _block(app_phrase("lever.notice_policy", words), classes="etj-lever-label")
+        solara.ToggleButtonsSingle(
+            value=current,
+            values=list(labels),
+            on_value=lambda label: choose(replace(levers, notice_policy=labels[label])),
+            classes=["etj-lever-notice_policy"],
+        )
+        _block(app_phrase("notice_policy.help", words), style="color: #555; font-size: 0.85rem")
+        _block(
+            app_phrase("baseline", words, value=own_label),
+            classes="etj-baseline",
+            style="color: #555; font-size: 0.85rem",
+        )
+    if levers.notice_policy == "fallback":
+        _CommitSlider(
+            app_phrase("lever.fallback_after_hours", words),
+            round(levers.fallback_after_hours),
+            1,
+            max(168, round(levers.fallback_after_hours)),
+            lambda hours: choose(replace(levers, fallback_after_hours=float(hours))),
+            app_phrase(
+                "baseline",
+                words,
+                value=format_integer(round(own.fallback_after_hours), words),
+            ),
+            "fallback_after_hours",
         )
 
 

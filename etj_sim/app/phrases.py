@@ -74,9 +74,23 @@ APP_PHRASES: Final[Mapping[str, Text]] = {
     "lever.campaign_day": Text("Campaign day (day of the run)", "Utskicksdag (dag i perioden)"),
     "lever.campaign_age_group": Text("Age group addressed (years)", "Åldersgrupp (år)"),
     "age.all": Text("everyone", "alla"),
-    "notice_policy_missing": Text(
-        "The notice policy lever comes with a later version (issue 15).",
-        "Reglaget för kallelsepolicy kommer i en senare version (ärende 15).",
+    "lever.notice_policy": Text("Notice policy (kallelser)", "Policy för kallelser"),
+    "notice_policy.digital": Text("Digital only", "Endast digitalt"),
+    "notice_policy.fallback": Text("Paper if unread", "Papper om oläst"),
+    "notice_policy.complement": Text("Paper also for groups", "Papper även för grupper"),
+    "notice_policy.paper_only": Text("Paper only", "Endast papper"),
+    "notice_policy.custom": Text("The scenario's own", "Scenariots egen"),
+    "notice_policy.help": Text(
+        "Digital notices with a letter if unread after the hours below (Karolinska: 48), or"
+        " beside the digital one for people without an account or alerts, aged 13-17 or with a"
+        " samordningsnummer (Region Jönköping).",
+        "Digitala kallelser med brev om de är olästa efter timmarna nedan (Karolinska: 48),"
+        " eller brev vid sidan av den digitala till personer utan konto eller avisering, 13-17"
+        " år eller med samordningsnummer (Region Jönköping).",
+    ),
+    "lever.fallback_after_hours": Text(
+        "Letter when a digital notice is still unread after (hours)",
+        "Brev när en digital kallelse fortfarande är oläst efter (timmar)",
     ),
     "run": Text("Run again", "Kör igen"),
     "stage.waiting": Text("Waiting for the run before to finish", "Väntar på körningen innan"),

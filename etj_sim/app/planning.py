@@ -20,7 +20,9 @@ planner can do on the page can be done, and is tested, here without a browser:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing
+import os
 import tempfile
 import threading
 import time
@@ -44,6 +46,7 @@ from etj_sim.scenario import (
 
 if TYPE_CHECKING:
     from etj_sim.metrics import RunFrames
+    from etj_sim.scenario.sections import NoticesSection
     from etj_sim.simulation import SimulationResult
 
 __all__ = [
@@ -51,6 +54,8 @@ __all__ = [
     "DEFAULT_REPLICATIONS",
     "HEADLINE_METRICS",
     "MAX_UPLOAD_BYTES",
+    "NOTICE_POLICIES",
+    "PAPER_COMPLEMENT_GROUPS",
     "SIZE_PRESETS",
     "Levers",
     "ReplicationJob",
@@ -61,6 +66,7 @@ __all__ = [
     "Upload",
     "apply_levers",
     "comparison_frame",
+    "notice_policy_of",
     "read_upload",
     "report_html",
     "run_once",
@@ -81,6 +87,8 @@ HEADLINE_METRICS: Final = (
     "read_share_7d",
     "median_hours_to_read",
     "digital_notice_share",
+    "paper_letters",
+    "no_show_share",
     "median_response_hours",
     "answered_within_48h_share",
     "staff_utilisation",
@@ -148,6 +156,42 @@ DEFAULT_CAMPAIGN: Final[dict[str, object]] = {
 }
 
 
+NOTICE_POLICIES: Final = ("digital", "fallback", "complement", "paper_only")
+"""The notice-policy lever's choices, each a combination of the scenario's ``notices`` keys:
+
+- ``digital``: digital notices only (``policy = "digital"``, no fallback, no complement);
+- ``fallback``: digital, and a letter for a notice still unread after ``fallback_after_hours``
+  (Karolinska's rule: 48 hours);
+- ``complement``: digital, and a letter beside it for Region Jönköping's groups
+  (:data:`PAPER_COMPLEMENT_GROUPS`);
+- ``paper_only``: every notice by post.
+
+A scenario combining them otherwise (a fallback and a complement, or some of the groups) reads as
+``custom``: the lever then shows the scenario's own policy as its baseline and changes nothing
+until moved. The share of notices that can go digitally is its own lever."""
+
+PAPER_COMPLEMENT_GROUPS: Final = ("no_account", "no_alerts", "age_13_17", "samordningsnummer")
+"""Region Jönköping's groups for a paper complement, as in ``scenarios/notice-paper-complement``."""
+
+DEFAULT_FALLBACK_HOURS: Final = 48.0
+"""The fallback window the lever starts from when the scenario has none (Karolinska's rule)."""
+
+
+def notice_policy_of(notices: NoticesSection) -> str:
+    """The notice-policy lever's name for a scenario's ``notices`` section (or ``custom``)."""
+    if notices.policy == "paper_only":
+        return "paper_only"
+    fallback = notices.fallback_after_hours > 0
+    groups = set(notices.paper_complement_groups)
+    if not fallback and not groups:
+        return "digital"
+    if fallback and not groups:
+        return "fallback"
+    if not fallback and groups == set(PAPER_COMPLEMENT_GROUPS):
+        return "complement"
+    return "custom"
+
+
 @dataclass(frozen=True, slots=True)
 class Levers:
     """The values a planner moves on the page; :meth:`of` reads them off a scenario.
@@ -163,6 +207,8 @@ class Levers:
     campaign_on: bool
     campaign_day: int
     campaign_age_group: str
+    notice_policy: str = "digital"
+    fallback_after_hours: float = DEFAULT_FALLBACK_HOURS
 
     @classmethod
     def of(cls, scenario: Scenario) -> Levers:
@@ -188,6 +234,8 @@ class Levers:
             campaign_on=first is not None,
             campaign_day=day,
             campaign_age_group=age_group,
+            notice_policy=notice_policy_of(scenario.notices),
+            fallback_after_hours=scenario.notices.fallback_after_hours or DEFAULT_FALLBACK_HOURS,
         )
 
     def with_staff(self, role: str, count: int) -> Levers:
@@ -216,7 +264,29 @@ class Levers:
         )
         if campaign_changed and (self.campaign_on or own.campaign_on):
             values["campaigns"] = self._campaigns(scenario)
+        values.update(self._notice_overrides(own))
         return values
+
+    def _notice_overrides(self, own: Levers) -> dict[str, object]:
+        policy = self.notice_policy
+        if policy not in (*NOTICE_POLICIES, "custom"):
+            raise ValueError(
+                f"notice policy {policy!r}: expected one of {', '.join(NOTICE_POLICIES)}"
+            )
+        unchanged = policy == own.notice_policy and (
+            policy != "fallback" or self.fallback_after_hours == own.fallback_after_hours
+        )
+        if unchanged or policy == "custom":
+            return {}  # "custom" is only ever the scenario's own combination
+        return {
+            "notices.policy": "paper_only" if policy == "paper_only" else "digital",
+            "notices.fallback_after_hours": (
+                self.fallback_after_hours if policy == "fallback" else 0.0
+            ),
+            "notices.paper_complement_groups": (
+                list(PAPER_COMPLEMENT_GROUPS) if policy == "complement" else []
+            ),
+        }
 
     def _campaigns(self, scenario: Scenario) -> list[dict[str, object]]:
         # The lever stands for the first campaign; any further campaigns of the file stay.
@@ -551,6 +621,20 @@ def _summary_of_run(scenario: Scenario, seed: int) -> dict[str, object]:
 _Key = tuple[str, int]
 
 
+def _background_priority() -> None:
+    """Run the replication worker at the lowest CPU priority (nice 19).
+
+    The page's own run (a lever change) is what the planner waits for; the replications only
+    refine the intervals. At nice 19 the worker gets a core only when the page's run and the
+    browser leave it idle, so on a 2-core machine a lever change is as fast as without
+    replications (``benchmarks/app.py``).
+    """
+    if hasattr(os, "nice"):
+        # Not permitted (a locked-down system): the worker then runs at normal priority.
+        with contextlib.suppress(OSError):
+            os.nice(19)
+
+
 class ReplicationRunner:
     """Replications in a separate process, shared by every page of this server or kernel.
 
@@ -570,7 +654,9 @@ class ReplicationRunner:
             if self._executor is None:
                 # spawn: a fork of a server with threads running is unsafe.
                 context = multiprocessing.get_context("spawn")
-                self._executor = ProcessPoolExecutor(self._workers, mp_context=context)
+                self._executor = ProcessPoolExecutor(
+                    self._workers, mp_context=context, initializer=_background_priority
+                )
             return self._executor
 
     def shutdown(self) -> None:

@@ -12,8 +12,12 @@ next login by cadence). Kept in SimPy's queue from the start, each would hold an
 heap entry for weeks: hundreds of megabytes at region scale and a deeper heap for every other
 event. :class:`EarliestCalls` keeps them as two numbers per entry in a calendar of hour slots
 instead, and the agenda's release process hands each slot's entries to SimPy when the hour
-begins: SimPy's heap then holds at most an hour of reads. A call fires at the same minute, in
-the same order, either way.
+begins: SimPy's heap then holds at most an hour of reads. The other one-shots
+(:meth:`Agenda.call_after`: an appointment's visit weeks after its notice, a paper fallback
+48 hours on, a reply) wait in the same hour slots when they fall in a later hour: at region
+scale a year's notices keep some 300,000 visits pending, and in SimPy's heap they made every
+pop of every event several times dearer (cache misses in a deep heap). A call fires at the same
+minute, in the same order, either way.
 
 SimPy protocol: ``Environment.schedule(event, priority, delay)`` uses only an event's
 ``callbacks`` (each called with the event) and ``_ok``. That is SimPy 4's event protocol, so
@@ -66,7 +70,7 @@ def _fire(due: _Due) -> None:
 class Agenda:
     """The run's one-shot calls: :meth:`call_after` now, :meth:`earliest_calls` for reads."""
 
-    __slots__ = ("_earliest", "_schedule", "env", "horizon_minutes")
+    __slots__ = ("_earliest", "_later", "_schedule", "env", "horizon_minutes")
 
     def __init__(self, env: simpy.Environment, horizon_minutes: float) -> None:
         self.env = env
@@ -74,12 +78,23 @@ class Agenda:
         # ``Environment.schedule`` takes any object with an event's ``callbacks`` and ``_ok``.
         self._schedule = cast("Callable[[_Due, int, float], None]", env.schedule)
         self._earliest: list[EarliestCalls] = []
+        # Calls of a later hour, per hour slot, in the order made (see the module docstring).
+        self._later: list[list[_Due] | None] = [None] * (int(horizon_minutes // SLOT_MINUTES) + 1)
 
     def call_after(self, delay_minutes: float, action: Action, key: int) -> None:
         """Call ``action(key, minute)`` ``delay_minutes`` from now (if before the horizon)."""
         now = self.env.now
-        if now + delay_minutes < self.horizon_minutes:
-            self._schedule(_Due(action, key, now + delay_minutes), NORMAL, delay_minutes)
+        minute = now + delay_minutes
+        if not minute < self.horizon_minutes:
+            return
+        slot = int(minute // SLOT_MINUTES)
+        if slot == int(now // SLOT_MINUTES):
+            self._schedule(_Due(action, key, minute), NORMAL, delay_minutes)
+            return
+        waiting = self._later[slot]
+        if waiting is None:
+            waiting = self._later[slot] = []
+        waiting.append(_Due(action, key, minute))
 
     def earliest_calls(self, pending: array[float], action: Action) -> EarliestCalls:
         """Calls at the earliest of the minutes proposed per key; ``pending[key]`` holds it
@@ -90,17 +105,22 @@ class Agenda:
 
     def start(self) -> None:
         """Start the release of calendar slots (a process; call once, before the run)."""
-        if self._earliest:
-            self.env.process(self._release())
+        self.env.process(self._release())
 
     def _release(self) -> Generator[Any, Any, None]:
         """At the start of each hour, schedule the calls that fall due in it."""
         env = self.env
         schedule = self._schedule
         earliest = self._earliest
+        later = self._later
         for slot in range(1, int(self.horizon_minutes // SLOT_MINUTES)):
             yield env.timeout(slot * SLOT_MINUTES - env.now)
             now = env.now
+            waiting = later[slot]
+            if waiting is not None:
+                later[slot] = None
+                for due in waiting:
+                    schedule(due, NORMAL, due.minute - now)
             for calls in earliest:
                 keys, minutes = calls._release(slot)
                 pending = calls.pending

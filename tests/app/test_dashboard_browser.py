@@ -160,3 +160,28 @@ def test_the_language_switch_changes_the_labels(page: Page, app_server: AppServe
     expect(page.locator(OPT_IN_VALUE)).to_have_text(in_swedish)
     # The charts are drawn again in Swedish.
     expect(page.locator(".etj-chart-read_curve svg")).to_contain_text("Dagar sedan leverans")
+
+
+def test_the_notice_policy_lever_reruns_and_goes_into_the_download(
+    page: Page, app_server: AppServer, tmp_path: Path
+) -> None:
+    open_dashboard(page, app_server)
+    letters = page.locator(".etj-metric-paper_letters .etj-value")
+    before = letters.inner_text()
+    lever = page.locator(".etj-lever-notice_policy")
+    lever.get_by_text("Paper only", exact=True).click()
+    expect(letters).not_to_have_text(before, timeout=RUN_MS)
+    after = letters.inner_text()
+    assert int(re.sub(r"[^0-9]", "", after)) > int(re.sub(r"[^0-9]", "", before))
+    # Paper if unread: the hours slider appears with Karolinska's 48 hours.
+    lever.get_by_text("Paper if unread", exact=True).click()
+    hours = page.locator(".etj-lever-fallback_after_hours [role=slider]")
+    expect(hours).to_have_attribute("aria-valuenow", "48", timeout=RUN_MS)
+    expect(page.locator(".etj-ran")).to_contain_text("dashboard", timeout=RUN_MS)
+    with page.expect_download(timeout=RUN_MS) as arrived:
+        page.get_by_text("Scenario (TOML)").click()
+    scenario_file = tmp_path / arrived.value.suggested_filename
+    arrived.value.save_as(scenario_file)
+    assert main(["validate", str(scenario_file)]) == 0
+    notices = Scenario.load(scenario_file).notices
+    assert (notices.policy, notices.fallback_after_hours) == ("digital", 48.0)

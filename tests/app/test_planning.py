@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import os
 import time
 import zipfile
 from collections.abc import Iterator
@@ -21,11 +22,14 @@ from etj_sim.app.planning import (
     CHARTS_SHOWN,
     HEADLINE_METRICS,
     MAX_UPLOAD_BYTES,
+    NOTICE_POLICIES,
+    PAPER_COMPLEMENT_GROUPS,
     SIZE_PRESETS,
     Levers,
     ReplicationRunner,
     ReplicationSnapshot,
     apply_levers,
+    notice_policy_of,
     read_upload,
     replication_seeds,
     report_html,
@@ -128,6 +132,85 @@ def test_a_lever_value_the_scenario_refuses_is_an_error_naming_the_key(small: Sc
     bad = bad.with_staff("administrator", 0)
     with pytest.raises(Exception, match="staff_per_clinic"):
         apply_levers(small, bad)
+
+
+@pytest.mark.parametrize(
+    ("name", "policy"),
+    [
+        ("baseline", "digital"),
+        ("digital-only-notices", "digital"),
+        ("notice-fallback-48h", "fallback"),
+        ("notice-paper-complement", "complement"),
+    ],
+)
+def test_notice_policy_lever_reads_the_shipped_policies(
+    catalogue: dict[str, Scenario], name: str, policy: str
+) -> None:
+    levers = Levers.of(catalogue[name])
+    assert levers.notice_policy == policy
+    assert levers.fallback_after_hours == 48.0  # Karolinska's, or the lever's start value
+    assert levers.overrides(catalogue[name]) == {}
+
+
+def test_notice_policy_lever_sets_the_notices_section(catalogue: dict[str, Scenario]) -> None:
+    digital_only = catalogue["digital-only-notices"]
+    own = Levers.of(digital_only)
+    fallback = apply_levers(digital_only, replace(own, notice_policy="fallback"))
+    # The shipped scenario that the lever stands for is what the lever gives.
+    shipped = catalogue["notice-fallback-48h"].notices
+    assert fallback.notices == shipped
+    later = apply_levers(
+        digital_only, replace(own, notice_policy="fallback", fallback_after_hours=72.0)
+    )
+    assert later.notices.fallback_after_hours == 72.0
+    assert notice_policy_of(later.notices) == "fallback"
+    complement = apply_levers(digital_only, replace(own, notice_policy="complement"))
+    assert complement.notices == catalogue["notice-paper-complement"].notices
+    assert tuple(complement.notices.paper_complement_groups) == PAPER_COMPLEMENT_GROUPS
+    paper = apply_levers(digital_only, replace(own, notice_policy="paper_only"))
+    assert (paper.notices.policy, paper.notices.fallback_after_hours) == ("paper_only", 0.0)
+    assert paper.notices.paper_complement_groups == []
+    back = apply_levers(paper, replace(Levers.of(paper), notice_policy="digital"))
+    assert back.notices == digital_only.notices
+    # Every choice round-trips through the scenario it gives.
+    for policy in NOTICE_POLICIES:
+        variant = apply_levers(digital_only, replace(own, notice_policy=policy))
+        assert Levers.of(variant).notice_policy == policy
+
+
+def test_a_scenario_with_its_own_notice_policy_is_custom_until_moved(small: Scenario) -> None:
+    both = small.with_overrides(
+        {"notices.fallback_after_hours": 24.0, "notices.paper_complement_groups": ["no_alerts"]}
+    )
+    own = Levers.of(both)
+    assert own.notice_policy == "custom"
+    assert own.overrides(both) == {}
+    moved = apply_levers(both, replace(own, notice_policy="digital"))
+    assert (moved.notices.fallback_after_hours, moved.notices.paper_complement_groups) == (0.0, [])
+    with pytest.raises(ValueError, match="notice policy 'sometimes'"):
+        replace(own, notice_policy="sometimes").overrides(both)
+
+
+def test_the_notice_policy_changes_the_letters_posted(small: Scenario) -> None:
+    digital = apply_levers(small, replace(Levers.of(small), notice_policy="digital"))
+    paper = apply_levers(small, replace(Levers.of(small), notice_policy="paper_only"))
+    letters = {
+        name: simulate(scenario, 1).summary()["paper_letters"][0]
+        for name, scenario in (("digital", digital), ("paper", paper))
+    }
+    assert letters["paper"] > letters["digital"]
+
+
+def test_downloaded_scenario_carries_the_notice_policy(small: Scenario, tmp_path: Path) -> None:
+    variant = apply_levers(
+        small, replace(Levers.of(small), notice_policy="fallback", fallback_after_hours=36.0)
+    )
+    path = tmp_path / "variant.toml"
+    path.write_text(scenario_toml(variant), encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    loaded = Scenario.load(path)
+    assert loaded.notices.fallback_after_hours == 36.0
+    assert Levers.of(loaded).notice_policy == "fallback"
 
 
 # -- uploads ------------------------------------------------------------------------------------
@@ -340,5 +423,22 @@ def test_a_dead_worker_fails_its_runs_and_is_replaced(small: Scenario) -> None:
                 break
             time.sleep(1.0)
         assert outcomes[-1][0] == 1, outcomes
+    finally:
+        runner.shutdown()
+
+
+def test_replications_run_at_the_lowest_priority(small: Scenario) -> None:
+    """The page's own run comes first: the replication worker runs at nice 19."""
+    runner = ReplicationRunner()
+    try:
+        variant = apply_levers(small, Levers.of(small).with_staff("physician", 2))
+        job = runner.start(small, variant, replication_seeds(5, 1))
+        assert list(job.snapshots(poll_seconds=0.5))[-1].done == 1
+        workers = multiprocessing.active_children()
+        assert workers
+        for worker in workers:
+            assert worker.pid is not None
+            assert os.getpriority(os.PRIO_PROCESS, worker.pid) == 19
+        assert os.getpriority(os.PRIO_PROCESS, 0) < 19  # the page's process is left as it was
     finally:
         runner.shutdown()

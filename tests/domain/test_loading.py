@@ -12,6 +12,8 @@ from datetime import date, datetime
 import polars as pl
 import pytest
 from domain_world import MINUTES_PER_DAY, World, number
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from etj_sim.domain import (
     EID,
@@ -242,3 +244,54 @@ def test_proxy_sessions_cannot_nest(world: World) -> None:
         proxy.activate_for(world.almost_13)
     with pytest.raises(ProxyRefused):
         anna.act_for(world.teen)
+
+
+@settings(max_examples=60)
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.integers(0, 5), st.integers(0, 5), st.booleans()),
+        max_size=40,
+    )
+)
+def test_custody_changes_keep_the_guardianship_index_as_a_fresh_load_would(
+    changes: list[tuple[bool, int, int, bool]],
+) -> None:
+    """R9, R10, D9: guardianships started and ended one by one (custody changes during a run,
+    held beside the index instead of rebuilding it) answer every lookup as a register loaded
+    afresh with the resulting pairs would, in registration order."""
+    people = people_frame([{"born": date(1980 + 5 * person, 1, 1)} for person in range(6)])
+    register = EServices(EPOCH).register
+    initial = [(0, 3), (1, 3), (0, 4), (2, 5)]
+    register.load(
+        people,
+        pl.DataFrame(
+            {"guardian": [g for g, _ in initial], "child": [c for _, c in initial]},
+            schema=GUARDIANSHIP_SCHEMA,
+        ),
+    )
+    pairs = list(initial)  # the model: current pairs in registration order
+    for start, guardian, child, look in changes:
+        if guardian == child:
+            continue
+        if start and (guardian, child) not in pairs:
+            register.add_guardianship(guardian, child)
+            pairs.append((guardian, child))
+        elif not start and (guardian, child) in pairs:
+            register.remove_guardianship(guardian, child)
+            pairs.remove((guardian, child))
+        if look:  # lookups between changes build the index at different moments
+            register.guardians_of(child)
+        for person in range(6):
+            assert register.guardians_of(person) == tuple(g for g, c in pairs if c == person)
+            assert register.children_of(person) == tuple(c for g, c in pairs if g == person)
+            for other in range(6):
+                assert register.is_guardian_of(other, person) == ((other, person) in pairs)
+    fresh = EServices(EPOCH).register
+    fresh.load(
+        people,
+        pl.DataFrame(
+            {"guardian": [g for g, _ in pairs], "child": [c for _, c in pairs]},
+            schema=GUARDIANSHIP_SCHEMA,
+        ),
+    )
+    assert register.snapshot() == fresh.snapshot()

@@ -90,3 +90,47 @@ def test_a_cleared_call_does_not_fire_and_the_key_takes_a_new_one() -> None:
     calls.propose(0, 6 * SLOT_MINUTES)  # after a clear, a later call is pending again
     env.run(until=10 * SLOT_MINUTES)
     assert fired == [(6 * SLOT_MINUTES, 0, 6 * SLOT_MINUTES)]
+
+
+def test_a_call_in_a_later_hour_waits_outside_simpys_queue_and_fires_at_its_minute() -> None:
+    """Calls days ahead (a visit after its notice) wait in hour slots, not in SimPy's heap, and
+    fire at their own minute in the order they were made, among calls of the current hour."""
+    env = simpy.Environment()
+    horizon = 10 * 24 * 60.0
+    agenda = Agenda(env, horizon_minutes=horizon)
+    fired: list[tuple[float, int, float]] = []
+
+    def action(key: int, minute: float) -> None:
+        fired.append((env.now, key, minute))
+
+    agenda.start()
+    agenda.call_after(3 * 24 * 60.0 + 17.25, action, 1)  # day 3
+    agenda.call_after(3 * 24 * 60.0 + 17.25, action, 2)  # the same minute, made after
+    agenda.call_after(2 * SLOT_MINUTES + 1.5, action, 3)  # two hours on
+    agenda.call_after(12.0, action, 4)  # this hour: straight into SimPy's queue
+
+    def step_until(minute: float) -> None:
+        # Not env.run(until=...): SimPy leaves its stop event in the queue, and peek sees it.
+        while env.peek() < minute:
+            env.step()
+
+    # SimPy's queue holds this hour's call; the later ones wait in their slots.
+    step_until(1.0)  # past the release process's start
+    assert env.peek() == 12.0
+    step_until(SLOT_MINUTES + 30.0)
+    assert env.peek() == 2 * SLOT_MINUTES  # the next release, not a call days ahead
+
+    def made_later() -> Any:
+        yield env.timeout(2 * 24 * 60.0 - env.now)
+        agenda.call_after(24 * 60.0 + 17.25, action, 5)  # day 3 too, made on day 2
+
+    env.process(made_later())
+    env.run(until=horizon)
+    day_3 = 3 * 24 * 60.0 + 17.25
+    assert fired == [
+        (12.0, 4, 12.0),
+        (2 * SLOT_MINUTES + 1.5, 3, 2 * SLOT_MINUTES + 1.5),
+        (day_3, 1, day_3),
+        (day_3, 2, day_3),
+        (day_3, 5, day_3),
+    ]
