@@ -621,18 +621,29 @@ def _summary_of_run(scenario: Scenario, seed: int) -> dict[str, object]:
 _Key = tuple[str, int]
 
 
-def _background_priority() -> None:
-    """Run the replication worker at the lowest CPU priority (nice 19).
+def _replication_worker_start(parent: int) -> None:
+    """Start of a replication worker: lowest CPU priority, and gone when its server is.
 
-    The page's own run (a lever change) is what the planner waits for; the replications only
-    refine the intervals. At nice 19 the worker gets a core only when the page's run and the
-    browser leave it idle, so on a 2-core machine a lever change is as fast as without
-    replications (``benchmarks/app.py``).
+    Priority (nice 19): the page's own run (a lever change) is what the planner waits for; the
+    replications only refine the intervals. At nice 19 the worker gets a core only when the
+    page's run and the browser leave it idle.
+
+    Exit with the parent: a server stopped without its exit handlers (killed, or a test's
+    fixture ending it) left its worker behind for good, since the worker holds both ends of its
+    own task queue and never reads an end-of-file. A daemon thread checks once a second whether
+    the worker still has its parent and ends the process when it has not.
     """
     if hasattr(os, "nice"):
         # Not permitted (a locked-down system): the worker then runs at normal priority.
         with contextlib.suppress(OSError):
             os.nice(19)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="etj-sim-parent-watch", daemon=True).start()
 
 
 class ReplicationRunner:
@@ -655,7 +666,10 @@ class ReplicationRunner:
                 # spawn: a fork of a server with threads running is unsafe.
                 context = multiprocessing.get_context("spawn")
                 self._executor = ProcessPoolExecutor(
-                    self._workers, mp_context=context, initializer=_background_priority
+                    self._workers,
+                    mp_context=context,
+                    initializer=_replication_worker_start,
+                    initargs=(os.getpid(),),
                 )
             return self._executor
 

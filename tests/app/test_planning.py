@@ -442,3 +442,51 @@ def test_replications_run_at_the_lowest_priority(small: Scenario) -> None:
         assert os.getpriority(os.PRIO_PROCESS, 0) < 19  # the page's process is left as it was
     finally:
         runner.shutdown()
+
+
+_OWNER = """
+import os, sys
+from etj_sim.app.planning import Levers, ReplicationRunner, apply_levers, replication_seeds
+from etj_sim.scenario import Scenario
+small = Scenario.load(sys.argv[1]).with_overrides(
+    {"population.size": 2000, "clinics.count": 1, "duration_days": 14}
+)
+runner = ReplicationRunner()
+job = runner.start(small, apply_levers(small, Levers.of(small).with_staff("nurse", 3)),
+                   replication_seeds(7, 40))
+import multiprocessing
+while not multiprocessing.active_children():
+    pass
+print(multiprocessing.active_children()[0].pid, flush=True)
+os.kill(os.getpid(), 9)  # no exit handlers, as when a server is killed
+"""
+
+
+def test_a_replication_worker_ends_when_its_server_is_killed(tmp_path: Path) -> None:
+    """A killed server (or a test fixture ending it) leaves no replication worker behind."""
+    import subprocess
+    import sys
+
+    scenario = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
+    owner = subprocess.run(
+        [sys.executable, "-c", _OWNER, str(scenario)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert owner.returncode == -9, owner.stderr
+    worker = int(owner.stdout.split()[0])
+    deadline = time.monotonic() + 30.0
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return  # gone
+        # A zombie child of init is reaped soon; one still running is the failure.
+        status = Path(f"/proc/{worker}/stat")
+        if status.exists() and status.read_text().split()[2] == "Z":
+            return
+        time.sleep(0.5)
+    os.kill(worker, 9)
+    raise AssertionError(f"replication worker {worker} outlived its killed server")
