@@ -367,6 +367,16 @@ TERMS: Final[Mapping[str, Text]] = {
     ),
     "event.guardianship_started": Text("guardianship started", "vårdnad började"),
     "event.guardianship_ended": Text("guardianship ended", "vårdnad upphörde"),
+    # causes of proxy refusals after a register change (etj_sim.metrics.register_change_refusals)
+    "register_cause.protection_granted_child": Text(
+        "protected personal data granted to the child",
+        "barnet fick skyddade personuppgifter",
+    ),
+    "register_cause.protection_granted_guardian": Text(
+        "protected personal data granted to the guardian",
+        "vårdnadshavaren fick skyddade personuppgifter",
+    ),
+    "register_cause.guardianship_ended": Text("the guardianship ended", "vårdnaden upphörde"),
 }
 """Names of the values inside the tables and charts, keyed ``kind.value``."""
 
@@ -497,6 +507,30 @@ PHRASES: Final[Mapping[str, Text]] = {
     "table.channel": Text("Channel", "Kanal"),
     "table.notices": Text("Notices", "Kallelser"),
     "table.share": Text("Share", "Andel"),
+    "table.form": Text("Form", "Formulär"),
+    "table.form_id": Text("form {form}", "formulär {form}"),
+    "table.standard_form": Text(
+        "health declaration (standard form, id {form})",
+        "hälsodeklaration (standardformulär, id {form})",
+    ),
+    "table.forms_sent": Text("Sent", "Skickade"),
+    "table.delivered_before_end": Text(
+        "Delivered at least {days} days before the end",
+        "Levererade minst {days} dagar före slutet",
+    ),
+    "table.submitted_within": Text("Submitted within {days} days", "Inskickade inom {days} dagar"),
+    "table.completion_share": Text("Completion share", "Andel inskickade"),
+    "table.median_hours_to_submit": Text("Median hours to submit", "Median, timmar till inskickat"),
+    "table.within": Text("Within", "Inom"),
+    "table.within_days": Text("{days} days", "{days} dagar"),
+    "table.cases_opened_before_end": Text(
+        "Cases opened at least that long before the end",
+        "Ärenden öppnade minst så länge före slutet",
+    ),
+    "table.answered_by_citizen": Text("Answered by the citizen", "Besvarade av invånaren"),
+    "table.cause": Text("Cause", "Orsak"),
+    "table.refusals": Text("Refusals", "Avslag"),
+    "table.children": Text("Children", "Barn"),
     # report
     "report.title": Text("{name}: e-service simulation report", "{name}: simuleringsrapport"),
     "report.no_description": Text("(no description)", "(ingen beskrivning)"),
@@ -519,6 +553,18 @@ PHRASES: Final[Mapping[str, Text]] = {
     "report.focus": Text("What this scenario shows", "Vad scenariot visar"),
     "report.effective": Text("Set versus measured", "Inställt mot uppmätt"),
     "report.workload": Text("Workload per clinic", "Arbetsbelastning per mottagning"),
+    "report.staff_side": Text(
+        "The staff side: forms, cases and register changes",
+        "Personalens sida: formulär, ärenden och ändringar i registret",
+    ),
+    "report.staff_forms": Text("Forms to fill in", "Formulär att fylla i"),
+    "report.staff_cases": Text(
+        "Cases sent by staff (Skicka ärende)", "Ärenden som personalen skickat (Skicka ärende)"
+    ),
+    "report.register_refusals": Text(
+        "Proxy refused after a change in the register",
+        "Ombudskap nekat efter en ändring i folkbokföringen",
+    ),
     "report.charts": Text("Charts", "Diagram"),
     "report.language": Text("Language", "Språk"),
     "report.unknown": Text("not recorded", "inte registrerat"),

@@ -5,9 +5,11 @@ report says what was run (scenario, every value that differs from the defaults, 
 hash, package version, date), gives the headline figures with label, unit and one plain sentence
 each, a section for what the scenario is about (campaign reach, digital notices, service level,
 guardians' alerts after 13, alert opt-in; chosen from the values the scenario changes), the set
-values next to what the run measured where they differ and why, the workload per clinic, and
-every chart. A comparison report (:func:`write_comparison_report`) sets scenarios against a
-reference: means with intervals and differences, paired by seed where the seeds match.
+values next to what the run measured where they differ and why, the workload per clinic, the
+staff side (forms submitted, cases staff sent answered by the citizen, proxy refused after a
+register change), and every chart. A comparison report (:func:`write_comparison_report`) sets
+scenarios against a reference: means with intervals and differences, paired by seed where the
+seeds match.
 
 Words and numbers come from :mod:`etj_sim.i18n` in the page's language (``lang``: ``sv`` or
 ``en``), which the page declares (``<html lang="sv">``); the charts get the same number format.
@@ -56,12 +58,15 @@ from etj_sim.metrics import (
     MetricContext,
     RunFrames,
     alert_opt_in_daily,
+    form_completion,
     guardian_contacts_in_child_settings,
     mass_mailing_reach,
     notice_channels,
     post13_guardian_alerts,
     prepare,
+    register_change_refusals,
     response_times,
+    staff_case_answers,
     staff_roster,
     staff_time,
     summary_of,
@@ -820,6 +825,211 @@ def _workload(frames: RunFrames, lang: Language) -> str:
     )
 
 
+# -- the staff side -------------------------------------------------------------------------------
+
+_FORM_DAYS: Final = 14
+"""The window of the form completion share (F3), in days after delivery."""
+
+_CASE_DAYS: Final = (2, 7)
+"""The windows of the staff-initiated cases answered by the citizen (R19, R20), in days."""
+
+_STANDARD_FORM: Final = 0
+"""The id of the standard health declaration: ``etj_sim.domain.catalogue.Catalogue`` adds it
+first (``Catalogue().standard_form``)."""
+
+
+def _form_name(form: object, lang: Language) -> str:
+    if form == _STANDARD_FORM:
+        return phrase("table.standard_form", lang, form=form)
+    return phrase("table.form_id", lang, form=form)
+
+
+def _count(events: pl.DataFrame, event: str) -> int:
+    return events.filter(pl.col("event") == event).height
+
+
+def _staff_forms(frames: RunFrames, lang: Language) -> str:
+    forms = form_completion(frames.events, frames.context, within_days=_FORM_DAYS)
+    if not forms.height:
+        none = _text(
+            "No form was sent in this run.", "Inget formulär skickades under perioden.", lang
+        )
+        return f"<p>{_e(none)}</p>"
+    sent, counted, within = (
+        int(value)
+        for value in forms.select(
+            pl.col("forms_sent", "forms_counted", "submitted_within").sum()
+        ).row(0)
+    )
+    share = format_percent(within / counted if counted else None, lang)
+    days = format_integer(_FORM_DAYS, lang)
+    sentence = _text(
+        f"Forms sent by staff: {format_integer(sent, lang)}. Of those delivered at least {days}"
+        f" days before the end ({format_integer(counted, lang)}), {format_integer(within, lang)}"
+        f" ({share}) were submitted within {days} days.",
+        f"Formulär som personalen skickat: {format_integer(sent, lang)}. Av dem som levererades"
+        f" minst {days} dagar före slutet ({format_integer(counted, lang)}) skickades"
+        f" {format_integer(within, lang)} ({share}) in inom {days} dagar.",
+        lang,
+    )
+    note = _text(
+        "A form not submitted in time means the visit starts without the patient's answers, so"
+        " staff ask for them by phone or at the visit; the median hours say how long before a"
+        " visit a form needs to go out.",
+        "Ett formulär som inte skickas in i tid betyder att besöket börjar utan patientens svar,"
+        " så personalen får fråga per telefon eller vid besöket; medianen i timmar säger hur långt"
+        " före ett besök formuläret behöver skickas.",
+        lang,
+    )
+    rows = [
+        (
+            _e(_form_name(row["form"], lang)),
+            format_integer(row["forms_sent"], lang),
+            format_integer(row["forms_counted"], lang),
+            format_integer(row["submitted_within"], lang),
+            _e(format_percent(row["completion_share"], lang)),
+            _e(format_quantity(row["median_hours_to_submit"], "hours", lang)),
+        )
+        for row in forms.iter_rows(named=True)
+    ]
+    table = _table(
+        [
+            phrase("table.form", lang),
+            phrase("table.forms_sent", lang),
+            phrase("table.delivered_before_end", lang, days=days),
+            phrase("table.submitted_within", lang, days=days),
+            phrase("table.completion_share", lang),
+            phrase("table.median_hours_to_submit", lang),
+        ],
+        rows,
+        numeric=(1, 2, 3, 4, 5),
+    )
+    return f"<p>{_e(sentence)}</p><p class='note'>{_e(note)}</p>{table}"
+
+
+def _staff_cases(frames: RunFrames, lang: Language) -> str:
+    opened = _count(frames.events, "staff_case_opened")
+    if not opened:
+        none = _text(
+            "Staff sent no case with Skicka ärende in this run.",
+            "Personalen skickade inget ärende med Skicka ärende under perioden.",
+            lang,
+        )
+        return f"<p>{_e(none)}</p>"
+    answers = staff_case_answers(frames.events, frames.context, within_days=_CASE_DAYS)
+    shares = [format_percent(share, lang) for share in answers["answered_share"]]
+    first, last = (format_integer(days, lang) for days in (_CASE_DAYS[0], _CASE_DAYS[-1]))
+    sentence = _text(
+        f"Cases staff sent with Skicka ärende: {format_integer(opened, lang)}. The citizen"
+        f" answered {shares[0]} of them within {first} days and {shares[-1]} within {last} days,"
+        " by a reply or a submitted form in the case.",
+        f"Ärenden som personalen skickat med Skicka ärende: {format_integer(opened, lang)}."
+        f" Invånaren svarade på {shares[0]} av dem inom {first} dagar och på {shares[-1]} inom"
+        f" {last} dagar, med ett svar eller ett inskickat formulär i ärendet.",
+        lang,
+    )
+    note = _text(
+        "An unanswered case stays open with the staff member who sent it, waiting for the"
+        " citizen; each share counts only the cases opened at least that many days before the"
+        " end of the run.",
+        "Ett obesvarat ärende ligger kvar hos den som skickade det och väntar på invånaren;"
+        " varje andel räknar bara ärenden som öppnades minst så många dagar före periodens slut.",
+        lang,
+    )
+    rows = [
+        (
+            _e(phrase("table.within_days", lang, days=format_integer(row["within_days"], lang))),
+            format_integer(row["cases_opened"], lang),
+            format_integer(row["answered"], lang),
+            _e(format_percent(row["answered_share"], lang)),
+        )
+        for row in answers.iter_rows(named=True)
+    ]
+    table = _table(
+        [
+            phrase("table.within", lang),
+            phrase("table.cases_opened_before_end", lang),
+            phrase("table.answered_by_citizen", lang),
+            phrase("table.share", lang),
+        ],
+        rows,
+        numeric=(1, 2, 3),
+    )
+    return f"<p>{_e(sentence)}</p><p class='note'>{_e(note)}</p>{table}"
+
+
+def _register_refusals(frames: RunFrames, lang: Language) -> str:
+    refusals = register_change_refusals(frames.events)
+    total = int(refusals["refusals"].sum())
+    granted = format_integer(_count(frames.events, "protection_granted"), lang)
+    ended = format_integer(_count(frames.events, "guardianship_ended"), lang)
+    changes = _text(
+        f"register changes: {granted} protections of personal data granted, {ended}"
+        " guardianships ended",
+        f"ändringar: {granted} beviljade skydd av personuppgifter, {ended} upphörda vårdnader",
+        lang,
+    )
+    if not total:
+        none = _text(
+            f"No proxy attempt was refused because of a change in the register in this run"
+            f" ({changes}).",
+            f"Inget ombudskap nekades på grund av en ändring i folkbokföringen under perioden"
+            f" ({changes}).",
+            lang,
+        )
+        return f"<p>{_e(none)}</p>"
+    sentence = _text(
+        f"Proxy refusals caused by a change in the register during the run:"
+        f" {format_integer(total, lang)} ({changes}).",
+        f"Nekade ombudskap orsakade av en ändring i folkbokföringen under perioden:"
+        f" {format_integer(total, lang)} ({changes}).",
+        lang,
+    )
+    note = _text(
+        "From the moment Skatteverket's change reaches the e-services the guardian can no longer"
+        " act for the child (ombud), and a guardian refused online is likely to call the clinic"
+        " instead.",
+        "Från det ögonblick Skatteverkets ändring når e-tjänsterna kan vårdnadshavaren inte längre"
+        " vara ombud för barnet, och en vårdnadshavare som nekas på nätet ringer troligen"
+        " mottagningen i stället.",
+        lang,
+    )
+    rows = [
+        (
+            _e(term("register_cause", str(row["cause"]), lang)),
+            format_integer(row["refusals"], lang),
+            format_integer(row["families"], lang),
+        )
+        for row in refusals.iter_rows(named=True)
+    ]
+    table = _table(
+        [
+            phrase("table.cause", lang),
+            phrase("table.refusals", lang),
+            phrase("table.children", lang),
+        ],
+        rows,
+        numeric=(1, 2),
+    )
+    return f"<p>{_e(sentence)}</p><p class='note'>{_e(note)}</p>{table}"
+
+
+def _staff_side(frames: RunFrames, lang: Language) -> str:
+    """Forms (F3), cases staff sent (R19, R20) and proxy refused after a register change (R10,
+    R12, D9): in every run, since the default outreach sends forms and questions."""
+    parts = [f"<h2>{_e(phrase('report.staff_side', lang))}</h2>"]
+    for name, heading, body in (
+        ("forms", "report.staff_forms", _staff_forms),
+        ("cases", "report.staff_cases", _staff_cases),
+        ("register", "report.register_refusals", _register_refusals),
+    ):
+        parts.append(
+            f"<section data-staff='{name}'><h3>{_e(phrase(heading, lang))}</h3>"
+            f"{body(frames, lang)}</section>"
+        )
+    return "\n".join(parts)
+
+
 # -- the run report -------------------------------------------------------------------------------
 
 
@@ -871,6 +1081,7 @@ def write_report(
         parts.append(_focus(frames, headline, scenario, lang, benefit))
         parts.append(_set_versus_measured(headline, scenario, lang))
     parts.append(_workload(frames, lang))
+    parts.append(_staff_side(frames, lang))
     parts.append(f"<h2>{_e(phrase('report.charts', lang))}</h2>")
     parts.append(_chart_sections(specs, lang))
     page = _page(phrase("report.title", lang, name=scenario_name), "\n".join(parts), specs, lang)
