@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "metrics"))
-from metric_builders import LogBuilder, context, day_of_work, minutes, population
+from metric_builders import context, day_of_work, minutes, population
 
 from etj_sim.domain.catalogue import Catalogue
 from etj_sim.events import ActorRole, Channel, Kind, Reason
@@ -64,7 +64,10 @@ def _rows(part: str) -> list[list[str]]:
     """The body rows of the table in ``part``, each cell as plain text."""
     body = part.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     return [
-        [html.unescape(re.sub(r"<[^>]+>", "", cell)) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        [
+            html.unescape(re.sub(r"<[^>]+>", "", cell))
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)
+        ]
         for row in re.findall(r"<tr>(.*?)</tr>", body)
     ]
 
@@ -99,7 +102,8 @@ def test_the_section_shows_the_metrics_of_the_run(
     assert section.startswith(f"<h2>{html.escape(phrase('report.staff_side', lang))}</h2>")
     run_context = MetricContext.from_scenario(SMALL)
     forms = form_completion(result.events, run_context)
-    assert forms.height and forms["forms_sent"].sum() > 0
+    assert forms.height
+    assert forms["forms_sent"].sum() > 0
     assert _rows(_subsection(section, "forms")) == [
         [
             phrase("table.standard_form", lang, form=row["form"]),
