@@ -961,28 +961,27 @@ def _staff_cases(frames: RunFrames, lang: Language) -> str:
 def _register_refusals(frames: RunFrames, lang: Language) -> str:
     refusals = register_change_refusals(frames.events)
     total = int(refusals["refusals"].sum())
-    granted = format_integer(_count(frames.events, "protection_granted"), lang)
-    ended = format_integer(_count(frames.events, "guardianship_ended"), lang)
+    counts = ", ".join(
+        f"{term('event', event, lang)} ({format_integer(_count(frames.events, event), lang)})"
+        for event in ("protection_granted", "guardianship_ended")
+    )
     changes = _text(
-        f"register changes: {granted} protections of personal data granted, {ended}"
-        " guardianships ended",
-        f"ändringar: {granted} beviljade skydd av personuppgifter, {ended} upphörda vårdnader",
+        f"Changes in the register during the run: {counts}.",
+        f"Ändringar i folkbokföringen under perioden: {counts}.",
         lang,
     )
     if not total:
         none = _text(
-            f"No proxy attempt was refused because of a change in the register in this run"
-            f" ({changes}).",
-            f"Inget ombudskap nekades på grund av en ändring i folkbokföringen under perioden"
-            f" ({changes}).",
+            "No proxy attempt was refused because of a change in the register in this run.",
+            "Inget ombudskap nekades på grund av en ändring i folkbokföringen under perioden.",
             lang,
         )
-        return f"<p>{_e(none)}</p>"
+        return f"<p>{_e(none)} {_e(changes)}</p>"
     sentence = _text(
-        f"Proxy refusals caused by a change in the register during the run:"
-        f" {format_integer(total, lang)} ({changes}).",
-        f"Nekade ombudskap orsakade av en ändring i folkbokföringen under perioden:"
-        f" {format_integer(total, lang)} ({changes}).",
+        "Proxy refusals caused by a change in the register during the run:"
+        f" {format_integer(total, lang)}.",
+        "Nekade ombudskap orsakade av en ändring i folkbokföringen under perioden:"
+        f" {format_integer(total, lang)}.",
         lang,
     )
     note = _text(
@@ -1011,7 +1010,7 @@ def _register_refusals(frames: RunFrames, lang: Language) -> str:
         rows,
         numeric=(1, 2),
     )
-    return f"<p>{_e(sentence)}</p><p class='note'>{_e(note)}</p>{table}"
+    return f"<p>{_e(sentence)} {_e(changes)}</p><p class='note'>{_e(note)}</p>{table}"
 
 
 def _staff_side(frames: RunFrames, lang: Language) -> str:

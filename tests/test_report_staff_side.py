@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent / "metrics"))
 from metric_builders import context, day_of_work, minutes, population
 
 from etj_sim.domain.catalogue import Catalogue
-from etj_sim.events import ActorRole, Channel, Kind, Reason
+from etj_sim.events import ActorRole, Channel, Event, Kind, Reason
 from etj_sim.i18n import (
     Language,
     format_integer,
@@ -149,8 +149,8 @@ def _hand_made_log() -> pl.DataFrame:
     # (delivered 5 days before the end, so outside the 14-day share), the second never.
     for message, day in ((10, 1), (11, 2), (12, 25)):
         log.record(
-            minutes(day, 9), 8, person=2, clinic=clinic, staff=staff, message=message,
-            kind=Kind.FORM, form=form,
+            minutes(day, 9), Event.MESSAGE_SENT, person=2, clinic=clinic, staff=staff,
+            message=message, kind=Kind.FORM, form=form,
         )  # fmt: skip
     for message, day, hours in ((10, 1, 6), (12, 25, 2)):
         log.form_submitted(
@@ -214,7 +214,7 @@ def test_the_figures_of_a_hand_made_log(tmp_path: Path) -> None:
             [term("register_cause", "protection_granted_guardian", lang), "0", "0"],
             [term("register_cause", "guardianship_ended", lang), "1", "1"],
         ]
-        assert ": 2 (" in html.unescape(register)
+        assert ": 2." in html.unescape(register)
     assert register_change_refusals(events)["refusals"].sum() == 2
 
 
