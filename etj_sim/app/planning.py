@@ -31,7 +31,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, get_args
 
 import polars as pl
 
@@ -43,6 +43,7 @@ from etj_sim.scenario import (
     ScenarioProblem,
     scenario_to_toml,
 )
+from etj_sim.scenario.sections import NoticeGroup
 
 if TYPE_CHECKING:
     from etj_sim.metrics import RunFrames
@@ -170,8 +171,9 @@ A scenario combining them otherwise (a fallback and a complement, or some of the
 ``custom``: the lever then shows the scenario's own policy as its baseline and changes nothing
 until moved. The share of notices that can go digitally is its own lever."""
 
-PAPER_COMPLEMENT_GROUPS: Final = ("no_account", "no_alerts", "age_13_17", "samordningsnummer")
-"""Region Jönköping's groups for a paper complement, as in ``scenarios/notice-paper-complement``."""
+PAPER_COMPLEMENT_GROUPS: Final[tuple[str, ...]] = get_args(NoticeGroup)
+"""Region Jönköping's groups for a paper complement: every group the scenario knows (as in
+``scenarios/notice-paper-complement``)."""
 
 DEFAULT_FALLBACK_HOURS: Final = 48.0
 """The fallback window the lever starts from when the scenario has none (Karolinska's rule)."""

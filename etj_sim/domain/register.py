@@ -420,34 +420,34 @@ class PopulationRegister:
         child = self.person_id(child)
         if self._index_dirty:
             self._build_index()
-        start = self._guardians_start
-        found: list[int] = []
-        if child + 1 < len(start):
-            found.extend(self._guardians[start[child] : start[child + 1]])
-        extra = self._extra_guardians.get(child)
-        if extra is not None:
-            found.extend(extra)
+        found = self._linked(
+            child, self._guardians_start, self._guardians, self._extra_guardians.get(child)
+        )
         if self._ended:
-            found = [g for g in found if _pair_key(g, child) not in self._ended]
-        return tuple(found)
+            return tuple(g for g in found if _pair_key(g, child) not in self._ended)
+        return found
 
     def children_of(self, guardian: int) -> tuple[int, ...]:
         """The children the person is guardian of, in registration order."""
         guardian = self.person_id(guardian)
         if self._index_dirty:
             self._build_index()
-        start = self._children_start
-        found: list[int] = (
-            []
-            if guardian + 1 >= len(start)
-            else list(self._children[start[guardian] : start[guardian + 1]])
+        found = self._linked(
+            guardian, self._children_start, self._children, self._extra_children.get(guardian)
         )
-        extra = self._extra_children.get(guardian)
-        if extra is not None:
-            found.extend(extra)
         if self._ended:
-            found = [c for c in found if _pair_key(guardian, c) not in self._ended]
-        return tuple(found)
+            return tuple(c for c in found if _pair_key(guardian, c) not in self._ended)
+        return found
+
+    @staticmethod
+    def _linked(
+        person: int, start: array[int], linked: array[int], extra: list[int] | None
+    ) -> tuple[int, ...]:
+        """The person's row of one CSR direction, then the links added since it was built."""
+        indexed: tuple[int, ...] = (
+            tuple(linked[start[person] : start[person + 1]]) if person + 1 < len(start) else ()
+        )
+        return indexed if extra is None else (*indexed, *extra)
 
     def is_guardian_of(self, guardian: int, child: int) -> bool:
         """Whether ``guardian`` is registered as guardian of ``child`` (R9, R10)."""
