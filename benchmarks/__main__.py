@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -241,7 +241,7 @@ def read_app(output: str, quick: bool) -> list[Figure]:
     """``benchmarks.app``: a lever moved in the browser until the page is redrawn (issue 17)."""
     lines = [line for line in output.splitlines() if line.startswith("{")]
     values: dict[str, Any] = json.loads(lines[-1]) if lines else {}
-    return [
+    figures = [
         figure(
             "dashboard: lever change to redrawn page, town (median)",
             values.get("lever_change_median_seconds"),
@@ -272,6 +272,9 @@ def read_app(output: str, quick: bool) -> list[Figure]:
             3,
         ),
     ]
+    if values.get("build") != "compiled":
+        return figures
+    return [replace(each, measure=f"{each.measure} [compiled]") for each in figures]
 
 
 def compiled_simulation_steps(
@@ -343,6 +346,7 @@ def full_steps() -> list[Step]:
         Step("metrics and charts", "benchmarks.metrics", [], read_metrics),
         Step("experiments", "benchmarks.experiments", [], read_experiments),
         Step("dashboard", "benchmarks.app", [], read_app),
+        Step("dashboard [compiled]", "benchmarks.app", [], read_app, compiled=True),
     ]
 
 

@@ -15,7 +15,10 @@ change after the first. Then, while replications run, the language switch is tim
 labels change: the page answers while replications are under way.
 
 Run: ``.venv/bin/python -m benchmarks.app [--changes N] [--replications N]``; prints one figure
-a line and a JSON object on the last line.
+a line and a JSON object on the last line. The server is started with the same interpreter, so
+for the compiled build run it from outside the checkout with ``.venv-compiled/bin/python -P``
+and the checkout appended to ``sys.path`` (as ``python -m benchmarks`` does for the simulation
+benchmarks), and the figures say ``"build": "compiled"``.
 """
 
 from __future__ import annotations
@@ -141,7 +144,9 @@ def main(argv: list[str] | None = None) -> None:
         with log.open("wb") as output:
             process = subprocess.Popen(
                 [
-                    *(sys.executable, "-m", "etj_sim.cli", "app", "--port", str(port)),
+                    # -P: the installed etj_sim (the compiled one in .venv-compiled), never
+                    # a checkout in the working folder.
+                    *(sys.executable, "-P", "-m", "etj_sim.cli", "app", "--port", str(port)),
                     *("--lang", "en", "--replications", str(arguments.replications)),
                 ],
                 stdout=output,
@@ -172,7 +177,11 @@ def main(argv: list[str] | None = None) -> None:
     load_at_end = os.getloadavg()[0]
     # Replications still under way when the last switch was answered: the page did not wait.
     replications_running = re.search(r"(\d+) (?:of|av) (\d+)", note)
+    import etj_sim.events
+
+    compiled = etj_sim.events.__file__.endswith((".so", ".pyd"))
     figures = {
+        "build": "compiled" if compiled else "pure",
         "first_page_seconds": first_page,
         "lever_change_median_seconds": statistics.median(browser_seconds),
         "lever_change_max_seconds": max(browser_seconds),
@@ -187,6 +196,7 @@ def main(argv: list[str] | None = None) -> None:
             int(replications_running.group(1)) if replications_running else None
         ),
     }
+    print(f"build: {figures['build']} ({etj_sim.events.__file__})")
     print(
         f"run_once in this process (town, nurses moved): median {statistics.median(in_process):.2f}"
         f" s over {len(in_process)} runs, no server, no replications"

@@ -22,6 +22,7 @@ scenario's paired difference from the reference with its confidence interval, re
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import altair as alt
@@ -567,30 +568,40 @@ def charts_of(
     comparison: pl.DataFrame | None = None,
     *,
     lang: Language = DEFAULT_LANGUAGE,
+    names: Sequence[str] | None = None,
 ) -> dict[str, alt.TopLevelMixin]:
     """Every run chart from prepared frames (``etj_sim.metrics.prepare``), keyed by name.
 
     The keys are :data:`CHART_NAMES` in order; ``scenario_comparison`` only with ``comparison``.
+    ``names`` builds only those charts, in that order (the dashboard shows four of the seven, and
+    each one's table is measured only when it is drawn); an unknown name is a ``ValueError``.
     """
     context = frames.context
-    charts: dict[str, alt.TopLevelMixin] = {
-        "read_curve": read_curve_chart(read_curve(frames.reads, context, max_days=30), lang),
-        "opt_in_by_age_band": opt_in_by_age_band_chart(
+    builders: dict[str, Callable[[], alt.TopLevelMixin]] = {
+        "read_curve": lambda: read_curve_chart(
+            read_curve(frames.reads, context, max_days=30), lang
+        ),
+        "opt_in_by_age_band": lambda: opt_in_by_age_band_chart(
             alert_opt_in_by_age_band(frames.final_states), lang
         ),
-        "utilisation_heatmap": utilisation_heatmap_chart(
+        "utilisation_heatmap": lambda: utilisation_heatmap_chart(
             staff_time(frames.events, context, frames.roster, by=("weekday", "hour")), lang
         ),
-        "backlog": backlog_chart(backlog_over_time(frames.responses, context), lang),
-        "response_time": response_time_chart(_response_distribution(frames), lang),
-        "message_funnel": message_funnel_chart(message_funnel(frames.reads, context), lang),
-        "staff_workload": staff_workload_chart(
+        "backlog": lambda: backlog_chart(backlog_over_time(frames.responses, context), lang),
+        "response_time": lambda: response_time_chart(_response_distribution(frames), lang),
+        "message_funnel": lambda: message_funnel_chart(message_funnel(frames.reads, context), lang),
+        "staff_workload": lambda: staff_workload_chart(
             staff_time(frames.events, context, frames.roster, by=("clinic",)), lang
         ),
     }
     if comparison is not None:
-        charts["scenario_comparison"] = scenario_comparison_chart(comparison, lang)
-    return charts
+        builders["scenario_comparison"] = lambda: scenario_comparison_chart(comparison, lang)
+    if names is None:
+        names = list(builders)
+    unknown = [name for name in names if name not in builders]
+    if unknown:
+        raise ValueError(f"names: no chart {unknown[0]!r}; the charts are {', '.join(builders)}")
+    return {name: builders[name]() for name in names}
 
 
 def all_charts(

@@ -31,6 +31,7 @@ from etj_sim.events import (
     EventLog,
     Kind,
     Reason,
+    empty_event_log,
 )
 
 EPOCH = datetime(2026, 1, 5)
@@ -595,6 +596,56 @@ def test_drain_gives_the_to_frame_frame_and_empties_the_log(chunk_rows: int) -> 
     assert log.buffered_bytes == 0
     log.record(*rows[0])
     assert log.to_frame().equals(_expected_frame(rows[:1]))
+
+
+@pytest.mark.parametrize(
+    ("seal_after", "chunk_rows"),
+    [((300,), 10_000), ((1, 2, 250, 251, 600), 7), ((100, 200, 300, 400, 500, 600, 700), 64)],
+)
+def test_sealed_rows_give_the_same_frames(seal_after: tuple[int, ...], chunk_rows: int) -> None:
+    """EventLog.seal compresses the rows so far; to_frame, drain and the sparse columns of the
+    rows recorded after it (row numbers go on) are those of a log never sealed."""
+    rows = _random_rows(700, seed=16) + _alert_rows(50)
+    log = EventLog(EPOCH)
+    for index, row in enumerate(rows):
+        if index in seal_after:
+            log.seal()
+            assert log.unsealed_rows == 0
+            assert len(log) == index
+        log.record(*row)
+    # Recorders (with their sparse columns) after a seal as well as the generic form.
+    log.seal()
+    log.login_refused(9_000.0, 3, Channel.WEB, 2)
+    log.alert_sent(9_001.0, 4, 5, Channel.SMS, 2)
+    reference = _record_generic(rows)
+    reference.login_refused(9_000.0, 3, Channel.WEB, 2)
+    reference.alert_sent(9_001.0, 4, 5, Channel.SMS, 2)
+    expected = reference.to_frame()
+    assert len(log) == len(reference) == len(rows) + 2
+    assert log.unsealed_rows == 2
+    assert log.buffered_bytes > 0
+    assert log.to_frame().equals(expected)
+    assert copy.deepcopy(log).to_frame().equals(expected)
+    drained = log.drain_to_frame(chunk_rows=chunk_rows)
+    assert drained.schema == EVENT_LOG_SCHEMA
+    assert drained.equals(expected)
+    assert len(log) == 0
+    assert log.buffered_bytes == 0
+    log.record(*rows[0])
+    assert log.to_frame().equals(_expected_frame(rows[:1]))
+
+
+def test_sealing_an_empty_or_just_sealed_log_changes_nothing() -> None:
+    log = EventLog(EPOCH)
+    log.seal()
+    assert len(log) == 0
+    assert log.to_frame().equals(empty_event_log())
+    log.login(1.0, 1, Channel.WEB)
+    log.seal()
+    size = log.buffered_bytes
+    log.seal()
+    assert log.buffered_bytes == size
+    assert log.drain_to_frame().height == 1
 
 
 def test_empty_log_gives_the_empty_frame() -> None:

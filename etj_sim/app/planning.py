@@ -47,6 +47,7 @@ from etj_sim.scenario.sections import NoticeGroup
 
 if TYPE_CHECKING:
     from etj_sim.metrics import RunFrames
+    from etj_sim.population import Population
     from etj_sim.scenario.sections import NoticesSection
     from etj_sim.simulation import SimulationResult
 
@@ -449,12 +450,40 @@ def _draw(frames: RunFrames, lang: Language, names: Sequence[str]) -> dict[str, 
 
     from etj_sim.charts import charts_of
 
-    drawn = charts_of(frames, lang=lang)
+    drawn = charts_of(frames, lang=lang, names=names)
     version = _vega_lite_version()
     return {
         name: vl_convert.vegalite_to_svg(drawn[name].to_dict(), vl_version=version)
         for name in names
     }
+
+
+_POPULATIONS_KEPT: Final = 2
+"""Populations kept for the next run: most lever changes (staff, notices, campaign) leave the
+population's inputs alone, and synthesis is about a quarter of a town's run. Two: the
+reference's and the one being changed, at most a region sample (240,000 people, about 60 MB)."""
+_populations: dict[tuple[str, int], Population] = {}
+_populations_lock = threading.Lock()
+
+
+def _population(scenario: Scenario, seed: int) -> Population:
+    """The population of ``scenario`` and ``seed``, synthesized once and kept (least recent out).
+
+    Equal :func:`~etj_sim.population.population_inputs` and seed give equal populations, and a
+    run never changes the one it is given (frames are immutable), so a kept one is the same
+    population ``simulate`` would make.
+    """
+    from etj_sim.population import population_inputs, synthesize_population
+
+    key = (population_inputs(scenario), seed)
+    with _populations_lock:
+        kept = _populations.pop(key, None)
+        if kept is None:
+            kept = synthesize_population(scenario, seed)
+        _populations[key] = kept
+        while len(_populations) > _POPULATIONS_KEPT:
+            del _populations[next(iter(_populations))]
+        return kept
 
 
 def run_once(
@@ -470,12 +499,12 @@ def run_once(
     ``on_stage`` hears ``"simulating"``, ``"measuring"`` and ``"drawing"`` as each begins.
     """
     from etj_sim.metrics import MetricContext, prepare, summary_of
-    from etj_sim.simulation import simulate
+    from etj_sim.simulation import simulate_population
 
     notify = on_stage or (lambda stage: None)
     marks = [time.perf_counter()]
     notify("simulating")
-    result = simulate(scenario, seed)
+    result = simulate_population(scenario, seed, _population(scenario, seed))
     marks.append(time.perf_counter())
     notify("measuring")
     frames = prepare(

@@ -12,6 +12,18 @@ that very people frame), and because the domain loads both at once.
 """
 
 from etj_sim.population.schema import GUARDIANSHIP_SCHEMA, PEOPLE_SCHEMA
-from etj_sim.population.synthesis import Population, ages_on, synthesize_population
+from etj_sim.population.synthesis import (
+    Population,
+    ages_on,
+    population_inputs,
+    synthesize_population,
+)
 
-__all__ = ["GUARDIANSHIP_SCHEMA", "PEOPLE_SCHEMA", "Population", "ages_on", "synthesize_population"]
+__all__ = [
+    "GUARDIANSHIP_SCHEMA",
+    "PEOPLE_SCHEMA",
+    "Population",
+    "ages_on",
+    "population_inputs",
+    "synthesize_population",
+]

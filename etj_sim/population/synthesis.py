@@ -14,6 +14,7 @@ and simulation``. The steps, each with its own named random stream:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
@@ -130,6 +131,23 @@ def _logins_per_month(
         np.float32
     )
     return logins
+
+
+def population_inputs(scenario: Scenario) -> str:
+    """The parts of ``scenario`` that :func:`synthesize_population` reads, as canonical JSON.
+
+    Two scenarios with equal inputs and the same seed synthesize equal populations, so this is a
+    cache key for callers that re-run one population under other levers (the dashboard). Keep it
+    beside the function: a new field read there must be added here
+    (``tests/population/test_population_synthesis.py`` checks the levers the dashboard moves).
+    """
+    inputs = {
+        "population": scenario.population.model_dump(mode="json"),
+        "alerts": scenario.alerts.model_dump(mode="json"),
+        "clinic_count": scenario.clinics.count,
+        "start_date": scenario.start_date.isoformat(),
+    }
+    return json.dumps(inputs, sort_keys=True, separators=(",", ":"))
 
 
 def synthesize_population(scenario: Scenario, seed: int) -> Population:

@@ -6,7 +6,8 @@ with the event log, the population, the guardianships, the staff roster and ``su
 
 Parts, one concept each:
 
-- ``engine``: one run (``engine.simulate``) and :class:`SimulationResult`; wires the processes.
+- ``engine``: one run (``engine.simulate``, or ``simulate_population`` on a population made
+  already) and :class:`SimulationResult`; wires the processes.
 - ``random_streams``: named random streams (common random numbers across scenarios).
 - ``citizens``: the per-person columns the behaviour model reads and mirrors.
 - ``citizen_behaviour``: logins, proxy, reading, settings at login, starting and replying to cases.
@@ -19,7 +20,7 @@ Parts, one concept each:
   catchments, run on local processes or Dask, merged into one log; ``simulate_national``.
 """
 
-from etj_sim.simulation.engine import STAFF_ROSTER_SCHEMA, SimulationResult
+from etj_sim.simulation.engine import STAFF_ROSTER_SCHEMA, SimulationResult, simulate_population
 from etj_sim.simulation.shards import simulate
 
-__all__ = ["STAFF_ROSTER_SCHEMA", "SimulationResult", "simulate"]
+__all__ = ["STAFF_ROSTER_SCHEMA", "SimulationResult", "simulate", "simulate_population"]

@@ -596,7 +596,7 @@ def simulate_sharded(
             population.people.height, _worker_count(workers, backend, address), groups
         )
     if count == 1 and backend == "local":
-        _release_free_memory()
+        _release_free_memory(population.people.height)
         return simulate_population(
             scenario,
             seed,

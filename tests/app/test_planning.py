@@ -300,6 +300,34 @@ def test_run_once_measures_and_draws(small: Scenario) -> None:
     assert outcome.charts("sv") is swedish
 
 
+def test_runs_after_a_lever_change_reuse_the_population_and_log_what_simulate_logs(
+    small: Scenario,
+) -> None:
+    """The page keeps the population between lever changes: the log is the one ``simulate``
+    gives, and a lever that changes the population's inputs gets a population of its own."""
+    own = Levers.of(small)
+    first = run_once(small, 5)
+    staffed = run_once(apply_levers(small, own.with_staff("nurse", own.staff[0] + 2)), 5)
+    assert staffed.result.population is first.result.population  # kept, not synthesized again
+    expected = simulate(staffed.scenario, 5)
+    assert staffed.result.events.equals(expected.events)
+    assert staffed.result.population.equals(expected.population)
+    opted = run_once(apply_levers(small, replace(own, alert_opt_in_share=0.9)), 5)
+    assert opted.result.population is not first.result.population
+    assert opted.result.population.equals(simulate(opted.scenario, 5).population)
+    assert opted.result.events.equals(simulate(opted.scenario, 5).events)
+
+
+def test_charts_of_builds_only_the_charts_named(small: Scenario) -> None:
+    from etj_sim.charts import CHART_NAMES, charts_of
+
+    frames = run_once(small, 3).frames
+    assert list(charts_of(frames, names=["backlog", "read_curve"])) == ["backlog", "read_curve"]
+    assert list(charts_of(frames)) == [n for n in CHART_NAMES if n != "scenario_comparison"]
+    with pytest.raises(ValueError, match="no chart 'pie'"):
+        charts_of(frames, names=["pie"])
+
+
 def test_report_download_in_both_languages_with_the_change(small: Scenario) -> None:
     variant = apply_levers(small, Levers.of(small).with_staff("nurse", 3))
     outcome = run_once(variant, 3, overrides=Levers.of(variant).overrides(small))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from etj_sim.population import (
     PEOPLE_SCHEMA,
     Population,
     ages_on,
+    population_inputs,
     synthesize_population,
 )
 from etj_sim.population.accounts import age_band_indices
@@ -252,3 +254,47 @@ def test_the_population_remembers_its_scenario_and_seed(
 ) -> None:
     assert population_20k.scenario_hash == scenario_20k.content_hash
     assert population_20k.seed == 7
+
+
+# The cache key of the population --------------------------------------------------------------
+
+# Every section the dashboard's levers move outside the population's inputs, and a few more.
+OTHER_SECTIONS: dict[str, object] = {
+    "name": "other",
+    "duration_days": 9,
+    "clinics.staff_per_clinic.nurse": 5,
+    "outreach.digital_notice_share": 0.9,
+    "notices.policy": "digital",
+    "notices.fallback_after_hours": 12.0,
+    "demand.scale": 1.5,
+    "campaigns": [{"name": "c", "template": "t", "min_age": 65, "max_age": 130, "day": 3}],
+}
+
+
+@pytest.mark.parametrize(("key", "value"), OTHER_SECTIONS.items(), ids=list(OTHER_SECTIONS))
+def test_population_inputs_ignore_sections_synthesis_does_not_read(key: str, value: object) -> None:
+    """Equal inputs, equal populations: the key is safe to cache a population by."""
+    reference = Scenario().with_overrides({"population.size": 600})
+    other = reference.with_overrides({key: value})
+    assert population_inputs(other) == population_inputs(reference)
+    made, again = synthesize_population(reference, 3), synthesize_population(other, 3)
+    assert made.people.equals(again.people)
+    assert made.guardianships.equals(again.guardianships)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("population.size", 601),
+        ("alerts.opt_in_share", 0.9),
+        ("clinics.count", 7),
+        ("start_date", date(2026, 3, 1)),
+    ],
+)
+def test_population_inputs_change_with_what_synthesis_reads(key: str, value: object) -> None:
+    reference = Scenario().with_overrides({"population.size": 600})
+    other = reference.with_overrides({key: value})
+    assert population_inputs(other) != population_inputs(reference)
+    assert not synthesize_population(reference, 3).people.equals(
+        synthesize_population(other, 3).people
+    )

@@ -101,6 +101,33 @@ def test_the_run_restores_the_garbage_collector_settings() -> None:
     assert gc.get_freeze_count() == 0
 
 
+def test_a_small_run_never_walks_the_callers_heap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Full collections and heap trims are for large runs: a small one (a dashboard's town)
+    makes none, so its cost does not grow with whatever else the calling process holds."""
+    collections: list[tuple[object, ...]] = []
+    monkeypatch.setattr(gc, "collect", lambda *args: collections.append(args) or 0)
+    simulate(small_scenario(duration_days=5), 5)
+    assert collections == []
+
+
+def test_sealing_the_log_during_the_run_leaves_the_log_as_it_is() -> None:
+    """The engine seals the event log once a day past a size (EventLog.seal): the log a run
+    gives is the same, sealed or not."""
+    scenario = small_scenario(duration_days=12)
+    population = synthesize_population(scenario, 4)
+    logs = []
+    for seal_rows in (1_000, 10**9):
+        run = _Run(scenario, 4, population)
+        run.seal_rows = seal_rows
+        run.execute(progress=False)
+        sealed = len(run.event_log) - run.event_log.unsealed_rows
+        logs.append((sealed, run.event_log.drain_to_frame(chunk_rows=999)))
+    (sealed, frame), (never, unsealed) = logs
+    assert sealed > 1_000
+    assert never == 0
+    assert frame.equals(unsealed)
+
+
 def test_the_run_makes_no_reference_cycles() -> None:
     """The collector is off during the run (engine._garbage_collection_paused); that is only
     free of cost if the run leaves nothing for it: no unreachable cycles at the end."""
