@@ -50,6 +50,11 @@ CHROMIUM_ARGUMENTS = [
     "--disable-sync",
 ]
 STATUS = ".etj-ran"
+# True once the status line of a finished run is back, naming another run than ``before``.
+NEW_STATUS_SCRIPT = """([selector, before]) => {
+    const status = document.querySelector(selector);
+    return status !== null && status.innerText !== before;
+}"""
 NURSES = ".etj-lever-staff_nurse [role=slider]"
 
 
@@ -91,7 +96,11 @@ def time_lever_changes(page: Page, changes: int) -> tuple[list[float], list[floa
         thumb.focus()
         started = time.perf_counter()
         thumb.press("ArrowRight" if index % 2 == 0 else "ArrowLeft")
-        expect(page.locator(STATUS)).not_to_have_text(before, timeout=60_000)
+        # Checked at every animation frame in the page: ``expect`` polls with a backoff (100,
+        # 250, 500, 1000 ms), which would round each change up to its next poll.
+        page.wait_for_function(
+            NEW_STATUS_SCRIPT, arg=[STATUS, before], polling="raf", timeout=60_000
+        )
         browser_seconds.append(time.perf_counter() - started)
         run_seconds.append(server_seconds(page.locator(STATUS).inner_text()))
         # Let the replications of this change get going, as a planner reading the cards would.
