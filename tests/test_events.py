@@ -588,14 +588,18 @@ def test_deep_copy_has_the_same_rows_and_buffers_of_its_own() -> None:
 def test_drain_gives_the_to_frame_frame_and_empties_the_log(chunk_rows: int) -> None:
     rows = _random_rows(700, seed=14) + _alert_rows(50)
     log = _record_generic(rows)
-    expected = log.to_frame()
+    _assert_drains_to(log, log.to_frame(), chunk_rows, rows[0])
+
+
+def _assert_drains_to(log: EventLog, expected: pl.DataFrame, chunk_rows: int, row: Row) -> None:
+    """Drained, ``log`` gives ``expected`` and is empty; recording starts again at row 0."""
     drained = log.drain_to_frame(chunk_rows=chunk_rows)
     assert drained.schema == EVENT_LOG_SCHEMA
     assert drained.equals(expected)
     assert len(log) == 0
     assert log.buffered_bytes == 0
-    log.record(*rows[0])
-    assert log.to_frame().equals(_expected_frame(rows[:1]))
+    log.record(*row)
+    assert log.to_frame().equals(_expected_frame([row]))
 
 
 @pytest.mark.parametrize(
@@ -626,13 +630,7 @@ def test_sealed_rows_give_the_same_frames(seal_after: tuple[int, ...], chunk_row
     assert log.buffered_bytes > 0
     assert log.to_frame().equals(expected)
     assert copy.deepcopy(log).to_frame().equals(expected)
-    drained = log.drain_to_frame(chunk_rows=chunk_rows)
-    assert drained.schema == EVENT_LOG_SCHEMA
-    assert drained.equals(expected)
-    assert len(log) == 0
-    assert log.buffered_bytes == 0
-    log.record(*rows[0])
-    assert log.to_frame().equals(_expected_frame(rows[:1]))
+    _assert_drains_to(log, expected, chunk_rows, rows[0])
 
 
 def test_sealing_an_empty_or_just_sealed_log_changes_nothing() -> None:
