@@ -201,7 +201,7 @@ def Dashboard(
     shown_key = shown.value.scenario.content_hash if shown.value is not None else ""
     # The replications start once the page shows this variant's own run: on two cores the
     # worker, however low its priority, would otherwise slow the run the planner waits for
-    # (in the benchmark about 0.2 s of a town's 1.2 s).
+    # (in the benchmark the server's run took about 0.2 s longer than the same run alone).
     shown_now = shown_key == variant_key
 
     def start_job() -> ReplicationJob | None:

@@ -461,7 +461,8 @@ def _draw(frames: RunFrames, lang: Language, names: Sequence[str]) -> dict[str, 
 _POPULATIONS_KEPT: Final = 2
 """Populations kept for the next run: most lever changes (staff, notices, campaign) leave the
 population's inputs alone, and synthesis is about a quarter of a town's run. Two: the
-reference's and the one being changed, at most a region sample (240,000 people, about 60 MB)."""
+reference's and the one being changed; the largest preset, the region sample of 200,000 people,
+is about 25 MB of frames (a 2.4 million population is 286 MB)."""
 _populations: dict[tuple[str, int], Population] = {}
 _populations_lock = threading.Lock()
 
