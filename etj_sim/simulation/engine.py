@@ -166,8 +166,8 @@ _FULL_COLLECTION_FROM_PEOPLE: Final = 100_000
 """Runs of at least this many people collect garbage and trim the heap between stages.
 
 Below it the freed memory is a few megabytes, while each full collection walks every object of
-the calling process: in the dashboard's server, three of them took 0.15 s of a town's 1.3 s run
-(the ``town`` preset, 20,000 people), and ``malloc_trim`` another 0.1 s."""
+the calling process: profiled in a process that held a town's run before (the ``town`` preset,
+20,000 people), the three collections of the next run took 0.15 s of its 1.4 s."""
 
 
 def _large(people: int) -> bool:
