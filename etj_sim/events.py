@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import io
 from array import array
+from collections.abc import Sequence
 from datetime import datetime
 from enum import IntEnum
 from struct import Struct
@@ -43,6 +44,7 @@ __all__ = [
     "Kind",
     "Reason",
     "empty_event_log",
+    "read_sealed",
 ]
 
 NONE: Final = -1
@@ -380,6 +382,19 @@ class EventLog:
         for rows, values in self._sparse_parts():
             del rows[:]
             del values[:]
+
+    def drain_sealed(self) -> list[bytes]:
+        """Seal what is unsealed and hand over every sealed store, emptying the log.
+
+        The log leaves in its compressed form (about 12 bytes a row): a shard of a sharded run
+        sends this to the caller instead of a frame, so the shard never builds its frame and the
+        caller reads one column at a time (:func:`read_sealed`). The log is empty afterwards.
+        """
+        self.seal()
+        parts = self._sealed
+        self._sealed = []
+        self._sealed_rows = 0
+        return parts
 
     def _sparse_parts(self) -> tuple[tuple[array[int], array[Any]], ...]:
         """The (rows, values) pairs of the sparse columns."""
@@ -950,8 +965,7 @@ class EventLog:
         live = self._frame_of_rows(self._sealed_rows, len(self))
         if not self._sealed:
             return live
-        frames = [_sealed_frame(sealed) for sealed in self._sealed]
-        return pl.concat([*frames, live], how="vertical", rechunk=False)
+        return pl.concat([read_sealed(self._sealed), live], how="vertical", rechunk=False)
 
     def drain_to_frame(self, *, chunk_rows: int = DRAIN_CHUNK_ROWS) -> pl.DataFrame:
         """The same frame as :meth:`to_frame`, emptying the buffer while it is built.
@@ -979,7 +993,7 @@ class EventLog:
             end = start
         # Sealed frames from the last: each store is released as soon as it is read.
         while self._sealed:
-            frames.append(_sealed_frame(self._sealed.pop()))
+            frames.append(read_sealed([self._sealed.pop()]))
         self._sealed_rows = 0
         frames.reverse()
         return pl.concat(frames, how="vertical", rechunk=False)
@@ -1043,9 +1057,15 @@ class EventLog:
         return pl.DataFrame([columns[name] for name in EVENT_LOG_SCHEMA.names()])
 
 
-def _sealed_frame(sealed: bytes) -> pl.DataFrame:
-    """The frame :meth:`EventLog.seal` stored."""
-    return pl.read_ipc(io.BytesIO(sealed))
+def read_sealed(parts: Sequence[bytes], columns: Sequence[str] | None = None) -> pl.DataFrame:
+    """The frame of stores :meth:`EventLog.seal` made, one after the other (in the log's
+    order); only ``columns``, if given, and only those are decompressed."""
+    wanted = None if columns is None else list(columns)
+    if not parts:
+        empty = empty_event_log()
+        return empty if wanted is None else empty.select(wanted)
+    frames = [pl.read_ipc(io.BytesIO(part), columns=wanted) for part in parts]
+    return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical", rechunk=False)
 
 
 def _first_at_or_after(rows: array[int], start: int) -> int:

@@ -32,6 +32,7 @@ from etj_sim.events import (
     Kind,
     Reason,
     empty_event_log,
+    read_sealed,
 )
 
 EPOCH = datetime(2026, 1, 5)
@@ -644,6 +645,35 @@ def test_sealing_an_empty_or_just_sealed_log_changes_nothing() -> None:
     log.seal()
     assert log.buffered_bytes == size
     assert log.drain_to_frame().height == 1
+
+
+@pytest.mark.parametrize("seal_after", [(), (1,), (300, 301, 600)])
+def test_drain_sealed_hands_over_the_frame_compressed_and_empties_the_log(
+    seal_after: tuple[int, ...],
+) -> None:
+    """What a shard sends back: read_sealed of the parts is the log's frame, any columns of it
+    alone are those columns, and the log starts again empty."""
+    rows = _random_rows(700, seed=17) + _alert_rows(50)
+    log = EventLog(EPOCH)
+    for index, row in enumerate(rows):
+        if index in seal_after:
+            log.seal()
+        log.record(*row)
+    expected = _record_generic(rows).to_frame()
+    parts = log.drain_sealed()
+    assert len(parts) == len(seal_after) + 1
+    assert len(log) == 0
+    assert log.buffered_bytes == 0
+    assert read_sealed(parts).equals(expected)
+    assert read_sealed(parts, ("recipient", "time")).equals(expected.select("recipient", "time"))
+    log.record(*rows[0])
+    assert log.to_frame().equals(_expected_frame([rows[0]]))
+
+
+def test_an_empty_log_drains_to_no_parts_and_reads_as_the_empty_frame() -> None:
+    assert EventLog(EPOCH).drain_sealed() == []
+    assert read_sealed([]).equals(empty_event_log())
+    assert read_sealed([], ["time", "event"]).equals(empty_event_log().select("time", "event"))
 
 
 def test_empty_log_gives_the_empty_frame() -> None:

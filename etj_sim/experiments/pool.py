@@ -123,6 +123,22 @@ class _Worker(Generic[TaskT]):
     process: BaseProcess
     connection: Connection
     task: TaskT | None = None
+    answered: bool = False  # it has sent an outcome: it started, whatever happens later
+
+
+_STARTUP_HINT: Final = (
+    "; the worker process ended as it started, before running anything: a script that runs "
+    'several workers must do so under `if __name__ == "__main__":` (worker processes are '
+    "spawned and import the script again), and the Python environment must start as it is"
+)
+
+
+def _cause_of(worker: _Worker[Any]) -> str:
+    cause = describe_exit(worker.process.exitcode)
+    exitcode = worker.process.exitcode
+    if not worker.answered and exitcode is not None and exitcode > 0:
+        cause += _STARTUP_HINT
+    return cause
 
 
 def worker_outcomes(
@@ -170,11 +186,21 @@ def worker_outcomes(
                     try:
                         worker.connection.send(queue[0])
                     except OSError:
-                        # Died while idle: no run was lost; a new process takes its place.
+                        # Died before taking the task (which never ran). Counted against the
+                        # task all the same: a process that cannot start (a script without the
+                        # __main__ guard, a broken environment) would otherwise be replaced for
+                        # ever while its large task waits in the pipe.
                         worker.process.join()
                         worker.connection.close()
                         workers.remove(worker)
-                        launch_one()
+                        waiting = queue[0]
+                        tried = attempts.get(waiting.run_id, 0) + 1
+                        attempts[waiting.run_id] = tried
+                        if tried >= max_attempts:
+                            queue.popleft()
+                            yield WorkerDied(waiting.run_id, tried, _cause_of(worker))
+                        if queue and len(workers) < count:
+                            launch_one()
                         continue
                     worker.task = queue.popleft()
             busy = [worker for worker in workers if worker.task is not None]
@@ -192,6 +218,7 @@ def worker_outcomes(
                         died = True  # the pipe closed: the process is ending
                     else:
                         worker.task = None
+                        worker.answered = True
                         if isinstance(outcome, _Interrupted):
                             raise KeyboardInterrupt
                         yield outcome
@@ -199,7 +226,7 @@ def worker_outcomes(
                 if not died:
                     continue
                 worker.process.join()
-                cause = describe_exit(worker.process.exitcode)
+                cause = _cause_of(worker)
                 worker.connection.close()
                 workers.remove(worker)
                 tried = attempts.get(task.run_id, 0) + 1

@@ -51,7 +51,7 @@ import sys
 import time
 import traceback
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, Final, Literal
@@ -60,6 +60,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from etj_sim.events import EVENT_LOG_SCHEMA, read_sealed
 from etj_sim.population import Population, synthesize_population
 from etj_sim.scenario import STAFF_ROLES, Scenario
 from etj_sim.simulation import engine
@@ -68,6 +69,7 @@ from etj_sim.simulation.engine import (
     SimulationResult,
     _release_free_memory,
     simulate_population,
+    simulate_population_sealed,
 )
 from etj_sim.simulation.random_streams import stable_code
 
@@ -273,10 +275,11 @@ class ShardTask:
 
 @dataclass(frozen=True)
 class ShardOutcome:
-    """A shard's event log (its own ids) and roster, or the error its run raised."""
+    """A shard's event log (its own ids, sealed: ``EventLog.drain_sealed``) and roster, or the
+    error its run raised."""
 
     run_id: str
-    events: pl.DataFrame | None = None
+    log_parts: list[bytes] | None = None
     staff: pl.DataFrame | None = None
     needs_elsewhere: int = 0
     run_seconds: float = 0.0
@@ -293,10 +296,12 @@ def run_shard(task: ShardTask) -> ShardOutcome:
     """Run one shard (in a worker process or here); its error comes back as text."""
     try:
         started = time.perf_counter()
-        result = simulate_population(task.scenario, task.seed, task.population)
+        # Sealed, not a frame: the shard never unpacks its log (a region year's shard frame is
+        # 1.3 GB and was the shard's peak), and 12 bytes a row travel instead of about 65.
+        result = simulate_population_sealed(task.scenario, task.seed, task.population)
         return ShardOutcome(
             task.run_id,
-            events=result.events,
+            log_parts=result.log_parts,
             staff=result.staff,
             needs_elsewhere=result.needs_elsewhere,
             run_seconds=time.perf_counter() - started,
@@ -402,17 +407,40 @@ def _staff_per_clinic(scenario: Scenario) -> int:
     return sum(scenario.clinics.staff_per_clinic.get(role, 0) for role in STAFF_ROLES)
 
 
+@dataclass(frozen=True)
+class _ShardLog:
+    """One shard's sealed log and how its columns map to the whole's ids."""
+
+    parts: list[bytes]
+    persons: pl.Series  # the whole's person id of each shard person
+    clinics: pl.Series
+    staff: pl.Series
+    sender_clinic: int  # the unit's sender of mass mailings
+    sender_staff: int
+    mailing: pl.Series  # rows of the region's mass mailing (sender replaced)
+    keep: pl.Series | None  # rows kept (a unit's mailing start only once), None for all
+
+
+_ID_OFFSET_COLUMNS: Final = ("case", "message", "appointment")
+
+
 def _merge(
     units: Sequence[_Unit],
     tasks: Sequence[tuple[ShardTask, npt.NDArray[np.int32], int, Shard]],
     outcomes: dict[str, ShardOutcome],
 ) -> tuple[pl.DataFrame, pl.DataFrame, int, pl.DataFrame]:
-    """Events, roster, needs elsewhere and shard rows of the whole (see the module doc)."""
-    frames: list[pl.DataFrame] = []
+    """Events, roster, needs elsewhere and shard rows of the whole (see the module doc).
+
+    The shards' logs arrive sealed; a first pass reads the columns that decide the order and the
+    rows kept (time, event, kind), then the merged log is made a column at a time from the
+    shards' stores (:func:`merge_by_time`): the caller never holds a shard's whole frame beside
+    the merged log.
+    """
+    logs: list[_ShardLog] = []
+    times: list[pl.Series] = []
     rosters: list[pl.DataFrame] = []
     shard_rows: list[dict[str, Any]] = []
     needs_elsewhere = 0
-    case_offset = message_offset = appointment_offset = 0
     person_offsets = np.cumsum([0, *(unit.population.people.height for unit in units)])
     clinic_offsets = np.cumsum([0, *(unit.scenario.clinics.count for unit in units)])
     staff_offsets = np.cumsum(
@@ -421,9 +449,8 @@ def _merge(
     mailing_started_seen: set[int] = set()
     for task, members, unit_index, shard in tasks:
         outcome = outcomes.pop(task.run_id)
-        assert outcome.events is not None
+        assert outcome.log_parts is not None
         assert outcome.staff is not None
-        events = outcome.events
         unit = units[unit_index]
         per_clinic = _staff_per_clinic(unit.scenario)
         persons = pl.Series(members.astype(np.int64) + int(person_offsets[unit_index]))
@@ -437,37 +464,30 @@ def _merge(
         )
         if outcome.staff.height != local_staff.size:
             raise ShardError(f"{task.run_id}: its roster does not match the scenario's clinics")
-        # The unit's sender of mass mailings, as unsharded: first staff of its first clinic.
-        sender_clinic = int(clinic_offsets[unit_index])
-        sender_staff = int(staff_offsets[unit_index])
-        mailing = (pl.col("kind") == "mass_mailing") | (pl.col("event") == "mass_mailing_started")
-        remapped = events.with_columns(
-            *(_gather(persons, events.get_column(name)).cast(pl.Int32) for name in _PERSON_COLUMNS),
-            _gather(clinics, events.get_column("clinic")).cast(pl.Int32),
-            _gather(staff, events.get_column("staff")).cast(pl.Int32),
-            (pl.col("case") + case_offset).cast(pl.Int32),
-            (pl.col("message") + message_offset).cast(pl.Int32),
-            (pl.col("appointment") + appointment_offset).cast(pl.Int32),
-        ).with_columns(
-            pl.when(mailing & pl.col("clinic").is_not_null())
-            .then(pl.lit(sender_clinic, dtype=pl.Int32))
-            .otherwise(pl.col("clinic"))
-            .alias("clinic"),
-            pl.when(mailing & pl.col("staff").is_not_null())
-            .then(pl.lit(sender_staff, dtype=pl.Int32))
-            .otherwise(pl.col("staff"))
-            .alias("staff"),
-        )
+        head = read_sealed(outcome.log_parts, ("time", "event", "kind"))
+        started = head.get_column("event") == "mass_mailing_started"
+        mailing = ((head.get_column("kind") == "mass_mailing") | started).fill_null(False)
+        keep = None
         if unit_index in mailing_started_seen:
-            remapped = remapped.filter(pl.col("event") != "mass_mailing_started")
-        elif (events.get_column("event") == "mass_mailing_started").any():
+            keep = ~started
+        elif started.any():
             mailing_started_seen.add(unit_index)
-        shard_events = events.height
-        case_offset += _id_count(events, "case")
-        message_offset += _id_count(events, "message")
-        appointment_offset += _id_count(events, "appointment")
-        frames.append(remapped)
-        del events, remapped
+        time_column = head.get_column("time")
+        times.append(time_column if keep is None else time_column.filter(keep))
+        logs.append(
+            _ShardLog(
+                parts=outcome.log_parts,
+                persons=persons,
+                clinics=clinics,
+                staff=staff,
+                # The unit's sender of mass mailings, as unsharded: first staff of its first
+                # clinic.
+                sender_clinic=int(clinic_offsets[unit_index]),
+                sender_staff=int(staff_offsets[unit_index]),
+                mailing=mailing,
+                keep=keep,
+            )
+        )
         rosters.append(
             outcome.staff.with_columns(
                 _gather(staff, outcome.staff.get_column("staff")).cast(pl.Int32),
@@ -481,48 +501,84 @@ def _merge(
                 "unit": unit.label,
                 "clinics": len(shard.clinics),
                 "people": shard.people,
-                "events": shard_events,
+                "events": head.height,
                 "run_seconds": outcome.run_seconds,
                 "peak_rss_megabytes": outcome.peak_rss_megabytes,
             }
         )
-        # The shard's own frame goes now, not when the next outcome replaces it (the last one
-        # would otherwise stay through the merge).
-        del outcome
-    merged = merge_by_time(frames)
+        del head, outcome
+
+    def columns_of(name: str) -> list[pl.Series]:
+        if name == "time":
+            pieces = list(times)
+            times.clear()  # held by merge_by_time from here
+            return pieces
+        pieces = []
+        offset = 0
+        for log in logs:
+            column = read_sealed(log.parts, (name,)).get_column(name)
+            pieces.append(_remapped(log, name, column, offset))
+            if name in _ID_OFFSET_COLUMNS:
+                largest = column.max()
+                # Ids are 0..n-1 in each shard: the next shard's start after this one's.
+                offset += 0 if largest is None else int(largest) + 1  # type: ignore[arg-type]
+        return pieces
+
+    merged = merge_by_time(columns_of, EVENT_LOG_SCHEMA.names())
+    logs.clear()
     roster = pl.concat(rosters).sort("staff").cast(STAFF_ROSTER_SCHEMA)
     return merged, roster, needs_elsewhere, pl.DataFrame(shard_rows, schema=SHARD_RUNS_SCHEMA)
 
 
-def merge_by_time(frames: list[pl.DataFrame]) -> pl.DataFrame:
-    """The frames one after the other, sorted stably on ``time``: ties keep the order of the
-    frames (the shards'), then each frame's own order. ``frames`` is emptied.
+def _remapped(log: _ShardLog, name: str, column: pl.Series, offset: int) -> pl.Series:
+    """One column of one shard's log with the whole's ids, the rows it keeps."""
+    if name in _PERSON_COLUMNS:
+        column = _gather(log.persons, column).cast(pl.Int32)
+    elif name in _ID_OFFSET_COLUMNS:
+        column = (column + offset).cast(pl.Int32)
+    elif name in ("clinic", "staff"):
+        mapping, sender = (
+            (log.clinics, log.sender_clinic) if name == "clinic" else (log.staff, log.sender_staff)
+        )
+        column = (
+            pl.DataFrame({name: _gather(mapping, column).cast(pl.Int32), "mailing": log.mailing})
+            .select(
+                pl.when(pl.col("mailing") & pl.col(name).is_not_null())
+                .then(pl.lit(sender, dtype=pl.Int32))
+                .otherwise(pl.col(name))
+                .alias(name)
+            )
+            .get_column(name)
+        )
+    return column if log.keep is None else column.filter(log.keep)
 
-    The same frame as ``pl.concat(frames).sort("time", maintain_order=True)``, made a column at
-    a time, each dropped from the frames once gathered: the peak is the shards' frames and one
-    column, not the shards' frames and a sorted copy of all of them (a region year's log is
+
+def merge_by_time(
+    columns_of: Callable[[str], list[pl.Series]], names: Sequence[str]
+) -> pl.DataFrame:
+    """A frame of ``names`` whose rows are the sources' one after the other, sorted stably on
+    ``time``: ties keep the order of the sources (the shards'), then each source's own order.
+
+    ``columns_of(name)`` gives that column of every source, in source order; it is asked once a
+    column, so the sources may be read lazily. The same frame as ``pl.concat(sources).sort(
+    "time", maintain_order=True)``, made a column at a time: the peak is the merged frame and one
+    column's pieces, not the sources beside a sorted copy of all of them (a region year's log is
     2.6 GB).
     """
-    if not frames:
-        raise ValueError("merge_by_time: no frames")
-    names = frames[0].columns
-    times = pl.concat([frame.select("time") for frame in frames], rechunk=False)
-    order = times.with_row_index("row").sort("time", maintain_order=True).get_column("row")
-    del times
+    if "time" not in names:
+        raise ValueError("merge_by_time: the columns must include time")
+    times = pl.concat(columns_of("time"), rechunk=False)
+    order = times.to_frame("time").with_row_index("row").sort("time", maintain_order=True)
+    order_rows = order.get_column("row")
+    del order
     columns: list[pl.Series] = []
     for name in names:
-        pieces = [frame.get_column(name) for frame in frames]
-        columns.append(pl.concat(pieces, rechunk=False).gather(order))
-        del pieces
-        frames[:] = [frame.drop(name) for frame in frames]
-    frames.clear()
+        if name == "time":
+            columns.append(times.gather(order_rows))
+            del times
+        else:
+            columns.append(pl.concat(columns_of(name), rechunk=False).gather(order_rows))
     return pl.DataFrame(columns)
-
-
-def _id_count(events: pl.DataFrame, column: str) -> int:
-    """How many ids the shard's domain handed out in ``column`` (ids are 0..n-1)."""
-    largest = events.get_column(column).max()
-    return 0 if largest is None else int(largest) + 1  # type: ignore[arg-type]
 
 
 # -- the entry points ----------------------------------------------------------------------

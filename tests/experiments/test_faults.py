@@ -101,6 +101,38 @@ def test_a_run_whose_worker_always_dies_is_recorded_and_the_rest_go_on(
     assert len(recorded) == 3
 
 
+UNGUARDED_SCRIPT = """
+import etj_sim
+from etj_sim.scenario import Scenario
+# No `if __name__ == "__main__":` guard: every spawned worker runs this again and dies starting.
+scenario = Scenario(name="unguarded", duration_days=3).with_overrides(
+    {"population.size": 20_000, "clinics.count": 4}
+)
+etj_sim.simulate(scenario, 1, shards=2, workers=2)
+"""
+
+
+def test_workers_that_die_as_they_start_end_the_run_with_the_reason(tmp_path: Path) -> None:
+    """A script without the __main__ guard: its workers die before taking their shard (large
+    enough to wait in the pipe). Each such death counts as an attempt, so the run ends with an
+    error that says why, instead of replacing workers for ever."""
+    script = tmp_path / "unguarded.py"
+    script.write_text(UNGUARDED_SCRIPT, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "PYTHONPATH": str(PACKAGE_PARENT)},
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1
+    error = done.stderr[done.stderr.rindex("RuntimeError: shard-") :]
+    assert "exit code 1" in error
+    assert "tried 3 times" in error
+    assert 'if __name__ == "__main__":' in error
+
+
 # -- signals to the batch: a real `etj-sim batch` in a subprocess --------------------------------
 
 DRIVER = """

@@ -155,20 +155,26 @@ def test_shard_seeds_differ_by_shard_and_count() -> None:
 
 
 def test_merge_by_time_is_the_stable_sort_of_the_frames_one_after_the_other() -> None:
-    """Ties on time keep the frames' order, then each frame's own: what concat + a stable
-    sort gives, column by column (the merge's lower peak), on a real log with many ties."""
+    """Ties on time keep the sources' order, then each source's own: what concat + a stable
+    sort gives, made column by column (the merge's lower peak), on a real log with many ties;
+    each column is asked for once."""
     events = run(3, 1).events
     # Shards' frames: slices of a log, each sorted on time, with times shared between them.
     parts = [events[0::3], events[1::3], events[2::3]]
     expected = pl.concat(parts).sort("time", maintain_order=True)
     assert expected.get_column("time").is_duplicated().any()
-    frames = list(parts)
-    merged = merge_by_time(frames)
-    assert frames == []
+    asked: list[str] = []
+
+    def columns_of(name: str) -> list[pl.Series]:
+        asked.append(name)
+        return [part.get_column(name) for part in parts]
+
+    merged = merge_by_time(columns_of, events.columns)
+    assert sorted(asked) == sorted(events.columns)
     assert merged.schema == events.schema
     assert merged.equals(expected)
-    with pytest.raises(ValueError, match="no frames"):
-        merge_by_time([])
+    with pytest.raises(ValueError, match="must include time"):
+        merge_by_time(columns_of, ["event"])
 
 
 def test_merged_log_reads_like_an_unsharded_one() -> None:
