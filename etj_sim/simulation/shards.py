@@ -52,6 +52,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, Final, Literal
@@ -567,17 +568,24 @@ def merge_by_time(
     """
     if "time" not in names:
         raise ValueError("merge_by_time: the columns must include time")
-    times = pl.concat(columns_of("time"), rechunk=False)
+    times = pl.concat(columns_of("time"), rechunk=True)
     order = times.to_frame("time").with_row_index("row").sort("time", maintain_order=True)
     order_rows = order.get_column("row")
     del order
-    columns: list[pl.Series] = []
-    for name in names:
+    sorted_times = times.gather(order_rows)
+    del times
+
+    def merged(name: str) -> pl.Series:
         if name == "time":
-            columns.append(times.gather(order_rows))
-            del times
-        else:
-            columns.append(pl.concat(columns_of(name), rechunk=False).gather(order_rows))
+            return sorted_times
+        # One chunk first: a gather over the shards' many sealed chunks is several times
+        # slower (40 million rows from 20 chunks: 0.39 s against 0.05 s).
+        return pl.concat(columns_of(name), rechunk=True).gather(order_rows)
+
+    # Columns on the cores: polars releases the GIL while it reads, maps and gathers, and one
+    # column's gather is one thread (a region year: 20 columns of 40 million rows).
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        columns = list(pool.map(merged, names))
     return pl.DataFrame(columns)
 
 
