@@ -29,6 +29,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from benchmarks import CHECKOUT_BOOTSTRAP
+
 ROOT = Path(__file__).resolve().parent.parent
 QUICK_MET = "n/a (quick)"
 
@@ -65,14 +67,6 @@ Reader = Callable[[str, bool], list[Figure]]
 
 COMPILED_PYTHON = ROOT / ".venv-compiled" / "bin" / "python"
 """The interpreter of the compiled build (``make compiled``, setup.py)."""
-
-# Runs a benchmark module in the compiled build's interpreter. ``-P`` keeps the checkout off the
-# front of sys.path and the checkout is appended at the end, so ``benchmarks`` is found there but
-# ``etj_sim`` is the installed, compiled package rather than the checkout's pure-Python source.
-_COMPILED_BOOTSTRAP = (
-    "import runpy, sys; sys.path.append(sys.argv.pop(1)); module = sys.argv.pop(1); "
-    "runpy.run_module(module, run_name='__main__', alter_sys=True)"
-)
 
 
 @dataclass(frozen=True)
@@ -425,7 +419,7 @@ def run_step(step: Step, quick: bool) -> tuple[list[Figure], float]:
     if step.compiled and not COMPILED_PYTHON.exists():
         return [Figure(step.title, "not built (run `make compiled`)", "", "no figure")], 0.0
     command = (
-        [str(COMPILED_PYTHON), "-P", "-c", _COMPILED_BOOTSTRAP, str(ROOT), step.module]
+        [str(COMPILED_PYTHON), "-P", "-c", CHECKOUT_BOOTSTRAP, str(ROOT), step.module]
         if step.compiled
         else [sys.executable, "-m", step.module]
     )

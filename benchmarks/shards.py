@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks import CHECKOUT_BOOTSTRAP
 from benchmarks.memory import peak_rss_megabytes
 from benchmarks.simulate import load_scenario
 from etj_sim.scenario import Scenario
@@ -128,9 +129,15 @@ def sharded(arguments: argparse.Namespace) -> dict[str, Any]:
 def scaling(arguments: argparse.Namespace) -> dict[str, Any]:
     rows = []
     for size in (int(text) for text in arguments.scaling.split(",")):
+        # The same bootstrap as ``make bench``'s compiled steps: ``-P`` and the checkout at the
+        # end of sys.path, so the child runs the build this interpreter has (in the compiled
+        # build's environment the installed, compiled etj_sim, not the checkout's source).
         command = [
             sys.executable,
-            "-m",
+            "-P",
+            "-c",
+            CHECKOUT_BOOTSTRAP,
+            str(ROOT),
             "benchmarks.simulate",
             "--scenario",
             arguments.scenario,
