@@ -427,7 +427,7 @@ _ID_OFFSET_COLUMNS: Final = ("case", "message", "appointment")
 
 def _merge(
     units: Sequence[_Unit],
-    tasks: Sequence[tuple[ShardTask, npt.NDArray[np.int32], int, Shard]],
+    tasks: Sequence[tuple[str, npt.NDArray[np.int32], int, Shard]],
     outcomes: dict[str, ShardOutcome],
 ) -> tuple[pl.DataFrame, pl.DataFrame, int, pl.DataFrame]:
     """Events, roster, needs elsewhere and shard rows of the whole (see the module doc).
@@ -448,8 +448,8 @@ def _merge(
         [0, *(unit.scenario.clinics.count * _staff_per_clinic(unit.scenario) for unit in units)]
     )
     mailing_started_seen: set[int] = set()
-    for task, members, unit_index, shard in tasks:
-        outcome = outcomes.pop(task.run_id)
+    for run_id, members, unit_index, shard in tasks:
+        outcome = outcomes.pop(run_id)
         assert outcome.log_parts is not None
         assert outcome.staff is not None
         unit = units[unit_index]
@@ -464,7 +464,7 @@ def _merge(
             + int(staff_offsets[unit_index])
         )
         if outcome.staff.height != local_staff.size:
-            raise ShardError(f"{task.run_id}: its roster does not match the scenario's clinics")
+            raise ShardError(f"{run_id}: its roster does not match the scenario's clinics")
         head = read_sealed(outcome.log_parts, ("time", "event", "kind"))
         started = head.get_column("event") == "mass_mailing_started"
         mailing = ((head.get_column("kind") == "mass_mailing") | started).fill_null(False)
@@ -722,18 +722,20 @@ def _run_units(
     population_seconds: float,
 ) -> SimulationResult:
     marks = [time.perf_counter()]
-    tasks: list[tuple[ShardTask, npt.NDArray[np.int32], int, Shard]] = []
+    # What the merge needs of each shard (its name, its persons' ids in the whole, its unit and
+    # clinics) apart from the tasks: the shards' populations (a copy of the whole) go before it.
+    tasks: list[tuple[str, npt.NDArray[np.int32], int, Shard]] = []
+    shard_tasks: list[ShardTask] = []
     for unit_index, unit in enumerate(units):
         for shard in unit.shards:
             part, members = shard_population(unit.population, shard, unit.scenario.clinics.count)
             shard_scenario = unit.scenario.with_overrides({"clinics.count": len(shard.clinics)})
             run_seed = shard_seed(unit.seed, len(unit.shards), shard.index)
             label = f"shard-{len(tasks)}"
-            tasks.append(
-                (ShardTask(label, shard_scenario, run_seed, part), members, unit_index, shard)
-            )
+            tasks.append((label, members, unit_index, shard))
+            shard_tasks.append(ShardTask(label, shard_scenario, run_seed, part))
+            del part
     marks.append(time.perf_counter())
-    shard_tasks = [task for task, _, _, _ in tasks]
     count = min(_worker_count(workers, backend, address), len(shard_tasks))
     outcomes_iter = (
         _dask_outcomes(shard_tasks, workers, address)
@@ -758,7 +760,7 @@ def _run_units(
     finally:
         if bar is not None:
             bar.close()
-    del shard_tasks
+    del shard_tasks, outcomes_iter
     marks.append(time.perf_counter())
     events, roster, needs_elsewhere, shard_runs = _merge(units, tasks, outcomes)
     marks.append(time.perf_counter())
