@@ -37,7 +37,6 @@ from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from typing import Any, Final
 
 import numpy as np
@@ -49,7 +48,7 @@ from etj_sim.events import SEAL_ROWS, EventLog
 from etj_sim.population import Population, synthesize_population
 from etj_sim.roster import STAFF_ROSTER_SCHEMA
 from etj_sim.scenario import STAFF_ROLES, Scenario
-from etj_sim.simulation.agenda import Agenda
+from etj_sim.simulation.agenda import Agenda, simpy_clock
 from etj_sim.simulation.citizen_behaviour import CitizenBehaviour
 from etj_sim.simulation.citizens import MINUTES_PER_DAY, Citizens
 from etj_sim.simulation.demand import DemandPlanner
@@ -286,8 +285,7 @@ class _Run:
             self.epoch,
             event_log=self.event_log,
             alert_delay_minutes=scenario.alerts.delay_minutes,
-            # A C-level callable (no Python frame): every domain operation reads it.
-            now=partial(getattr, self.env, "now"),
+            now=simpy_clock(self.env),
         )
         self.agenda = Agenda(self.env, self.horizon_minutes)
         self.citizens = Citizens.from_population(

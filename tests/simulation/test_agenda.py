@@ -11,12 +11,29 @@ from typing import Any
 
 import simpy
 
-from etj_sim.simulation.agenda import SLOT_MINUTES, Agenda
+from etj_sim.simulation.agenda import SLOT_MINUTES, Agenda, simpy_clock
 
 
 def test_simpy_is_a_version_whose_event_protocol_the_agenda_relies_on() -> None:
     # pyproject.toml pins simpy below 5: _Due events use SimPy 4's ``callbacks`` / ``_ok``.
     assert int(version("simpy").split(".")[0]) == 4
+
+
+def test_the_clock_reads_simpys_time_at_every_step() -> None:
+    """simpy_clock reads the attribute behind ``env.now`` (SimPy 4): the same at every step."""
+    env = simpy.Environment(initial_time=5.0)
+    clock = simpy_clock(env)
+    seen: list[tuple[float, float]] = []
+
+    def ticking() -> simpy.events.ProcessGenerator:
+        for delay in (0.0, 1.5, 0.25, 30.0):
+            yield env.timeout(delay)
+            seen.append((clock(), env.now))
+
+    env.process(ticking())
+    env.run()
+    assert seen == [(5.0, 5.0), (6.5, 6.5), (6.75, 6.75), (36.75, 36.75)]
+    assert clock() == env.now == 36.75
 
 
 def test_a_call_fires_like_a_timeout_at_the_same_time_and_in_the_same_order() -> None:
