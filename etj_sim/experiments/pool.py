@@ -129,7 +129,7 @@ class _Worker(Generic[TaskT]):
 _STARTUP_HINT: Final = (
     "; the worker process ended as it started, before running anything: a script that runs "
     'several workers must do so under `if __name__ == "__main__":` (worker processes are '
-    "spawned and import the script again), and the Python environment must start as it is"
+    "spawned and import the script again), or the Python environment cannot start"
 )
 
 
@@ -174,6 +174,24 @@ def worker_outcomes(
         child_end.close()
         workers.append(_Worker(process, parent_end))
 
+    def bury(worker: _Worker[TaskT], task: TaskT) -> WorkerDied | None:
+        """``worker`` died holding ``task`` (or as it was to take it): one attempt of the task
+        spent; the task queued again, or given up (returned); a replacement if work remains."""
+        worker.process.join()
+        cause = _cause_of(worker)
+        worker.connection.close()
+        workers.remove(worker)
+        tried = attempts.get(task.run_id, 0) + 1
+        attempts[task.run_id] = tried
+        given_up = None
+        if tried < max_attempts:
+            queue.appendleft(task)
+        else:
+            given_up = WorkerDied(task.run_id, tried, cause)
+        if queue and len(workers) < count:
+            launch_one()
+        return given_up
+
     def launch_all() -> None:
         for _ in range(min(count, len(queue))):
             launch_one()
@@ -190,17 +208,9 @@ def worker_outcomes(
                         # task all the same: a process that cannot start (a script without the
                         # __main__ guard, a broken environment) would otherwise be replaced for
                         # ever while its large task waits in the pipe.
-                        worker.process.join()
-                        worker.connection.close()
-                        workers.remove(worker)
-                        waiting = queue[0]
-                        tried = attempts.get(waiting.run_id, 0) + 1
-                        attempts[waiting.run_id] = tried
-                        if tried >= max_attempts:
-                            queue.popleft()
-                            yield WorkerDied(waiting.run_id, tried, _cause_of(worker))
-                        if queue and len(workers) < count:
-                            launch_one()
+                        given_up = bury(worker, queue.popleft())
+                        if given_up is not None:
+                            yield given_up
                         continue
                     worker.task = queue.popleft()
             busy = [worker for worker in workers if worker.task is not None]
@@ -225,18 +235,9 @@ def worker_outcomes(
                         continue
                 if not died:
                     continue
-                worker.process.join()
-                cause = _cause_of(worker)
-                worker.connection.close()
-                workers.remove(worker)
-                tried = attempts.get(task.run_id, 0) + 1
-                attempts[task.run_id] = tried
-                if tried < max_attempts:
-                    queue.appendleft(task)
-                else:
-                    yield WorkerDied(task.run_id, tried, cause)
-                if queue and len(workers) < count:
-                    launch_one()
+                given_up = bury(worker, task)
+                if given_up is not None:
+                    yield given_up
     finally:
         _stop(workers)
 

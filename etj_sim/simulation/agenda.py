@@ -53,9 +53,9 @@ def simpy_clock(env: simpy.Environment) -> Callable[[], float]:
     """The run's clock for the domain (``EServices(now=...)``): SimPy's current time.
 
     Every domain operation reads it (about once a domain event: some 40 million reads in a
-    region year, by the tick counts of a profiled 20-day run). ``env.now`` is a
-    Python property, so each read ran a Python frame; this reads the attribute behind it
-    (``Environment._now``, SimPy 4, pinned like the event protocol above) with no Python frame.
+    region year, by the tick counts of a profiled 20-day run). ``env.now`` is a Python property,
+    so each read ran a Python frame; this reads the attribute behind it (``Environment._now``,
+    SimPy 4, pinned like the event protocol above) with no Python frame.
     """
     return partial(getattr, env, "_now")
 
