@@ -278,6 +278,35 @@ def test_f8_read_status_says_who_read_and_when(world: World) -> None:
     ]
 
 
+
+def test_f8_unread_list_stays_right_around_a_message_never_opened(world: World) -> None:
+    """The unread list (oldest first) behind an old message left unread, read in any order,
+    asked for between reads: the list the inbox keeps for logins (inbox.py's unread chain)."""
+    services = world.services
+    tool = services.staff_tool
+    eva = services.portal.login(world.teen, EID.BANKID)
+    sent = []
+    for _ in range(12):
+        message = tool.send_message(world.nurse, world.teen, Kind.QUESTION)
+        assert message is not None
+        sent.append(message)
+    never_opened = sent[0]
+    for message in (sent[5], sent[11], sent[1], sent[6]):
+        eva.read(message)
+        assert eva.unread() == [m for m in sent if not tool.read_status(world.nurse, m).read]
+    assert eva.unread() == [never_opened, *sent[2:5], *sent[7:11]]
+    for message in sent[2:5]:
+        eva.read(message)
+    later = tool.send_message(world.nurse, world.teen, Kind.QUESTION)
+    assert eva.unread() == [never_opened, *sent[7:11], later]
+    for message in [*sent[7:11], later]:
+        eva.read(message)
+    assert eva.unread() == [never_opened]
+    eva.read(never_opened)
+    assert eva.unread() == []
+    newest = tool.send_message(world.nurse, world.teen, Kind.QUESTION)
+    assert eva.unread() == [newest]
+    assert [view.message for view in eva.inbox()] == [newest, later, *reversed(sent)]
 def test_d1_staff_tool_shows_alert_choice_record_system_does_not(world: World) -> None:
     services = world.services
     eva = services.portal.login(world.teen, EID.BANKID)
