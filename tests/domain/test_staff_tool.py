@@ -278,7 +278,6 @@ def test_f8_read_status_says_who_read_and_when(world: World) -> None:
     ]
 
 
-
 def test_f8_unread_list_stays_right_around_a_message_never_opened(world: World) -> None:
     """The unread list (oldest first) behind an old message left unread, read in any order,
     asked for between reads: the list the inbox keeps for logins (inbox.py's unread chain)."""
@@ -307,6 +306,8 @@ def test_f8_unread_list_stays_right_around_a_message_never_opened(world: World) 
     newest = tool.send_message(world.nurse, world.teen, Kind.QUESTION)
     assert eva.unread() == [newest]
     assert [view.message for view in eva.inbox()] == [newest, later, *reversed(sent)]
+
+
 def test_d1_staff_tool_shows_alert_choice_record_system_does_not(world: World) -> None:
     services = world.services
     eva = services.portal.login(world.teen, EID.BANKID)
