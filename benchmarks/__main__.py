@@ -1,10 +1,11 @@
 """The benchmark suite: every benchmark, one Markdown table of figures beside their targets.
 
 Pipeline position: outside the pipeline; it runs the stage benchmarks of ``benchmarks/`` (domain
-operations, population, simulation, metrics and charts, experiments), each in its own process
-so that every peak RSS is that benchmark's own, reads the figures they print and writes one
-table: measure | figure | target | met, headed by the date and the machine (cores, memory).
-Targets are those of the issues (3: population, 4: simulation, 5: metrics, 7: experiments).
+operations, population, simulation, peers, metrics and charts, experiments, dashboard), each in
+its own process so that every peak RSS is that benchmark's own, reads the figures they print and
+writes one table: measure | figure | target | met, headed by the date and the machine (cores,
+memory). Targets are those of the issues (3: population, 4: simulation, 5: metrics, 7:
+experiments, 20: peers).
 
 Run: ``.venv/bin/python -m benchmarks [--quick] [--out FILE]`` (or ``make bench``). The full
 suite takes long (a year of region-stockholm, 10.6 million people) and wants an otherwise idle
@@ -271,6 +272,62 @@ def read_app(output: str, quick: bool) -> list[Figure]:
     return [replace(each, measure=f"{each.measure} [compiled]") for each in figures]
 
 
+def read_peers(output: str, quick: bool) -> list[Figure]:
+    """``benchmarks.peers``: the M/M/c workload in etj_sim, Ciw and plain SimPy (issue 20)."""
+    lines = [line for line in output.splitlines() if line.startswith("{")]
+    values: dict[str, Any] = json.loads(lines[-1]) if lines else {}
+    rounds = values.get("rounds", [])
+    ratios = [each["etj_sim_over_ciw"] for each in rounds]
+    spread = f" (rounds {min(ratios):.3f}-{max(ratios):.3f})" if len(ratios) > 1 else ""
+    ratio = values.get("etj_sim_over_ciw")
+    return [
+        figure(
+            "peers: etj_sim cases per second",
+            values.get("etj_sim", {}).get("cases_per_second"),
+            "cases/s",
+            None,
+            quick,
+            0,
+        ),
+        figure(
+            "peers: Ciw customers per second",
+            values.get("ciw", {}).get("customers_per_second"),
+            "customers/s",
+            None,
+            quick,
+            0,
+        ),
+        figure(
+            "peers: plain SimPy customers per second",
+            values.get("simpy", {}).get("customers_per_second"),
+            "customers/s",
+            None,
+            quick,
+            0,
+        ),
+        Figure(
+            "peers: etj_sim / Ciw (median of the rounds)",
+            show(ratio, "", 3) + spread,
+            ">= 1 (issue 20)",
+            Limit(1.0, at_most=False, text=">= 1").judge(ratio, quick=quick),
+        ),
+    ]
+
+
+def compiled_peers_step(arguments: Sequence[str]) -> Step:
+    """The peers benchmark in the compiled build (the build issue 20's target is set for)."""
+    return Step(
+        "peers [compiled]",
+        "benchmarks.peers",
+        list(arguments),
+        lambda output, quick: [
+            replace(each, measure=f"{each.measure} [compiled]")
+            for each in read_peers(output, quick)
+        ],
+        compiled=True,
+    )
+
+
 def compiled_simulation_steps(
     runs: Sequence[tuple[str, Limit, Limit | None, list[str]]],
 ) -> list[Step]:
@@ -337,6 +394,8 @@ def full_steps() -> list[Step]:
                 ),
             ]
         ),
+        Step("peers (M/M/2, rho 0.8, 120 days)", "benchmarks.peers", [], read_peers),
+        compiled_peers_step([]),
         Step("metrics and charts", "benchmarks.metrics", [], read_metrics),
         Step("experiments", "benchmarks.experiments", [], read_experiments),
         Step("dashboard", "benchmarks.app", [], read_app),
@@ -389,6 +448,13 @@ def quick_steps() -> list[Step]:
                 )
             ]
         ),
+        Step(
+            "peers (M/M/2, rho 0.8, 10 days, 1 round)",
+            "benchmarks.peers",
+            ["--days", "10", "--rounds", "1"],
+            read_peers,
+        ),
+        compiled_peers_step(["--days", "10", "--rounds", "1"]),
         Step(
             "metrics and charts (20k persons, 30 days)",
             "benchmarks.metrics",
