@@ -166,10 +166,6 @@ class CitizenBehaviour:
         self._next_cadence_minute = citizens.next_cadence_minute
         self._logins_per_month = citizens.logins_per_month
         self._eid = citizens.eid
-        # The facade's queries, bound once (they are on the hot path): activation (R2, D7) and
-        # whether the settings approve alerts (R4, R8).
-        self._account_active = services.account_active
-        self._alerts_approved = services.alerts_approved
         listeners = services.listeners
         listeners.message_delivered.append(self.message_delivered)
         listeners.case_awaiting_citizen.append(self.case_awaiting_citizen)
@@ -181,7 +177,7 @@ class CitizenBehaviour:
         """R1, R2, R15: the person logs in with their own e-ID (activating at first need)."""
         eid = self._eid[person]
         # Activation at first need needs an e-ID (R1); without one the need goes elsewhere.
-        if not self._account_active(person) and (
+        if not self.services.account_active(person) and (
             eid == NO_EID or next(self._activation) >= self.activation_at_need_share
         ):
             return None
@@ -210,7 +206,7 @@ class CitizenBehaviour:
         if guardian == NO_PERSON:
             return None
         # The child's account is activated at first need too (R9, D7), with the same share.
-        child_active = self._account_active(person)
+        child_active = self.services.account_active(person)
         if not child_active and next(self._activation) >= self.activation_at_need_share:
             return None
         guardian_session = self._login_own(guardian)
@@ -232,7 +228,7 @@ class CitizenBehaviour:
             self._review_settings(session, person)
         if (
             self.opt_in_nudge_share > 0.0
-            and not self._alerts_approved(person)
+            and not self.services.alerts_approved(person)
             and self.services.holds_contact(person)
             and next(self._nudge) < self.opt_in_nudge_share
         ):
@@ -242,9 +238,9 @@ class CitizenBehaviour:
             else:
                 session.update_settings(email_alerts=True)
         self._reads.clear(person)
-        intent = self.messages.intent
+        messages = self.messages
         for message in session.unread():
-            what = intent(message)
+            what = messages.intent(message)
             if what == NEVER_OPENED:
                 continue
             session.read(message)  # F8
@@ -294,7 +290,7 @@ class CitizenBehaviour:
                 else math.inf
             )
             next_cadence[person] = read_minute
-        if alert_draw < self.alert_login_share and self._alerts_approved(person):
+        if alert_draw < self.alert_login_share and self.services.alerts_approved(person):
             alert_read = (
                 now
                 + self.alert_delay_minutes

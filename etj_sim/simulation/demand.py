@@ -147,12 +147,11 @@ class DemandPlanner:
         self, env: simpy.Environment, clinic: int, days: int, behaviour: CitizenBehaviour
     ) -> Generator[Any, Any, None]:
         """The clinic's arrival stream: each arrival, the person starts a case (F1)."""
-        start_case = behaviour.start_case
         for day in range(days):
             plan = self.arrivals(day)
             for minute, person, kind, with_attachment in plan.rows[
                 plan.bounds[clinic] : plan.bounds[clinic + 1]
             ]:
                 yield env.timeout(minute - env.now)
-                start_case(person, clinic, kind, with_attachment)
+                behaviour.start_case(person, clinic, kind, with_attachment)
             yield env.timeout((day + 1) * MINUTES_PER_DAY - env.now)

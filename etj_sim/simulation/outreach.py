@@ -177,10 +177,11 @@ class OutreachPlanner:
         staff_members = self.staff_by_clinic[clinic]
         if not staff_members:
             return
-        account_active = self.services.account_active
-        send_message = self.staff_tool.send_message
-        send_notice = self.notices.send
-        ask = self.ask_question
+        # Called through their objects, not as bound methods kept in locals: compiled (mypyc),
+        # a call through a typed object is a direct C call, a kept bound method a generic one.
+        services = self.services
+        staff_tool = self.staff_tool
+        notices = self.notices
         staff_count = len(staff_members)
         digital_share = self.digital_share
         pre_visit_share = self.pre_visit_share
@@ -192,18 +193,18 @@ class OutreachPlanner:
                 for minute, person, what, staff_draw, digital, pre_visit, form in rows:
                     yield env.timeout(minute - env.now)
                     staff = staff_members[int(staff_draw * staff_count)]
-                    active = account_active(person)
+                    active = services.account_active(person)
                     if what == _QUESTION:
                         if active:
-                            ask(staff, clinic, person)
+                            self.ask_question(staff, clinic, person)
                         continue
-                    send_notice(staff, person, digital < digital_share)
+                    notices.send(staff, person, digital < digital_share)
                     if not active:
                         continue
                     if pre_visit < pre_visit_share:
-                        send_message(staff, person, KIND_PRE_VISIT_INFORMATION)
+                        staff_tool.send_message(staff, person, KIND_PRE_VISIT_INFORMATION)
                     if form < form_share:
-                        send_message(staff, person, KIND_FORM)
+                        staff_tool.send_message(staff, person, KIND_FORM)
             yield env.timeout((day + 1) * MINUTES_PER_DAY - env.now)
 
     def ask_question(self, staff: int, clinic: int, person: int) -> None:
