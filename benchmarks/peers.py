@@ -28,6 +28,7 @@ import random
 import statistics
 import time
 from collections.abc import Generator
+from dataclasses import dataclass
 from typing import Any
 
 import simpy
@@ -145,13 +146,39 @@ def simpy_run(load: float, servers: int, days: int, seed: int) -> dict[str, floa
     return {"customers": served, "run_seconds": seconds, "customers_per_second": served / seconds}
 
 
-def _median_figures(rounds: list[dict[str, float]], rate: str) -> dict[str, float]:
-    """The first round's counts (the same seed gives the same run) with the median time and
-    rate over the rounds."""
-    figures = dict(rounds[0])
-    figures["run_seconds"] = statistics.median(each["run_seconds"] for each in rounds)
-    figures[rate] = statistics.median(each[rate] for each in rounds)
-    return figures
+@dataclass(frozen=True)
+class Round:
+    """One turn of the three: each one's figures (``etj_sim_run``, ``ciw_run``, ``simpy_run``)."""
+
+    etj_sim: dict[str, float]
+    ciw: dict[str, float]
+    simpy: dict[str, float]
+
+    @property
+    def over_ciw(self) -> float:
+        return self.etj_sim["cases_per_second"] / self.ciw["customers_per_second"]
+
+    @property
+    def over_simpy(self) -> float:
+        return self.etj_sim["cases_per_second"] / self.simpy["customers_per_second"]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "etj_sim": self.etj_sim,
+            "ciw": self.ciw,
+            "simpy": self.simpy,
+            "etj_sim_over_ciw": self.over_ciw,
+            "etj_sim_over_simpy": self.over_simpy,
+        }
+
+
+def _median_figures(rounds: list[dict[str, float]]) -> dict[str, float]:
+    """Per figure, the median over the rounds; counts are the first round's (the same seed
+    gives the same run in every round)."""
+    return {
+        key: value if isinstance(value, int) else statistics.median(r[key] for r in rounds)
+        for key, value in rounds[0].items()
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -168,41 +195,25 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"--rounds must be at least 1, got {arguments.rounds}")
     load, servers, days, seed = arguments.load, arguments.servers, arguments.days, arguments.seed
     print(f"M/M/{servers} at rho {load}, {days} days, seed {seed} (etj_sim {etj_sim.__version__})")
-    rounds: list[dict[str, object]] = []
-    ours_rounds: list[dict[str, float]] = []
-    ciw_rounds: list[dict[str, float]] = []
-    simpy_rounds: list[dict[str, float]] = []
-    ratios_ciw: list[float] = []
-    ratios_simpy: list[float] = []
+    rounds: list[Round] = []
     for number in range(1, arguments.rounds + 1):
-        ours = etj_sim_run(load, servers, days, seed)
-        ciw_figures = ciw_run(load, servers, days, seed)
-        simpy_figures = simpy_run(load, servers, days, seed)
-        ours_rounds.append(ours)
-        ciw_rounds.append(ciw_figures)
-        simpy_rounds.append(simpy_figures)
-        ratios_ciw.append(ours["cases_per_second"] / ciw_figures["customers_per_second"])
-        ratios_simpy.append(ours["cases_per_second"] / simpy_figures["customers_per_second"])
-        rounds.append(
-            {
-                "etj_sim": ours,
-                "ciw": ciw_figures,
-                "simpy": simpy_figures,
-                "etj_sim_over_ciw": ratios_ciw[-1],
-                "etj_sim_over_simpy": ratios_simpy[-1],
-            }
+        turn = Round(
+            etj_sim=etj_sim_run(load, servers, days, seed),
+            ciw=ciw_run(load, servers, days, seed),
+            simpy=simpy_run(load, servers, days, seed),
         )
+        rounds.append(turn)
         print(
-            f"round {number}: etj_sim {ours['cases_per_second']:,.0f} cases/s "
-            f"({ours['cases']:,} cases, {ours['events']:,} events, SimPy run "
-            f"{ours['run_seconds']:.2f} s), Ciw {ciw_figures['customers_per_second']:,.0f} "
-            f"customers/s, plain SimPy {simpy_figures['customers_per_second']:,.0f} customers/s"
+            f"round {number}: etj_sim {turn.etj_sim['cases_per_second']:,.0f} cases/s "
+            f"({turn.etj_sim['cases']:,} cases, {turn.etj_sim['events']:,} events, SimPy run "
+            f"{turn.etj_sim['run_seconds']:.2f} s), Ciw {turn.ciw['customers_per_second']:,.0f} "
+            f"customers/s, plain SimPy {turn.simpy['customers_per_second']:,.0f} customers/s"
         )
-    ratio_ciw = statistics.median(ratios_ciw)
-    ratio_simpy = statistics.median(ratios_simpy)
-    ours = _median_figures(ours_rounds, "cases_per_second")
-    ciw_figures = _median_figures(ciw_rounds, "customers_per_second")
-    simpy_figures = _median_figures(simpy_rounds, "customers_per_second")
+    ratio_ciw = statistics.median(turn.over_ciw for turn in rounds)
+    ratio_simpy = statistics.median(turn.over_simpy for turn in rounds)
+    ours = _median_figures([turn.etj_sim for turn in rounds])
+    ciw_figures = _median_figures([turn.ciw for turn in rounds])
+    simpy_figures = _median_figures([turn.simpy for turn in rounds])
     print(f"medians over {len(rounds)} round(s):")
     print(f"etj_sim      {ours['cases_per_second']:>10,.0f} cases/s")
     print(f"Ciw          {ciw_figures['customers_per_second']:>10,.0f} customers/s")
@@ -219,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
                 "simpy": simpy_figures,
                 "etj_sim_over_ciw": ratio_ciw,
                 "etj_sim_over_simpy": ratio_simpy,
-                "rounds": rounds,
+                "rounds": [turn.as_json() for turn in rounds],
             }
         )
     )
