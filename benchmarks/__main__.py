@@ -102,6 +102,13 @@ def figure(
     return Figure(measure, show(value, unit, digits), limit.text, limit.judge(value, quick=quick))
 
 
+def tagged_by_build(figures: list[Figure], values: dict[str, Any]) -> list[Figure]:
+    """Figures of a benchmark that ran in the compiled build (its JSON's ``"build"``) say so."""
+    if values.get("build") != "compiled":
+        return figures
+    return [replace(each, measure=f"{each.measure} [compiled]") for each in figures]
+
+
 def read_domain_operations(output: str, quick: bool) -> list[Figure]:
     """``benchmarks.domain_ops``: operations per second (no target: reported)."""
     rows = re.findall(r"^(\S.*?)\s+[\d,]+ ops in .*?=\s+([\d,]+) ops/s", output, re.MULTILINE)
@@ -267,9 +274,7 @@ def read_app(output: str, quick: bool) -> list[Figure]:
             3,
         ),
     ]
-    if values.get("build") != "compiled":
-        return figures
-    return [replace(each, measure=f"{each.measure} [compiled]") for each in figures]
+    return tagged_by_build(figures, values)
 
 
 def read_peers(output: str, quick: bool) -> list[Figure]:
@@ -280,7 +285,7 @@ def read_peers(output: str, quick: bool) -> list[Figure]:
     ratios = [each["etj_sim_over_ciw"] for each in rounds]
     spread = f" (rounds {min(ratios):.3f}-{max(ratios):.3f})" if len(ratios) > 1 else ""
     ratio = values.get("etj_sim_over_ciw")
-    return [
+    figures = [
         figure(
             "peers: etj_sim cases per second",
             values.get("etj_sim", {}).get("cases_per_second"),
@@ -312,20 +317,7 @@ def read_peers(output: str, quick: bool) -> list[Figure]:
             Limit(1.0, at_most=False, text=">= 1").judge(ratio, quick=quick),
         ),
     ]
-
-
-def compiled_peers_step(arguments: Sequence[str]) -> Step:
-    """The peers benchmark in the compiled build (the build issue 20's target is set for)."""
-    return Step(
-        "peers [compiled]",
-        "benchmarks.peers",
-        list(arguments),
-        lambda output, quick: [
-            replace(each, measure=f"{each.measure} [compiled]")
-            for each in read_peers(output, quick)
-        ],
-        compiled=True,
-    )
+    return tagged_by_build(figures, values)
 
 
 def compiled_simulation_steps(
@@ -395,7 +387,7 @@ def full_steps() -> list[Step]:
             ]
         ),
         Step("peers (M/M/2, rho 0.8, 120 days)", "benchmarks.peers", [], read_peers),
-        compiled_peers_step([]),
+        Step("peers [compiled]", "benchmarks.peers", [], read_peers, compiled=True),
         Step("metrics and charts", "benchmarks.metrics", [], read_metrics),
         Step("experiments", "benchmarks.experiments", [], read_experiments),
         Step("dashboard", "benchmarks.app", [], read_app),
@@ -454,7 +446,13 @@ def quick_steps() -> list[Step]:
             ["--days", "10", "--rounds", "1"],
             read_peers,
         ),
-        compiled_peers_step(["--days", "10", "--rounds", "1"]),
+        Step(
+            "peers [compiled]",
+            "benchmarks.peers",
+            ["--days", "10", "--rounds", "1"],
+            read_peers,
+            compiled=True,
+        ),
         Step(
             "metrics and charts (20k persons, 30 days)",
             "benchmarks.metrics",

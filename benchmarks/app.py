@@ -40,6 +40,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
 
+import benchmarks
+
 CHROMIUM_ARGUMENTS = [
     "--no-sandbox",
     "--headless=new",
@@ -188,9 +190,8 @@ def main(argv: list[str] | None = None) -> None:
     replications_running = re.search(r"(\d+) (?:of|av) (\d+)", note)
     import etj_sim.events
 
-    compiled = etj_sim.events.__file__.endswith((".so", ".pyd"))
     figures = {
-        "build": "compiled" if compiled else "pure",
+        "build": benchmarks.build(),
         "first_page_seconds": first_page,
         "lever_change_median_seconds": statistics.median(browser_seconds),
         "lever_change_max_seconds": max(browser_seconds),

@@ -33,6 +33,7 @@ from typing import Any
 
 import simpy
 
+import benchmarks
 import etj_sim
 from etj_sim.scenario import AGE_BANDS, CASE_KINDS, Scenario
 from etj_sim.simulation import simulate
@@ -194,7 +195,10 @@ def main(argv: list[str] | None = None) -> None:
     if arguments.rounds < 1:
         parser.error(f"--rounds must be at least 1, got {arguments.rounds}")
     load, servers, days, seed = arguments.load, arguments.servers, arguments.days, arguments.seed
-    print(f"M/M/{servers} at rho {load}, {days} days, seed {seed} (etj_sim {etj_sim.__version__})")
+    print(
+        f"M/M/{servers} at rho {load}, {days} days, seed {seed} (etj_sim {etj_sim.__version__}, "
+        f"{benchmarks.build()} build)"
+    )
     rounds: list[Round] = []
     for number in range(1, arguments.rounds + 1):
         turn = Round(
@@ -222,6 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     print(
         json.dumps(
             {
+                "build": benchmarks.build(),
                 "load": load,
                 "servers": servers,
                 "days": days,

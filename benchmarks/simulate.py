@@ -22,8 +22,8 @@ from pathlib import Path
 
 import simpy
 
+import benchmarks
 import etj_sim
-import etj_sim.events
 from benchmarks.memory import peak_rss_megabytes
 from etj_sim.scenario import Scenario
 from etj_sim.simulation import simulate
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False))
 
-    build = "compiled" if etj_sim.events.__file__.endswith((".so", ".pyd")) else "pure Python"
+    build = benchmarks.build()
     events = result.events.height
     run_seconds = result.timings["run"]
     model_rate = events / run_seconds
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     if arguments.json:
         figures = {
             "scenario": scenario.name,
-            "build": "compiled" if build == "compiled" else "pure",
+            "build": build,
             "persons": scenario.population.size,
             "days": scenario.duration_days,
             "clinics": scenario.clinics.count,

@@ -225,31 +225,38 @@ class Inboxes:
     def unread_of(self, person: int) -> list[int]:
         """Unread message ids of the person, oldest first (a copy).
 
-        Walks the unread chain (module docstring), unlinking what was read since the last walk.
+        Walks the unread chain (module docstring), unlinking what was read since the last walk;
+        a walk that finds nothing read writes nothing (logins read this on the hot path).
         """
         count = self._heads[person * _HEAD + _UNREAD_COUNT]
-        unread_heads = self._unread_heads
         if not count:
-            unread_heads[person] = NONE  # all read: the whole chain goes
+            # Nothing to unlink now: the next walk stops at its oldest unread message, newer
+            # than all of these, and cuts them off there.
             return []
         times = self._times
         older = self._older_unread
         unread: list[int] = []
         kept = NONE  # the newest unread message found so far by this walk
-        message = unread_heads[person]
+        skipped = False  # read messages since ``kept`` (or since the head)
+        message = self._unread_heads[person]
         while True:
             next_older = older[message]
             read_minutes = times[message * _TIMES + _READ]
             if read_minutes != read_minutes:  # NaN: not read
-                if kept == NONE:
-                    unread_heads[person] = message
-                else:
-                    older[kept] = message
+                if skipped:
+                    if kept == NONE:
+                        self._unread_heads[person] = message
+                    else:
+                        older[kept] = message
+                    skipped = False
                 kept = message
                 unread.append(message)
                 if len(unread) == count:
-                    older[message] = NONE  # what is older was read: unlink it
+                    if next_older != NONE:
+                        older[message] = NONE  # what is older was read: unlink it
                     break
+            else:
+                skipped = True
             message = next_older
         unread.reverse()
         return unread

@@ -67,10 +67,11 @@ def block_draws(
     the builtin ``next`` (in pure Python and compiled alike), not a numpy scalar access or a
     Python frame. The numbers wait as C doubles (``array("d")``, 8 bytes each), not as Python
     floats and tuples made in advance (32 bytes and more each): a run keeps hundreds of streams
-    (three per clinic for the staff alone) whose blocks are read slowly, and each pre-made float
-    was a cache miss when its turn came (about 5% of a compiled region run, by ``perf``). A row
-    of several numbers is zipped as it is taken (``zip`` reuses its tuple once the caller has
-    unpacked it). A block is drawn only when the previous one is used up, so
+    (three per clinic for the staff alone) whose blocks are read slowly, and iterating the
+    pre-made lists was 5% of the samples of a compiled region run's ``perf`` profile (the run's
+    time did not measurably change; README, Performance). A row of several numbers is zipped as
+    it is taken (``zip`` reuses its tuple once the caller has unpacked it). A block is drawn only
+    when the previous one is used up, so
     the stream's numbers come out in the same order whatever the block size of the consumer. A
     decision that needs several numbers takes them as one tuple, so it consumes the same amount
     of its stream whichever way it goes: the next decision then gets the same numbers in any
