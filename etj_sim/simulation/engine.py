@@ -15,8 +15,9 @@ agenda): ``start_cases`` per clinic (demand), ``work_shifts`` / ``handle_cases``
 deliveries and of cases waiting for them, and the staff of cases waiting for staff.
 
 Memory and speed at region scale: the event log seals its rows into compressed frames once a
-day when two million are unsealed (``EventLog.seal``); the cyclic garbage collector is off
-during the run, which makes no reference cycles (see :func:`_garbage_collection_paused`); and
+day when :data:`~etj_sim.events.SEAL_ROWS` are unsealed (``EventLog.seal``); the cyclic garbage
+collector is off during the run, which makes no reference cycles (see
+:func:`_garbage_collection_paused`); and
 freed heap memory is handed back to the operating system after synthesis and before the event
 log becomes a frame (:func:`_release_free_memory`), with the domain and the behaviour state
 dropped first. Both full collections are for large runs only

@@ -53,7 +53,12 @@ class RegisterChanges:
         self.lift_per_day = section.protection_lifted_per_protected_year / 365.0
         self.custody_per_day = section.custody_ended_per_child_year / 365.0
         people = population.people
-        self.protected = people["protected"].to_numpy().copy()
+        self._persons = people.height
+        # The draws pick ranks among the persons without protection and the open custodies;
+        # what is kept is the small side of each (the protected, the ended custodies), sorted,
+        # so a day costs what changes that day and not a scan of the whole register.
+        self._protected = np.flatnonzero(people["protected"].to_numpy())
+        self._ended = np.empty(0, dtype=np.int64)
         guardianships = population.guardianships
         children = guardianships["child"].to_numpy()
         guardians = guardianships["guardian"].to_numpy()
@@ -63,7 +68,6 @@ class RegisterChanges:
         second = np.flatnonzero(np.r_[False, children[1:] == children[:-1]])
         self.two_guardian_children = children[second].astype(np.int64)
         self.leaving_guardians = guardians[second].astype(np.int64)
-        self.custody_open = np.ones(self.two_guardian_children.size, dtype=bool)
 
     @property
     def active(self) -> bool:
@@ -80,34 +84,44 @@ class RegisterChanges:
 
     def _changes_of(self, day: int) -> None:
         generator = random_stream(self.seed, "register_changes", day)
-        protected = self.protected
-        unprotected_ids = np.flatnonzero(~protected)
-        protected_ids = np.flatnonzero(protected)
-        open_custody = np.flatnonzero(self.custody_open)
-        grants = generator.poisson(self.grant_per_day * unprotected_ids.size)
-        lifts = generator.poisson(self.lift_per_day * protected_ids.size)
-        custody = generator.poisson(self.custody_per_day * open_custody.size)
-        granted = _pick(generator, unprotected_ids, grants)
-        lifted = _pick(generator, protected_ids, lifts)
-        ended = _pick(generator, open_custody, custody)
+        protected = self._protected
+        ended_before = self._ended
+        unprotected = self._persons - protected.size
+        still_open = self.two_guardian_children.size - ended_before.size
+        grants = generator.poisson(self.grant_per_day * unprotected)
+        lifts = generator.poisson(self.lift_per_day * protected.size)
+        custody = generator.poisson(self.custody_per_day * still_open)
+        granted = _outside(protected, _ranks(generator, unprotected, grants))
+        lifted = protected[_ranks(generator, protected.size, lifts)]
+        ended = _outside(ended_before, _ranks(generator, still_open, custody))
+        self._protected = np.union1d(np.setdiff1d(protected, lifted), granted)
+        self._ended = np.union1d(ended_before, ended)
         services = self.services
         for person in granted.tolist():
-            protected[person] = True
             services.set_protection(person, True)
         for person in lifted.tolist():
-            protected[person] = False
             services.set_protection(person, False)
         for index in ended.tolist():
-            self.custody_open[index] = False
             services.end_guardianship(
                 int(self.leaving_guardians[index]), int(self.two_guardian_children[index])
             )
 
 
-def _pick(generator: np.random.Generator, candidates: np.ndarray, count: int) -> np.ndarray:
-    """``count`` distinct candidates (all of them if fewer), in ascending order."""
-    if count <= 0 or candidates.size == 0:
-        return candidates[:0]
-    chosen = generator.choice(candidates.size, size=min(count, candidates.size), replace=False)
-    result: np.ndarray = candidates[np.sort(chosen)]
+def _ranks(generator: np.random.Generator, size: int, count: int) -> np.ndarray:
+    """``count`` distinct ranks below ``size`` (all of them if fewer), in ascending order."""
+    if count <= 0 or size == 0:
+        return np.empty(0, dtype=np.int64)
+    chosen = generator.choice(size, size=min(count, size), replace=False)
+    result: np.ndarray = np.sort(chosen)
+    return result
+
+
+def _outside(excluded: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """The ids at ``ranks`` among 0, 1, 2, ... without the sorted ``excluded`` ones.
+
+    The id of rank r is r plus the excluded ids below it; ``excluded[j] - j`` counts the ids
+    kept below ``excluded[j]``, so that number is where r falls among those counts.
+    """
+    kept_below = excluded - np.arange(excluded.size)
+    result: np.ndarray = ranks + np.searchsorted(kept_below, ranks, side="right")
     return result

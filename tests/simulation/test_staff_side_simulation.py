@@ -172,3 +172,20 @@ def test_consent_is_recorded_only_from_13_r2(events: pl.DataFrame) -> None:
     )
     assert (consent["time"].dt.date() >= consent["thirteenth"]).all()
     assert consent["person"].is_unique().all()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_register_change_draws_pick_what_a_scan_of_the_register_would(seed: int) -> None:
+    """The daily draws map ranks to ids through the small excluded set; a full scan agrees."""
+    import numpy as np
+
+    from etj_sim.simulation.register_changes import _outside
+
+    generator = np.random.default_rng(seed)
+    size = int(generator.integers(1, 500))
+    excluded_mask = generator.random(size) < generator.random()
+    excluded = np.flatnonzero(excluded_mask)
+    kept = np.flatnonzero(~excluded_mask)
+    ranks = np.sort(generator.choice(kept.size + 1, size=min(kept.size, 20), replace=False))
+    ranks = ranks[ranks < kept.size]
+    assert _outside(excluded, ranks).tolist() == kept[ranks].tolist()
