@@ -204,3 +204,44 @@ def test_sources_md_lists_every_assumed_default() -> None:
     assert fields, "no `# assumption` found in etj_sim/scenario: the scan is broken"
     missing = sorted(field for field in fields if f"`{field}`" not in section)
     assert not missing, f"docs/sources.md, {heading!r}, does not list {missing}"
+
+
+MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@cache
+def markdown_anchors(path: Path) -> frozenset[str]:
+    """The anchors of ``path``'s headings as GitHub makes them (a repeated one gains -1, -2...)."""
+    text = read_text(path)
+    seen: dict[str, int] = {}
+    anchors = {match.group(1) for match in ANCHOR.finditer(text)}
+    fenced = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        if fenced or not re.match(r"#{1,6} ", line):
+            continue
+        slug = heading_slug(line.lstrip("#"))
+        count = seen.get(slug, 0)
+        seen[slug] = count + 1
+        anchors.add(slug if count == 0 else f"{slug}-{count}")
+    return frozenset(anchors)
+
+
+def test_markdown_links_reach_their_file_and_heading() -> None:
+    """A link in the README or docs/ names a file of the repository and, after #, one of its
+    headings: moving a section must not leave a reader at a dead link."""
+    findings = []
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for number, line in enumerate(read_text(path).splitlines(), start=1):
+            for target in MARKDOWN_LINK.findall(line):
+                if re.match(r"[a-z]+:", target):
+                    continue  # a URL
+                file_part, _, anchor = target.partition("#")
+                linked = (path.parent / file_part).resolve() if file_part else path
+                where = f"{path.relative_to(ROOT)}:{number}: {target}"
+                if not linked.exists():
+                    findings.append(f"{where}: no such file")
+                elif anchor and linked.suffix == ".md" and anchor not in markdown_anchors(linked):
+                    findings.append(f"{where}: no heading with that anchor")
+    assert not findings, "\n".join(findings)
