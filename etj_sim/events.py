@@ -287,12 +287,16 @@ ROW_BYTES: Final = _ROW.size
 assert _ROW_DTYPE.itemsize == ROW_BYTES
 _NAN: Final = float("nan")
 SEAL_ROWS: Final = 1 << 18
-"""Unsealed rows at which the engine seals the log (:meth:`EventLog.seal`), about 10 MB.
+"""Rows per store of :meth:`EventLog.seal`, about 10 MB of buffer; the engine seals once this
+many are unsealed (in a log of at least :data:`SEAL_FROM_ROWS` rows).
 
-Small enough that a seal's frame (every column of these rows, its IPC form and its compression)
-fits in memory the allocators keep: sealing two million rows at a time had each seal take about
-a gigabyte of fresh pages from the kernel, and zeroing those pages was 6% of a region run
-(``perf``); a seal of this size is reused memory, and a region year ends in about 150 stores."""
+Small enough that a store's frame (every column of these rows, its IPC form and its compression)
+fits in memory the allocators keep: stores of two million rows had each seal take about a
+gigabyte of fresh pages from the kernel, and zeroing those pages was 6% of a region run
+(``perf``); stores of this size reuse their memory, and a region year ends in about 150."""
+SEAL_FROM_ROWS: Final = 1 << 21
+"""The engine seals no log smaller than this (about 80 MB buffered): in a smaller run sealing
+would only move the frame's making into the run and add a compression."""
 DRAIN_CHUNK_ROWS: Final = 1 << 21
 """Rows per chunk of :meth:`EventLog.drain_to_frame` (the peak memory is about one chunk)."""
 
@@ -361,25 +365,30 @@ class EventLog:
         """Rows recorded since the last :meth:`seal` (all of them if it was never called)."""
         return len(self._rows) // ROW_BYTES
 
-    def seal(self) -> None:
-        """Compress the rows recorded so far into the log's store; recording goes on after them.
+    def seal(self, store_rows: int = SEAL_ROWS) -> None:
+        """Compress the rows recorded so far into the log's stores, at most ``store_rows`` rows
+        each; recording goes on after them.
 
         A region year logs about 40 million rows: 1.5 GB in the buffer at the end of the run, on
         top of the domain's own state, which made the end of the run the peak of memory. Sealed
         rows are kept as their frame (the one :meth:`to_frame` gives) in Arrow IPC form with
         zstd, about 12 bytes a row instead of 38 (measured on ``baseline``'s log);
         :meth:`to_frame` and :meth:`drain_to_frame` give the same frame either way. The engine
-        seals once a day when at least :data:`SEAL_ROWS` rows are unsealed (a small run never
-        seals).
+        seals once a day when at least :data:`SEAL_ROWS` rows are unsealed in a log of
+        :data:`SEAL_FROM_ROWS` rows or more (a small run never seals).
         """
+        if store_rows < 1:
+            raise ValueError(f"a store holds at least one row, got store_rows={store_rows}")
         end = len(self)
-        if end == self._sealed_rows:
+        first = self._sealed_rows
+        if end == first:
             return
-        frame = self._frame_of_rows(self._sealed_rows, end)
-        store = io.BytesIO()
-        frame.write_ipc(store, compression="zstd")
-        del frame
-        self._sealed.append(store.getvalue())
+        for start in range(first, end, store_rows):
+            frame = self._frame_of_rows(start, min(start + store_rows, end))
+            store = io.BytesIO()
+            frame.write_ipc(store, compression="zstd")
+            del frame
+            self._sealed.append(store.getvalue())
         self._sealed_rows = end
         # Emptied in place, as drain_to_frame does (an emptied array frees its memory): every
         # sparse entry belonged to a row now sealed.

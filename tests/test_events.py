@@ -647,6 +647,34 @@ def test_sealing_an_empty_or_just_sealed_log_changes_nothing() -> None:
     assert log.drain_to_frame().height == 1
 
 
+@pytest.mark.parametrize("store_rows", [1, 7, 256, 10_000])
+def test_seal_makes_stores_of_at_most_store_rows_rows(store_rows: int) -> None:
+    """A seal of many rows is split into stores of ``store_rows`` rows (each one's memory is
+    reused for the next); together they are the log's frame, in order."""
+    rows = _random_rows(600, seed=18) + _alert_rows(40)
+    log = EventLog(EPOCH)
+    for index, row in enumerate(rows):
+        if index == 100:
+            log.seal(store_rows)
+        log.record(*row)
+    log.seal(store_rows)
+    parts = log.drain_sealed()
+    heights = [pl.read_ipc(io.BytesIO(part)).height for part in parts]
+    assert sum(heights) == len(rows)
+    assert max(heights) <= store_rows
+    assert len(parts) == -(-100 // store_rows) + -(-(len(rows) - 100) // store_rows)
+    assert read_sealed(parts).equals(_record_generic(rows).to_frame())
+
+
+def test_seal_refuses_stores_of_no_rows_and_changes_nothing() -> None:
+    log = EventLog(EPOCH)
+    log.login(1.0, 1, Channel.WEB)
+    with pytest.raises(ValueError, match="store_rows=0"):
+        log.seal(0)
+    assert log.unsealed_rows == 1
+    assert log.drain_to_frame().height == 1
+
+
 @pytest.mark.parametrize("seal_after", [(), (1,), (300, 301, 600)])
 def test_drain_sealed_hands_over_the_frame_compressed_and_empties_the_log(
     seal_after: tuple[int, ...],

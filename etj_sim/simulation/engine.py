@@ -15,14 +15,14 @@ agenda): ``start_cases`` per clinic (demand), ``work_shifts`` / ``handle_cases``
 deliveries and of cases waiting for them, and the staff of cases waiting for staff.
 
 Memory and speed at region scale: the event log seals its rows into compressed frames once a
-day when :data:`~etj_sim.events.SEAL_ROWS` are unsealed (``EventLog.seal``); the cyclic garbage
-collector is off during the run, which makes no reference cycles (see
-:func:`_garbage_collection_paused`); and
-freed heap memory is handed back to the operating system after synthesis and before the event
-log becomes a frame (:func:`_release_free_memory`), with the domain and the behaviour state
-dropped first. Both full collections are for large runs only
-(:data:`_FULL_COLLECTION_FROM_PEOPLE`): a small run's garbage is a few megabytes, and a full
-collection walks the caller's whole heap (a dashboard's server).
+day when :data:`~etj_sim.events.SEAL_ROWS` are unsealed in a log of two million rows or more
+(``EventLog.seal``); the cyclic garbage collector is off during the run, which makes no
+reference cycles (see :func:`_garbage_collection_paused`); and freed heap memory is handed back
+to the operating system after synthesis and before the event log becomes a frame
+(:func:`_release_free_memory`), with the domain and the behaviour state dropped first. Both full
+collections are for large runs only (:data:`_FULL_COLLECTION_FROM_PEOPLE`): a small run's
+garbage is a few megabytes, and a full collection walks the caller's whole heap (a dashboard's
+server).
 ``SimulationResult.timings`` gives the wall seconds of each stage.
 """
 
@@ -45,7 +45,7 @@ import polars as pl
 import simpy
 
 from etj_sim.domain import EServices
-from etj_sim.events import SEAL_ROWS, EventLog
+from etj_sim.events import SEAL_FROM_ROWS, SEAL_ROWS, EventLog
 from etj_sim.population import Population, synthesize_population
 from etj_sim.roster import STAFF_ROSTER_SCHEMA
 from etj_sim.scenario import STAFF_ROLES, Scenario
@@ -279,7 +279,9 @@ class _Run:
         self.epoch = datetime.combine(scenario.start_date, datetime.min.time())
         self.horizon_minutes = scenario.duration_days * MINUTES_PER_DAY
         self.event_log = EventLog(self.epoch)
-        self.seal_rows = SEAL_ROWS  # an attribute, so a test can seal a small run
+        # Attributes, so a test can seal a small run.
+        self.seal_rows = SEAL_ROWS
+        self.seal_from_rows = SEAL_FROM_ROWS
         self.env = simpy.Environment()
         self.services = EServices.from_population(
             population,
@@ -387,13 +389,14 @@ class _Run:
 
     def _seal_log(self, env: simpy.Environment) -> Generator[Any, Any, None]:
         """Once a simulated day, seal the event log if :data:`~etj_sim.events.SEAL_ROWS` rows
-        are unsealed (``EventLog.seal``): a region year's log then holds about 12 bytes a row
-        during the run instead of 38. It acts on no person, so the log is the same."""
+        are unsealed and it holds :data:`~etj_sim.events.SEAL_FROM_ROWS` or more
+        (``EventLog.seal``): a region year's log then holds about 12 bytes a row during the run
+        instead of 38. It acts on no person, so the log is the same."""
         log = self.event_log
         for _ in range(self.scenario.duration_days):
             yield env.timeout(MINUTES_PER_DAY)
-            if log.unsealed_rows >= self.seal_rows:
-                log.seal()
+            if log.unsealed_rows >= self.seal_rows and len(log) >= self.seal_from_rows:
+                log.seal(self.seal_rows)
 
     def _report_progress(self, bar: Any) -> Generator[Any, Any, None]:
         """Tick the bar once a simulated day, with domain events per second."""

@@ -111,21 +111,26 @@ def test_a_small_run_never_walks_the_callers_heap(monkeypatch: pytest.MonkeyPatc
 
 
 def test_sealing_the_log_during_the_run_leaves_the_log_as_it_is() -> None:
-    """The engine seals the event log once a day past a size (EventLog.seal): the log a run
-    gives is the same, sealed or not."""
+    """The engine seals the event log once a day past a size (EventLog.seal), in stores of
+    ``seal_rows`` rows: the log a run gives is the same, sealed or not. A log smaller than
+    ``seal_from_rows`` is never sealed."""
     scenario = small_scenario(duration_days=12)
     population = synthesize_population(scenario, 4)
     logs = []
-    for seal_rows in (1_000, 10**9):
+    for seal_rows, seal_from_rows in ((1_000, 1_500), (10**9, 0), (1_000, None)):
         run = _Run(scenario, 4, population)
         run.seal_rows = seal_rows
+        if seal_from_rows is not None:
+            run.seal_from_rows = seal_from_rows
         run.execute(progress=False)
-        sealed = len(run.event_log) - run.event_log.unsealed_rows
-        logs.append((sealed, run.event_log.drain_to_frame(chunk_rows=999)))
-    (sealed, frame), (never, unsealed) = logs
-    assert sealed > 1_000
+        log = run.event_log
+        logs.append((len(log) - log.unsealed_rows, log.drain_to_frame(chunk_rows=999)))
+    (sealed, frame), (never, unsealed), (small, default) = logs
+    assert sealed > 1_500
     assert never == 0
+    assert small == 0  # the default seal_from_rows: far more rows than this run logs
     assert frame.equals(unsealed)
+    assert default.equals(unsealed)
 
 
 def test_the_run_makes_no_reference_cycles() -> None:
