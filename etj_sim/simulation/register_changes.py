@@ -91,9 +91,9 @@ class RegisterChanges:
         grants = generator.poisson(self.grant_per_day * unprotected)
         lifts = generator.poisson(self.lift_per_day * protected.size)
         custody = generator.poisson(self.custody_per_day * still_open)
-        granted = _outside(protected, _ranks(generator, unprotected, grants))
+        granted = ids_outside(protected, _ranks(generator, unprotected, grants))
         lifted = protected[_ranks(generator, protected.size, lifts)]
-        ended = _outside(ended_before, _ranks(generator, still_open, custody))
+        ended = ids_outside(ended_before, _ranks(generator, still_open, custody))
         self._protected = np.union1d(np.setdiff1d(protected, lifted), granted)
         self._ended = np.union1d(ended_before, ended)
         services = self.services
@@ -116,7 +116,7 @@ def _ranks(generator: np.random.Generator, size: int, count: int) -> np.ndarray:
     return result
 
 
-def _outside(excluded: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+def ids_outside(excluded: np.ndarray, ranks: np.ndarray) -> np.ndarray:
     """The ids at ``ranks`` among 0, 1, 2, ... without the sorted ``excluded`` ones.
 
     The id of rank r is r plus the excluded ids below it; ``excluded[j] - j`` counts the ids
