@@ -99,9 +99,10 @@ class Portal:
                 raise InvalidOperation(f"R1: {eid!r} is not an accepted e-ID") from None
         clock = self.clock
         now = clock.minutes
-        under_13 = register.is_under_13(person, clock.day_of(now))
+        # Whether the person is under 13 is asked only where it decides something (a refusal, a
+        # first own consent, a pending review): most logins are adults' with nothing pending.
         if not register.holds_eid(person, eid):
-            if under_13:
+            if register.is_under_13(person, clock.day_of(now)):
                 self._refuse_login(
                     person,
                     channel,
@@ -126,10 +127,12 @@ class Portal:
         accounts = self.accounts
         if not accounts.active[person]:
             accounts.activate(person, person, ROLE_CITIZEN, channel)
-        elif not under_13 and not accounts.own_consent[person]:
+        elif not accounts.own_consent[person] and not register.is_under_13(
+            person, clock.day_of(now)
+        ):
             accounts.record_own_consent(person, channel)
         session = Session(self, person, person, channel)
-        if accounts.review_pending[person] and not under_13:
+        if accounts.review_pending[person] and not register.is_under_13(person, clock.day_of(now)):
             # R14: asked once, at the first own login; nothing is cleared from the settings.
             accounts.review_pending[person] = 0
             session.settings_review_prompted = True
