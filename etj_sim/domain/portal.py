@@ -99,10 +99,11 @@ class Portal:
                 raise InvalidOperation(f"R1: {eid!r} is not an accepted e-ID") from None
         clock = self.clock
         now = clock.minutes
-        # Whether the person is under 13 is asked only where it decides something (a refusal, a
-        # first own consent, a pending review): most logins are adults' with nothing pending.
+        # Whether the person is under 13 is asked only where it decides something (a refusal,
+        # R15; a first own consent, R2; a pending review, R14): most logins are adults' with
+        # nothing pending.
         if not register.holds_eid(person, eid):
-            if register.is_under_13(person, clock.day_of(now)):
+            if register.is_under_13(person, clock.day_number):
                 self._refuse_login(
                     person,
                     channel,
@@ -128,11 +129,11 @@ class Portal:
         if not accounts.active[person]:
             accounts.activate(person, person, ROLE_CITIZEN, channel)
         elif not accounts.own_consent[person] and not register.is_under_13(
-            person, clock.day_of(now)
+            person, clock.day_number
         ):
             accounts.record_own_consent(person, channel)
         session = Session(self, person, person, channel)
-        if accounts.review_pending[person] and not register.is_under_13(person, clock.day_of(now)):
+        if accounts.review_pending[person] and not register.is_under_13(person, clock.day_number):
             # R14: asked once, at the first own login; nothing is cleared from the settings.
             accounts.review_pending[person] = 0
             session.settings_review_prompted = True
