@@ -69,7 +69,7 @@ def block_draws(
     floats and tuples made in advance (32 bytes and more each): a run keeps hundreds of streams
     (three per clinic for the staff alone) whose blocks are read slowly, and iterating the
     pre-made lists was 5% of the samples of a compiled region run's ``perf`` profile (the run's
-    time did not measurably change; README, Performance). A row of several numbers is zipped as
+    time did not measurably change; docs/performance.md). A row of several numbers is zipped as
     it is taken (``zip`` reuses its tuple once the caller has unpacked it). A block is drawn only
     when the previous one is used up, so
     the stream's numbers come out in the same order whatever the block size of the consumer. A
