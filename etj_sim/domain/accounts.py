@@ -48,6 +48,22 @@ _EMAIL_PATTERN: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 class Accounts:
     """Activation and settings of every person's e-service account, one column each."""
 
+    __slots__ = (
+        "_clock",
+        "_log",
+        "_register",
+        "_typed_contacts",
+        "_typed_index",
+        "activation_listeners",
+        "active",
+        "alerts",
+        "email",
+        "mobile",
+        "own_consent",
+        "review_pending",
+        "sharing",
+    )
+
     def __init__(self, register: PopulationRegister, clock: Clock, log: EventLog | None) -> None:
         self._register = register
         self._clock = clock

@@ -38,6 +38,22 @@ _EMAIL: Final = int(Channel.EMAIL)
 class AlertGateway:
     """Schedules, dispatches and remembers alerts (R8, D6)."""
 
+    __slots__ = (
+        "_accounts",
+        "_channel",
+        "_clock",
+        "_contact",
+        "_log",
+        "_message",
+        "_message_person",
+        "_person",
+        "_recipient",
+        "_sent_message",
+        "_time",
+        "delay_minutes",
+        "due_minutes",
+    )
+
     SMS_TEXT: Final = (
         "Du har ett meddelande i e-tjänsterna på 1177. Meddelandet finns i inkorgen när du "
         "loggat in på 1177. Obs! Du kan inte svara på detta sms."

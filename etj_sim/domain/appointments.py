@@ -94,6 +94,25 @@ class AppointmentView:
 class Appointments:
     """Every appointment of the region and the "no letters" setting of every person."""
 
+    __slots__ = (
+        "_accounts",
+        "_clock",
+        "_held",
+        "_inboxes",
+        "_log",
+        "_register",
+        "by_message",
+        "clinic",
+        "hold_until",
+        "message",
+        "minutes",
+        "no_letters",
+        "paper",
+        "person",
+        "staff",
+        "status",
+    )
+
     def __init__(
         self,
         register: PopulationRegister,

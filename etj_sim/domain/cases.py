@@ -52,6 +52,15 @@ _CLOSED: Final = int(CaseState.CLOSED)
 class Clinics:
     """Activated clinics, their local e-services and their staff (R17, R18)."""
 
+    __slots__ = (
+        "local_eservices",
+        "names",
+        "on_shift",
+        "staff_clinic",
+        "staff_name",
+        "staff_role",
+    )
+
     def __init__(self) -> None:
         self.names: list[str] = []
         self.local_eservices: list[list[str]] = []
@@ -138,6 +147,39 @@ class Clinics:
 
 class Cases:
     """Every case: who it concerns, who started it and in what role (R11), its dialogue."""
+
+    __slots__ = (
+        "_attachment_set_index",
+        "_attachment_sets",
+        "_awaiting_citizen",
+        "_awaiting_staff",
+        "_clinics",
+        "_clock",
+        "_log",
+        "_text_index",
+        "_texts",
+        "actor",
+        "actor_role",
+        "assigned_staff",
+        "clinic",
+        "entry_attachments",
+        "entry_author",
+        "entry_form_answers",
+        "entry_message",
+        "entry_minutes",
+        "entry_role",
+        "entry_text",
+        "kind",
+        "last_entry",
+        "local_eservice",
+        "open_by_clinic",
+        "open_by_staff",
+        "person",
+        "previous_entry",
+        "queue",
+        "started_minutes",
+        "state",
+    )
 
     def __init__(
         self, clinics: Clinics, clock: Clock, log: EventLog | None, listeners: Listeners

@@ -99,6 +99,12 @@ def checked_attachments(attachments: Sequence[Attachment]) -> tuple[Attachment, 
 class Catalogue:
     """Every template and form, standard ones first (ids 0, 1, ... in order of creation)."""
 
+    __slots__ = (
+        "_forms",
+        "_templates",
+        "standard_form",
+    )
+
     def __init__(self) -> None:
         self._templates: list[Template] = []
         self._forms: list[Form] = []

@@ -7,19 +7,19 @@ Columnar, in rows: each message is one row of eight ints in ``_rows`` (person, k
 staff, case, reader, reader role, previous message) and one row of two floats in ``_times`` (sent,
 read), so a read or a step back through an inbox touches two places in memory, not ten (at region
 scale the message columns outgrow the processor's caches, and each separate column cost a cache
-miss). Each person's inbox is a linked list: per person, the newest message and the count of
-unread ones sit together in ``_heads``; each message row names the same person's message before
-it, so there is no Python list per person. Unread messages are those whose read time is NaN; the
-unread count lets a login with nothing unread skip the walk.
+miss). Each person's inbox is a linked list: per person, the newest message and the count of unread
+ones sit together in ``_heads`` (with the head of the unread chain below); each message row names
+the same person's message before it, so there is no Python list per person. Unread messages are
+those whose read time is NaN; the unread count lets a login with nothing unread skip the walk.
 
-The unread list walks a second chain, of the messages that were unread when last looked at
-(``_unread_heads`` per person, ``_older_unread`` per message): an index over the read times, not
-state of its own (``snapshot`` leaves it out). Walking the whole inbox instead cost a login the
-length of the person's history whenever one old message stayed unread (a message the holder never
-opens): in the M/M/c benchmark of ``benchmarks/peers.py`` that walk was a fifth of the run. Each
-walk unlinks the messages read since the last one and stops at the oldest unread, so every
-message is stepped over as read at most once. Texts, templates and form answers are stored only
-when given (dicts keyed by message id).
+The unread list walks a second chain, of the messages that were unread when last looked at (its head
+per person in ``_heads``, ``_older_unread`` per message): an index over the read times, not state of
+its own (``snapshot`` leaves it out). Walking the whole inbox instead cost a login the length of the
+person's history whenever one old message stayed unread (a message the holder never opens): in the
+M/M/c benchmark of ``benchmarks/peers.py`` that walk was a fifth of the run. Each walk unlinks the
+messages read since the last one and stops at the oldest unread, so every message is stepped over
+as read at most once. Texts, templates and form answers are stored only when given (dicts keyed by
+message id).
 """
 
 from __future__ import annotations
@@ -54,9 +54,10 @@ _PREVIOUS: Final = 7
 _TIMES: Final = 2
 _SENT: Final = 0
 _READ: Final = 1
-_HEAD: Final = 2
+_HEAD: Final = 3
 _LAST: Final = 0
 _UNREAD_COUNT: Final = 1
+_UNREAD_HEAD: Final = 2  # the newest message of the unread chain (module docstring)
 # A new message's row and times are appended as packed bytes: ``array.extend`` of a tuple
 # converts and inserts item by item (about twice the time of one pack for the eight ints).
 _PACK_ROW: Final = struct.Struct(f"{_FIELDS}i").pack
@@ -65,6 +66,23 @@ _PACK_TIMES: Final = struct.Struct(f"{_TIMES}d").pack
 
 class Inboxes:
     """Every message ever delivered, and every person's inbox as a linked list."""
+
+    __slots__ = (
+        "_accounts",
+        "_alerts",
+        "_clock",
+        "_delivered",
+        "_heads",
+        "_log",
+        "_older_unread",
+        "_rows",
+        "_times",
+        "attachments",
+        "form_answers",
+        "forms",
+        "templates",
+        "texts",
+    )
 
     def __init__(
         self,
@@ -81,11 +99,11 @@ class Inboxes:
         self._log = log
         self._rows = array("i")  # _FIELDS ints per message
         self._times = array("d")  # sent, read (NaN until read, F8) per message
-        self._heads = array("i")  # per person: newest message (-1: empty inbox), unread count
-        # The unread chain (module docstring): per person its newest message, per message the
-        # next older one in it (-1: the end).
-        self._unread_heads = array("i")
-        self._older_unread = array("i")
+        # Per person: newest message (-1: empty inbox), unread count, and the head of the
+        # unread chain (module docstring), side by side so that a delivery touches one cache
+        # line of them at region scale, not two.
+        self._heads = array("i")
+        self._older_unread = array("i")  # per message: the next older one in the unread chain
         self.texts: dict[int, str] = {}
         self.templates: dict[int, str] = {}
         self.attachments: dict[int, tuple[Attachment, ...]] = {}
@@ -99,8 +117,7 @@ class Inboxes:
         """Extend the per-person heads to ``persons`` (new persons have empty inboxes)."""
         missing = persons - len(self._heads) // _HEAD
         if missing > 0:
-            self._heads.extend(array("i", (NONE, 0)) * missing)
-            self._unread_heads.extend(array("i", (NONE,)) * missing)
+            self._heads.extend(array("i", (NONE, 0, NONE)) * missing)
 
     def deliver(
         self,
@@ -136,9 +153,8 @@ class Inboxes:
         )
         times.frombytes(_PACK_TIMES(now, _UNREAD))
         heads[head + _LAST] = message
-        unread_heads = self._unread_heads
-        self._older_unread.append(unread_heads[person])
-        unread_heads[person] = message
+        self._older_unread.append(heads[head + _UNREAD_HEAD])
+        heads[head + _UNREAD_HEAD] = message
         heads[head + _UNREAD_COUNT] += 1
         if text:
             self.texts[message] = text
@@ -245,14 +261,15 @@ class Inboxes:
         unread: list[int] = []
         kept = NONE  # the newest unread message found so far by this walk
         skipped = False  # read messages since ``kept`` (or since the head)
-        message = self._unread_heads[person]
+        unread_head = person * _HEAD + _UNREAD_HEAD
+        message = self._heads[unread_head]
         while True:
             next_older = older[message]
             read_minutes = times[message * _TIMES + _READ]
             if read_minutes != read_minutes:  # NaN: not read
                 if skipped:
                     if kept == NONE:
-                        self._unread_heads[person] = message
+                        self._heads[unread_head] = message
                     else:
                         older[kept] = message
                     skipped = False
@@ -365,7 +382,8 @@ class Inboxes:
         return (
             bytes(self._rows),
             bytes(self._times),
-            bytes(self._heads),
+            bytes(self._heads[_LAST::_HEAD]),  # not the unread chain: an index, not state
+            bytes(self._heads[_UNREAD_COUNT::_HEAD]),
             tuple(sorted(self.texts.items())),
             tuple(
                 sorted(

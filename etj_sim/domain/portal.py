@@ -51,6 +51,18 @@ _LOGIN_CHANNELS: Final = (Channel.WEB, Channel.APP)
 class Portal:
     """1177.se and the 1177 app: where citizens (and guardians by proxy) log in."""
 
+    __slots__ = (
+        "accounts",
+        "appointments",
+        "cases",
+        "catalogue",
+        "clinics",
+        "clock",
+        "inboxes",
+        "log",
+        "register",
+    )
+
     def __init__(
         self,
         register: PopulationRegister,

@@ -17,6 +17,8 @@ __all__ = ["RecordSystem"]
 class RecordSystem:
     """Journalsystemet: register data only (R6)."""
 
+    __slots__ = ("_register",)
+
     def __init__(self, register: PopulationRegister) -> None:
         self._register = register
 

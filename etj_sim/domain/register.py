@@ -78,6 +78,33 @@ def _pair_key(guardian: int, child: int) -> int:
 class PopulationRegister:
     """Folkbokföring as the e-services see it; read-only to the portal (R7)."""
 
+    __slots__ = (
+        "_added_numbers",
+        "_added_text",
+        "_birth_month_day",
+        "_birth_year",
+        "_child",
+        "_children",
+        "_children_start",
+        "_clock",
+        "_eids",
+        "_ended",
+        "_extra_children",
+        "_extra_guardians",
+        "_frames",
+        "_guardian",
+        "_guardians",
+        "_guardians_start",
+        "_index_dirty",
+        "_number",
+        "_protected",
+        "_sorted_numbers",
+        "_sorted_persons",
+        "_thirteenth_day",
+        "generation",
+        "growth_listeners",
+    )
+
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._number = array("q")  # personal_number_int

@@ -60,6 +60,35 @@ class PopulationFrames(Protocol):
 class EServices:
     """One in-memory 1177: the facade the simulation and notebooks use."""
 
+    __slots__ = (
+        "_active",
+        "_alert_flags",
+        "_appointment_message",
+        "_appointment_minutes",
+        "_appointment_status",
+        "_birthday_days",
+        "_birthday_generation",
+        "_birthday_next",
+        "_birthday_persons",
+        "_email_slot",
+        "_mobile_slot",
+        "_next_birthday_minutes",
+        "accounts",
+        "alerts",
+        "appointments",
+        "cases",
+        "catalogue",
+        "clinics",
+        "clock",
+        "event_log",
+        "inboxes",
+        "listeners",
+        "portal",
+        "records",
+        "register",
+        "staff_tool",
+    )
+
     def __init__(
         self,
         epoch: datetime,

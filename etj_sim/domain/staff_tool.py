@@ -76,6 +76,19 @@ _TEMPLATE_MESSAGE_KIND: Final = {
 class StaffTool:
     """Personalverktyget: what clinic staff see and do (R17-R20, F1-F8)."""
 
+    __slots__ = (
+        "_accounts",
+        "_appointments_part",
+        "_campaigns",
+        "_cases",
+        "_catalogue",
+        "_clinics",
+        "_clock",
+        "_inboxes",
+        "_log",
+        "_register",
+    )
+
     def __init__(
         self,
         register: PopulationRegister,

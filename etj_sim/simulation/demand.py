@@ -88,6 +88,19 @@ class DayArrivals:
 class DemandPlanner:
     """Draws each day's arrivals for all clinics at once."""
 
+    __slots__ = (
+        "_cached",
+        "attachment_share",
+        "clinic_count",
+        "daily_base",
+        "hour_cumulative",
+        "kind_cumulative",
+        "roll",
+        "seed",
+        "start_weekday",
+        "weekday_factor",
+    )
+
     def __init__(self, scenario: Scenario, citizens: Citizens, seed: int) -> None:
         demand = scenario.demand
         self.seed = seed

@@ -273,6 +273,31 @@ def _garbage_collection_paused(*, collect_first: bool = True) -> Iterator[None]:
 class _Run:
     """The wiring of one run: domain, citizens, staff, planners and their processes."""
 
+    __slots__ = (
+        "_roster",
+        "agenda",
+        "behaviour",
+        "cases",
+        "citizens",
+        "clinic_ids",
+        "demand",
+        "env",
+        "epoch",
+        "event_log",
+        "horizon_minutes",
+        "messages",
+        "notices",
+        "outreach",
+        "register_changes",
+        "scenario",
+        "seal_from_rows",
+        "seal_rows",
+        "seed",
+        "services",
+        "staff_by_clinic",
+        "staff_work",
+    )
+
     def __init__(self, scenario: Scenario, seed: int, population: Population) -> None:
         self.scenario = scenario
         self.seed = seed

@@ -74,6 +74,33 @@ class DaySends:
 class OutreachPlanner:
     """Draws each day's notices and questions for all clinics at once, and sends them."""
 
+    __slots__ = (
+        "_cached",
+        "cases",
+        "citizens",
+        "clinic_count",
+        "clinic_ids",
+        "clinic_persons",
+        "clinic_starts",
+        "digital_share",
+        "form_share",
+        "messages",
+        "notices",
+        "notices_per_day",
+        "open_weekdays",
+        "pre_visit_share",
+        "question_template",
+        "questions_per_day",
+        "scenario",
+        "seed",
+        "services",
+        "shift_minutes",
+        "shift_start_minutes",
+        "staff_by_clinic",
+        "staff_tool",
+        "start_weekday",
+    )
+
     def __init__(
         self,
         scenario: Scenario,

@@ -42,6 +42,20 @@ NOTIFICATION_HOUR: Final = 6.0
 class RegisterChanges:
     """Draws and carries out each day's changes of protection and custody."""
 
+    __slots__ = (
+        "_ended",
+        "_persons",
+        "_protected",
+        "custody_per_day",
+        "days",
+        "grant_per_day",
+        "leaving_guardians",
+        "lift_per_day",
+        "seed",
+        "services",
+        "two_guardian_children",
+    )
+
     def __init__(
         self, scenario: Scenario, population: Population, seed: int, services: EServices
     ) -> None:

@@ -92,6 +92,32 @@ def _log_normal_parameters(mean: float, sd: float) -> tuple[float, float]:
 class StaffWork:
     """The staff side of the model: shifts and case handling for every clinic."""
 
+    __slots__ = (
+        "_attachment_draws",
+        "_continue_draws",
+        "_handling_draws",
+        "allow_overrun",
+        "answer_attachment_share",
+        "cases",
+        "clinic_ids",
+        "continue_share",
+        "days",
+        "duty_minutes",
+        "env",
+        "exponential_mean_minutes",
+        "handling",
+        "idle",
+        "open_weekdays",
+        "returned",
+        "services",
+        "shift_minutes",
+        "shift_start_minutes",
+        "staff_by_clinic",
+        "staff_tool",
+        "start_weekday",
+        "waiting",
+    )
+
     def __init__(
         self,
         env: simpy.Environment,
