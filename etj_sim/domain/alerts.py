@@ -98,7 +98,11 @@ class AlertGateway:
     def schedule(self, message: int, person: int, delivered_minutes: float) -> None:
         """D6: an alert for ``message`` (in ``person``'s inbox) falls due ``delay_minutes`` after
         delivery."""
-        self.due_minutes.append(delivered_minutes + self.delay_minutes)
+        due = delivered_minutes + self.delay_minutes
+        self.due_minutes.append(due)
+        clock = self._clock
+        if due < clock.horizon:
+            clock.horizon = due  # the clock's catch-up must stop here
         self._message.append(message)
         self._message_person.append(person)
 

@@ -11,6 +11,7 @@ epoch's wall-clock dates (no daylight-saving shifts).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Final
@@ -33,6 +34,7 @@ class Clock:
         "_epoch_offset_minutes",
         "_source",
         "epoch",
+        "horizon",
         "minutes",
     )
 
@@ -42,6 +44,9 @@ class Clock:
         self.epoch = epoch
         self.minutes = float(minutes)
         self._source: Callable[[], float] | None = None
+        # The earliest minute at which catching up has work (an alert or a birthday falls due),
+        # never later than the truth; minus infinity until the first catch-up has looked.
+        self.horizon = -math.inf
         self._catch_up: Callable[[float], None] | None = None
         self._epoch_day = epoch.date().toordinal() - UNIX_EPOCH_ORDINAL
         midnight = datetime.combine(epoch.date(), datetime.min.time(), tzinfo=epoch.tzinfo)
@@ -69,6 +74,10 @@ class Clock:
         if source is not None:
             now = source()
             if now != self.minutes:
+                if self.minutes < now < self.horizon:
+                    # Nothing falls due by then (the common case): no call into the catch-up.
+                    self.minutes = float(now)
+                    return
                 catch_up = self._catch_up
                 assert catch_up is not None
                 catch_up(now)

@@ -266,6 +266,7 @@ class EServices:
         self.inboxes.grow(persons)
         self.appointments.grow()
         self._next_birthday_minutes = -math.inf
+        self.clock.horizon = -math.inf
 
     @classmethod
     def from_population(
@@ -360,11 +361,10 @@ class EServices:
             raise InvalidOperation(
                 f"the clock cannot move backwards (now {clock.minutes} min, asked {minutes} min)"
             )
-        alerts = self.alerts
-        pending = alerts.due_minutes
-        if (not pending or pending[0] > minutes) and self._next_birthday_minutes > minutes:
+        if minutes < clock.horizon:
             clock.minutes = float(minutes)  # the common case: nothing falls due
             return
+        alerts = self.alerts
         if self._birthday_generation != self.register.generation:
             self._sort_birthdays()
         last_day = clock.day_of(minutes)
@@ -393,6 +393,7 @@ class EServices:
             if next_birthday < birthday_count
             else float("inf")
         )
+        clock.horizon = min(alerts.next_due_minutes(), self._next_birthday_minutes)
         clock.minutes = float(minutes)
 
     def _sort_birthdays(self) -> None:
