@@ -364,37 +364,38 @@ class EServices:
         if minutes < clock.horizon:
             clock.minutes = float(minutes)  # the common case: nothing falls due
             return
-        alerts = self.alerts
         if self._birthday_generation != self.register.generation:
             self._sort_birthdays()
-        last_day = clock.day_of(minutes)
-        days = self._birthday_days
         persons = self._birthday_persons
         log = self.event_log
         next_birthday = self._birthday_next
-        birthday_count = len(days)
+        # The next birthday's midnight (infinity: none), read from the columns only when the
+        # loop passes one: most slow paths dispatch a single alert and meet no birthday.
+        birthday_minutes = self._next_birthday_minutes
+        if birthday_minutes == -math.inf:  # grown since (see _grow): look again
+            birthday_minutes = self._birthday_minutes_at(next_birthday)
+        alerts = self.alerts
+        pending = alerts.due_minutes
         while True:
-            if next_birthday < birthday_count and days[next_birthday] <= last_day:
-                birthday_minutes = clock.start_of_day(int(days[next_birthday]))
-            else:
-                birthday_minutes = float("inf")
-            due = alerts.next_due_minutes()
+            due = pending[0] if pending else math.inf
             if due <= minutes and due <= birthday_minutes:
                 alerts.dispatch_next()
             elif birthday_minutes <= minutes:
                 if log is not None:
                     log.turned_13(birthday_minutes, int(persons[next_birthday]))
                 next_birthday += 1
+                birthday_minutes = self._birthday_minutes_at(next_birthday)
             else:
                 break
         self._birthday_next = next_birthday
-        self._next_birthday_minutes = (
-            clock.start_of_day(int(days[next_birthday]))
-            if next_birthday < birthday_count
-            else float("inf")
-        )
-        clock.horizon = min(alerts.next_due_minutes(), self._next_birthday_minutes)
+        self._next_birthday_minutes = birthday_minutes
+        clock.horizon = due if due < birthday_minutes else birthday_minutes
         clock.minutes = float(minutes)
+
+    def _birthday_minutes_at(self, index: int) -> float:
+        """Midnight of the ``index``-th upcoming 13th birthday (infinity past the last)."""
+        days = self._birthday_days
+        return self.clock.start_of_day(int(days[index])) if index < len(days) else math.inf
 
     def _sort_birthdays(self) -> None:
         # Only birthdays after today are scheduled (children under 13: a small share of the
@@ -406,11 +407,7 @@ class EServices:
         self._birthday_days = thirteenth[self._birthday_persons]
         self._birthday_next = 0
         self._birthday_generation = self.register.generation
-        self._next_birthday_minutes = (
-            self.clock.start_of_day(int(self._birthday_days[self._birthday_next]))
-            if self._birthday_next < len(self._birthday_days)
-            else float("inf")
-        )
+        self._next_birthday_minutes = self._birthday_minutes_at(0)
 
     def snapshot(self) -> tuple[Any, ...]:
         """An immutable copy of the whole domain state, without the event log.

@@ -45,6 +45,31 @@ def test_every_operation_catches_the_domain_up_with_the_caller_clock_d6() -> Non
     assert kinds.index("alert_sent") < len(kinds) - 1  # before the second message_sent
 
 
+def test_the_clock_moves_freely_before_an_alert_falls_due_and_stops_at_it_d6() -> None:
+    minutes = [0.0]
+    w = _world_with_clock(minutes)
+    services, nurse = w.services, w.nurse
+    _login(w).update_settings(mobile="0701111111", sms_alerts=True)
+    for moment in (100.0, 200.0):  # a quiet stretch: nothing pending
+        minutes[0] = moment
+        services.sync()
+    first = services.staff_tool.send_message(nurse, w.parent, Kind.QUESTION)
+    minutes[0] = 200.5  # before the alert's minute (201): the time moves, nothing goes out
+    services.sync()
+    assert services.clock.minutes == 200.5
+    assert services.alerts.pending == 1
+    minutes[0] = 260.0
+    second = services.staff_tool.send_message(nurse, w.parent, Kind.QUESTION)
+    minutes[0] = 261.5
+    services.sync()
+    alerts = w.events().filter(w.events()["event"] == "alert_sent")
+    assert alerts["message"].to_list() == [first, second]
+    assert alerts["time"].to_list() == [
+        EPOCH + timedelta(minutes=201),
+        EPOCH + timedelta(minutes=261),
+    ]
+
+
 def test_sync_brings_the_log_up_to_the_caller_clock() -> None:
     minutes = [0.0]
     w = _world_with_clock(minutes)
