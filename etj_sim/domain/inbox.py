@@ -197,6 +197,12 @@ class Inboxes:
             raise UnknownMessage(f"no message with id {message!r}")
         return message
 
+    def holder_of(self, message: int) -> int:
+        """The person whose inbox holds ``message``, the id checked (``UnknownMessage``)."""
+        if type(message) is not int or not 0 <= message < len(self._times) // _TIMES:
+            raise UnknownMessage(f"no message with id {message!r}")
+        return self._rows[message * _FIELDS + _PERSON]
+
     def read(self, message: int, reader: int, role: int, channel: int) -> bool:
         """F8: mark read by ``reader`` now; a second read changes and logs nothing.
 

@@ -206,9 +206,7 @@ class Session:
         self._portal.clock.tick()
 
     def _own_message(self, message: int) -> int:
-        inboxes = self._portal.inboxes
-        message = inboxes.require(message)
-        if inboxes.person_of(message) != self.person:
+        if self._portal.inboxes.holder_of(message) != self.person:
             raise NotAccountHolder(
                 f"R3: message {message} is not in the inbox of person {self.person}"
             )
@@ -294,7 +292,7 @@ class Session:
         self._check()
         portal = self._portal
         case_kind, name = portal.clinics.case_kind(clinic, kind, eservice)
-        files = checked_attachments(attachments)
+        files = checked_attachments(attachments) if attachments else ()
         portal.accounts.require_active(self.person)
         return portal.cases.start(
             clinic, self.person, self.actor, self.role, case_kind, name, text, files, self.channel
@@ -307,7 +305,7 @@ class Session:
         case = cases.require_open(case)
         if cases.person[case] != self.person:
             raise NotAccountHolder(f"R3: case {case} is not a case of person {self.person}")
-        files = checked_attachments(attachments)
+        files = checked_attachments(attachments) if attachments else ()
         if not text and not files:
             raise InvalidOperation("F4: a reply needs a text or an attachment")
         cases.add_entry(case, self.role, self.actor, text, files)

@@ -234,7 +234,7 @@ class StaffTool:
             )
         if type(close) is not bool:
             raise InvalidOperation(f"close must be True or False, got {close!r}")
-        files = checked_attachments(attachments)
+        files = checked_attachments(attachments) if attachments else ()
         person = cases.person[case]
         self._accounts.require_active(person)
         if assigned == NONE:
@@ -337,7 +337,7 @@ class StaffTool:
         """R19, R20: open the case, deliver its first message, and hand the turn to the citizen."""
         self._clock.tick()
         clinic = self._clinics.clinic_of(staff)
-        files = checked_attachments(attachments)
+        files = checked_attachments(attachments) if attachments else ()
         self._accounts.require_active(person)
         kind = _TEMPLATE_MESSAGE_KIND[found.kind]
         cases = self._cases
@@ -393,7 +393,7 @@ class StaffTool:
             ).form
         elif form is not None:
             raise InvalidOperation(f"F3: only a form message names a form, not {message_kind}")
-        files = checked_attachments(attachments)
+        files = checked_attachments(attachments) if attachments else ()
         if not self._accounts.active[person]:
             if message_kind is KIND_APPOINTMENT_NOTICE:
                 # F7, P4: the notice still reaches the person, by post.
@@ -458,7 +458,7 @@ class StaffTool:
         """
         self._clock.tick()
         clinic = self._clinics.clinic_of(staff)
-        files = checked_attachments(attachments)
+        files = checked_attachments(attachments) if attachments else ()
         persons = list(dict.fromkeys(self._register.person_id(who) for who in recipients))
         campaign = self._campaigns
         self._campaigns += 1
