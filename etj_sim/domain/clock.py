@@ -4,9 +4,12 @@ Pipeline position: ``simulation (sets the time) -> domain (reads it) -> event lo
 Two ways to move it: a caller that owns a clock of its own (the simulation: SimPy's ``env.now``)
 hands :meth:`Clock.follow` a callable, and every domain operation starts with :meth:`Clock.tick`,
 which catches the domain up (alerts due, 13th birthdays; ``EServices.advance_to``) when that time
-has moved, so no caller moves the domain's time by hand. A notebook without such a clock calls
-``EServices.advance_to`` (or :meth:`Clock.set`) itself. Time only moves forward. Dates are the
-epoch's wall-clock dates (no daylight-saving shifts).
+has moved, so no caller moves the domain's time by hand. The clock's ``horizon`` (the earliest
+minute anything falls due: the oldest pending alert, the next 13th birthday) lets a tick before
+it just move the time; the alert gateway lowers it when it schedules, ``advance_to`` resets
+it. A notebook without such a clock calls ``EServices.advance_to`` (or :meth:`Clock.set`)
+itself. Time only moves forward. Dates are the epoch's wall-clock dates (no daylight-saving
+shifts).
 """
 
 from __future__ import annotations
