@@ -193,8 +193,7 @@ class Inboxes:
 
     def require(self, message: int) -> int:
         """The message id, checked; raises ``UnknownMessage``."""
-        if type(message) is not int or not 0 <= message < len(self._times) // _TIMES:
-            raise UnknownMessage(f"no message with id {message!r}")
+        self.holder_of(message)
         return message
 
     def holder_of(self, message: int) -> int:
