@@ -4,7 +4,8 @@ Pipeline position: measures the simulation stage (``Scenario -> simulate -> even
 population synthesis included in the wall time and reported apart.
 Targets (issue 4): ``baseline`` (50,000 people, 90 days) in at most 5 s; ``region-stockholm``
 (2.4 million people, 365 days) in at most 5 minutes and 4 GB peak RSS on one core; the model's
-events per second at least 0.15 x bare SimPy timeouts per second, measured in the same process.
+events per second at least 0.15 x bare SimPy timeouts per second, measured in the same process
+(the medians of three short samples before and after the run, averaged).
 
 Run: ``.venv/bin/python -m benchmarks.simulate [--scenario PATH_OR_NAME] [--size N] [--days D]
 [--clinics N] [--seed N] [--progress] [--profile] [--json]`` (``--profile`` prints a pyinstrument
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import time
 from pathlib import Path
 
@@ -32,7 +34,7 @@ SCENARIO_FOLDER = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 def bare_simpy_timeouts_per_second(count: int = 1_000_000) -> float:
-    """Timeouts per second of one SimPy process that only yields timeouts."""
+    """Timeouts per second of one SimPy process that only yields timeouts (one sample)."""
     env = simpy.Environment()
 
     def tick() -> simpy.events.ProcessGenerator:
@@ -43,6 +45,16 @@ def bare_simpy_timeouts_per_second(count: int = 1_000_000) -> float:
     started = time.perf_counter()
     env.run()
     return count / (time.perf_counter() - started)
+
+
+def bare_simpy_reference(samples: int = 3, count: int = 300_000) -> float:
+    """The median of ``samples`` short bare-SimPy samples (timeouts per second).
+
+    On a shared machine one sample can be off by a third within a minute (2026-12-07: 0.56 to
+    0.91 million timeouts/s in consecutive one-second samples), so the ratio's reference is a
+    median, taken before and after the model's run (:func:`main`).
+    """
+    return statistics.median(bare_simpy_timeouts_per_second(count) for _ in range(samples))
 
 
 def load_scenario(name_or_path: str) -> Scenario:
@@ -79,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     if overrides:
         scenario = scenario.with_overrides(overrides)
 
-    bare = bare_simpy_timeouts_per_second()
+    bare_before = bare_simpy_reference()
     profiler = None
     if arguments.profile:
         from pyinstrument import Profiler
@@ -95,6 +107,10 @@ def main(argv: list[str] | None = None) -> None:
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False))
 
+    bare_after = bare_simpy_reference()
+    # The reference is the mean of the medians before and after the run, so that a machine
+    # that slows down (or speeds up) during a long run moves the ratio less.
+    bare = (bare_before + bare_after) / 2.0
     build = benchmarks.build()
     events = result.events.height
     run_seconds = result.timings["run"]
@@ -104,7 +120,10 @@ def main(argv: list[str] | None = None) -> None:
         f"{scenario.duration_days} days, {scenario.clinics.count} clinics, seed {arguments.seed})"
     )
     print(f"build               {build} ({Path(etj_sim.__file__).parent})")
-    print(f"bare SimPy          {bare:,.0f} timeouts/s")
+    print(
+        f"bare SimPy          {bare:,.0f} timeouts/s (medians of 3 samples: {bare_before:,.0f} "
+        f"before the run, {bare_after:,.0f} after)"
+    )
     print(
         f"model               {model_rate:,.0f} domain events/s ({events:,} events in the "
         f"SimPy run of {run_seconds:.2f} s)"
@@ -128,6 +147,8 @@ def main(argv: list[str] | None = None) -> None:
             "timings": dict(result.timings),
             "model_events_per_second": model_rate,
             "bare_simpy_timeouts_per_second": bare,
+            "bare_simpy_before": bare_before,
+            "bare_simpy_after": bare_after,
             "ratio_to_bare_simpy": model_rate / bare,
             "peak_rss_megabytes": peak_rss_megabytes(),
         }
