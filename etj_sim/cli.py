@@ -12,7 +12,7 @@ Subcommands::
                                                experiments); exit 1 if any
     etj-sim scenarios [--dir DIR]              the shipped scenarios
     etj-sim run SCENARIO [--seed N] [--out DIR [--force]] [--set KEY=VALUE ...] [--lang sv|en]
-                [--shards K|auto] [--workers N] [--dask ADDRESS|local]
+                [--shards K|auto] [--workers N] [--dask ADDRESS|local [--dask-timeout S]]
     etj-sim batch EXPERIMENT [--workers N] [--dask ADDRESS] [--out DIR] [--lang sv|en]
                                                many runs (etj_sim.experiments.command)
     etj-sim report RUN_DIR [--lang sv|en]      rebuild a saved run's report (etj_sim.commands)
@@ -250,12 +250,17 @@ def _run(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         f"{scenario.duration_days} days, seed {arguments.seed}",
         file=out,
     )
+    from etj_sim.dask_scheduler import DaskConnectionError
     from etj_sim.simulation.shards import ShardError
 
     try:
         result = simulate(scenario, seed=arguments.seed, progress=True, **sharding)
     except ShardError as error:
         print(f"--shards: {error}", file=err)
+        return EXIT_BAD_INPUT
+    except DaskConnectionError as error:
+        # Raised before any work: nothing was simulated or written.
+        print(f"--dask: {error}", file=err)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted: nothing written", file=err)
@@ -319,18 +324,32 @@ def _sharding(
         options["shards"] = shards
     if arguments.workers is not None:
         options["workers"] = arguments.workers
-    if arguments.dask is not None:
-        # Imported here: only a run on Dask needs the runner's address check.
-        from etj_sim.experiments.runner import check_dask_address
+    if arguments.dask is None:
+        if arguments.dask_timeout is not None:
+            print("--dask-timeout: only with --dask", file=err)
+            return None
+        return options
+    # Imported here: only a run on Dask needs the address check.
+    from etj_sim.dask_scheduler import check_dask_address, check_dask_timeout
 
-        options["backend"] = "dask"
-        if arguments.dask != "local":
-            try:
-                check_dask_address(arguments.dask)
-            except ValueError as error:
-                print(f"--dask: {error}", file=err)
-                return None
-            options["address"] = arguments.dask
+    options["backend"] = "dask"
+    if arguments.dask != "local":
+        try:
+            check_dask_address(arguments.dask)
+        except ValueError as error:
+            print(f"--dask: {error}", file=err)
+            return None
+        options["address"] = arguments.dask
+    if arguments.dask_timeout is not None:
+        try:
+            options["dask_timeout"] = check_dask_timeout(arguments.dask_timeout)
+        except ValueError:
+            print(
+                f"--dask-timeout: expected a positive number of seconds, got "
+                f"{arguments.dask_timeout}",
+                file=err,
+            )
+            return None
     return options
 
 
@@ -419,6 +438,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--dask",
         metavar="ADDRESS",
         help="run the shards on the Dask scheduler at ADDRESS ('local': a LocalCluster here)",
+    )
+    run.add_argument(
+        "--dask-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="how long the scheduler at --dask ADDRESS has to answer before the run gives up "
+        "(default 10)",
     )
     add_language_option(run)
     run.set_defaults(handler=_run)

@@ -29,13 +29,8 @@ workers need no shared file system.
 
 from __future__ import annotations
 
-import asyncio
-import importlib
-import math
 import os
 import pickle
-import re
-import threading
 import time
 import traceback
 import uuid
@@ -44,11 +39,19 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import polars as pl
 from tqdm.auto import tqdm
 
+from etj_sim.dask_scheduler import (
+    DASK_TIMEOUT_SECONDS,
+    DaskConnectionError,
+    check_dask_address,
+    check_dask_timeout,
+    distributed_module,
+    probe_scheduler,
+)
 from etj_sim.experiments.experiment import Experiment, Run
 from etj_sim.experiments.pool import WorkerDied, worker_outcomes
 from etj_sim.experiments.statistics import paired_differences, summarise
@@ -91,10 +94,6 @@ class RunFailureWarning(UserWarning):
 
 class ResultFileWarning(UserWarning):
     """A result file found on resume was unusable (unreadable, another run's); the run is redone."""
-
-
-DASK_TIMEOUT_SECONDS: Final = 10.0
-"""How long a Dask scheduler has to answer before the batch gives up (``dask_timeout``)."""
 
 
 def simulate_run(scenario: Scenario, seed: int) -> RunOutput:
@@ -234,8 +233,7 @@ def run_experiment(
         raise ValueError("save_events needs a results folder: pass out=...")
     if max_attempts < 1:
         raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
-    if not (math.isfinite(dask_timeout) and dask_timeout > 0):
-        raise ValueError(f"dask_timeout must be a positive number of seconds, got {dask_timeout}")
+    dask_timeout = check_dask_timeout(dask_timeout)
     run_function: RunFunction = run if run is not None else simulate_run
     if backend == "dask" or (workers or os.cpu_count() or 1) > 1:
         _check_picklable(run_function)
@@ -471,96 +469,9 @@ def _open_backend(
     yield local
 
 
-def _distributed() -> Any:
-    try:
-        # Untyped library: held as Any rather than silencing each call.
-        return importlib.import_module("distributed")
-    except ImportError as error:  # pragma: no cover - dask is an optional dependency
-        raise ImportError(
-            "the 'dask' backend needs dask.distributed: pip install 'etj_sim[dask]'"
-        ) from error
-
-
-_DASK_SCHEMES: Final = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
-_ADDRESS: Final = re.compile(
-    r"^(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[0-9a-fA-F:.]+\]|[^:/\s]+):(?P<port>\d+)$"
-)
-
-
-def check_dask_address(address: str) -> None:
-    """Raise ``ValueError`` unless ``address`` reads as a scheduler address (``tcp://host:8786``).
-
-    Only the spelling is checked (scheme, host, port 1-65535), before anything connects.
-    """
-    if address.startswith("inproc://") and len(address) > len("inproc://"):
-        return  # an in-process scheduler's address has no port
-    match = _ADDRESS.match(address.strip())
-    scheme = match.group("scheme") if match else None
-    if match is None or (scheme is not None and scheme not in _DASK_SCHEMES):
-        raise ValueError(
-            f"{address!r} is not a Dask scheduler address; give SCHEME://HOST:PORT, e.g. "
-            f"tcp://scheduler:8786 (schemes: {', '.join(_DASK_SCHEMES)})"
-        )
-    port = int(match.group("port"))
-    if not 0 < port < 65536:
-        raise ValueError(f"{address!r}: the port must be from 1 to 65535, got {port}")
-
-
-class DaskConnectionError(ConnectionError):
-    """No Dask scheduler answered at the address within the timeout."""
-
-
-async def _identity(distributed: Any, address: str, timeout: float) -> None:
-    security = distributed.security.Security()
-    comm = await distributed.comm.connect(
-        address, timeout=timeout, **security.get_connection_args("client")
-    )
-    try:
-        await comm.write({"op": "identity", "reply": True})
-        reply = await comm.read()
-    finally:
-        comm.abort()
-    if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
-        raise DaskConnectionError(f"{address} answered, but not as a Dask scheduler: {reply!r}")
-
-
-def _probe_scheduler(distributed: Any, address: str, timeout: float) -> None:
-    """Ask the scheduler who it is, giving up after ``timeout`` seconds whatever happens.
-
-    ``Client(address, timeout=...)`` bounds the connection, not the handshake: a listener that
-    accepts and never answers would hold it forever. The probe runs on its own event loop in a
-    thread (a notebook's loop may be running in this one).
-    """
-    failure: list[BaseException] = []
-
-    def probe() -> None:
-        try:
-            asyncio.run(asyncio.wait_for(_identity(distributed, address, timeout), timeout))
-        except BaseException as error:
-            failure.append(error)
-
-    thread = threading.Thread(target=probe, name="etj-sim-dask-probe", daemon=True)
-    thread.start()
-    thread.join(timeout + 5.0)
-    if thread.is_alive():
-        failure.append(TimeoutError())
-    if failure:
-        error = failure[0]
-        if isinstance(error, DaskConnectionError):
-            raise error
-        detail = str(error) or type(error).__name__
-        if isinstance(error, TimeoutError | asyncio.TimeoutError):
-            detail = "no answer (a refused port, a firewall, or a listener that is not Dask)"
-        raise DaskConnectionError(
-            f"no Dask scheduler answered at {address} within {timeout:g} s: {detail}. "
-            "Check the address and that the scheduler runs, or use a LocalCluster "
-            "(etj-sim batch --dask local); nothing was written"
-        ) from None
-
-
 @contextmanager
 def _dask_client(workers: int | None, address: str | None, timeout: float) -> Iterator[Any]:
-    distributed = _distributed()
+    distributed = distributed_module()
     with ExitStack() as stack:
         if address is None:
             with _worker_environment(workers or 2):
@@ -574,13 +485,13 @@ def _dask_client(workers: int | None, address: str | None, timeout: float) -> It
             stack.enter_context(cluster)
             client = stack.enter_context(distributed.Client(cluster))
         else:
-            _probe_scheduler(distributed, address, timeout)
+            probe_scheduler(address, timeout)
             client = stack.enter_context(distributed.Client(address, timeout=timeout))
         yield client
 
 
 def _dask_outcomes(client: Any, tasks: Sequence[RunTask]) -> Iterator[RunOutcome]:
-    distributed = _distributed()
+    distributed = distributed_module()
     # A fresh token per call: a long-lived cluster must not hand back another call's futures.
     token = uuid.uuid4().hex[:8]
     futures = [

@@ -36,14 +36,15 @@ over replications.
 
 The backends are the experiment runner's: local worker processes come from
 :mod:`etj_sim.experiments.pool` (spawned, a dead worker's shard is retried), Dask from a
-``Client`` at an address or a ``LocalCluster`` on loopback. The runner module itself imports the
-simulation, so its Dask helpers cannot be imported here (the package's modules form layers,
-``tests/test_imports.py``); the few lines that open a Dask client are repeated below.
+``Client`` at an address or a ``LocalCluster`` on loopback. The address is checked and the
+scheduler asked to answer (:mod:`etj_sim.dask_scheduler`, shared with the runner) before the
+population is synthesised. The runner module itself imports the simulation, so its client helper
+cannot be imported here (the package's modules form layers, ``tests/test_imports.py``); the few
+lines that open a Dask client are repeated below.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
 import os
 import resource
@@ -61,6 +62,13 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from etj_sim.dask_scheduler import (
+    DASK_TIMEOUT_SECONDS,
+    check_dask_address,
+    check_dask_timeout,
+    distributed_module,
+    probe_scheduler,
+)
 from etj_sim.events import EVENT_LOG_SCHEMA, read_sealed
 from etj_sim.population import Population, synthesize_population
 from etj_sim.scenario import STAFF_ROLES, Scenario
@@ -349,15 +357,9 @@ def _local_outcomes(tasks: Sequence[ShardTask], workers: int) -> Iterator[ShardO
 
 
 def _dask_outcomes(
-    tasks: Sequence[ShardTask], workers: int | None, address: str | None
+    tasks: Sequence[ShardTask], workers: int | None, address: str | None, timeout: float
 ) -> Iterator[ShardOutcome]:
-    try:
-        # Untyped library: held as Any rather than silencing each call.
-        distributed: Any = importlib.import_module("distributed")
-    except ImportError as error:  # pragma: no cover - dask is an optional dependency
-        raise ImportError(
-            "backend 'dask' needs dask.distributed: pip install 'etj_sim[dask]'"
-        ) from error
+    distributed = distributed_module()
     with ExitStack() as stack:
         if address is None:
             count = workers or 2
@@ -371,7 +373,7 @@ def _dask_outcomes(
             stack.enter_context(cluster)
             client = stack.enter_context(distributed.Client(cluster))
         else:
-            client = stack.enter_context(distributed.Client(address, timeout=30))
+            client = stack.enter_context(distributed.Client(address, timeout=timeout))
         token = uuid.uuid4().hex[:8]
         futures = []
         for task in tasks:
@@ -601,13 +603,26 @@ def auto_shard_count(people: int, workers: int, groups: int) -> int:
 
 
 def _checked_options(
-    shards: object, workers: object, backend: object, address: object
+    shards: object, workers: object, backend: object, address: object, dask_timeout: object
 ) -> tuple[int | None, int | None]:
-    """Shard count (None: auto) and workers, or a :class:`ShardError` naming the argument."""
+    """Shard count (None: auto) and workers, or a :class:`ShardError` naming the argument.
+
+    With an ``address``, the scheduler must then answer within ``dask_timeout`` seconds
+    (:func:`_probe`), still before any work.
+    """
     if backend not in ("local", "dask"):
         raise ShardError(f"backend: expected 'local' or 'dask', got {backend!r}")
     if address is not None and (backend != "dask" or not isinstance(address, str) or not address):
         raise ShardError("address: a Dask scheduler address, and only with backend='dask'")
+    if address is not None:
+        try:
+            check_dask_address(address)
+        except ValueError as error:
+            raise ShardError(f"address: {error}") from None
+    try:
+        check_dask_timeout(dask_timeout)
+    except ValueError as error:
+        raise ShardError(str(error)) from None
     if workers is not None and (
         isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
     ):
@@ -617,6 +632,13 @@ def _checked_options(
     if isinstance(shards, bool) or not isinstance(shards, int) or shards < 1:
         raise ShardError(f"shards: expected a whole number >= 1 or 'auto', got {shards!r}")
     return shards, workers
+
+
+def _probe(backend: str, address: str | None, dask_timeout: float) -> None:
+    """A scheduler at ``address`` answers within ``dask_timeout`` s, or ``DaskConnectionError``
+    (before the population is synthesised: a wrong address costs seconds, not a run)."""
+    if backend == "dask" and address is not None:
+        probe_scheduler(address, float(dask_timeout))
 
 
 def _worker_count(workers: int | None, backend: str, address: str | None) -> int:
@@ -636,6 +658,7 @@ def simulate(
     workers: int | None = None,
     backend: Backend = "local",
     address: str | None = None,
+    dask_timeout: float = DASK_TIMEOUT_SECONDS,
 ) -> SimulationResult:
     """Run ``scenario`` with ``seed``: the same pair always gives the identical event log.
 
@@ -644,7 +667,9 @@ def simulate(
     ``workers`` processes (``backend="local"``) or on a Dask cluster (``backend="dask"``, at
     ``address`` or on a ``LocalCluster``) and merges their event logs: the same scenario, seed
     and k give the identical merged log on any backend and number of workers.
-    ``shards="auto"`` picks k from the population's size and the workers.
+    ``shards="auto"`` picks k from the population's size and the workers. A scheduler at
+    ``address`` must answer within ``dask_timeout`` seconds, before any work, or the call raises
+    ``etj_sim.experiments.DaskConnectionError``.
     """
     if shards == 1 and workers is None and backend == "local" and address is None:
         return engine.simulate(scenario, seed, progress=progress)
@@ -660,6 +685,7 @@ def simulate(
         backend=backend,
         address=address,
         progress=progress,
+        dask_timeout=dask_timeout,
     )
 
 
@@ -672,12 +698,14 @@ def simulate_sharded(
     backend: Backend = "local",
     address: str | None = None,
     progress: bool = False,
+    dask_timeout: float = DASK_TIMEOUT_SECONDS,
 ) -> SimulationResult:
     """``simulate(scenario, seed, shards=..., workers=..., backend=..., address=...)``.
 
     With one shard (asked, or chosen by ``"auto"``) on the local backend this is the single run.
     """
-    count, workers = _checked_options(shards, workers, backend, address)
+    count, workers = _checked_options(shards, workers, backend, address, dask_timeout)
+    _probe(backend, address, dask_timeout)
     started = time.perf_counter()
     population = synthesize_population(scenario, seed)
     clinic_count = scenario.clinics.count
@@ -704,6 +732,7 @@ def simulate_sharded(
         workers=workers,
         backend=backend,
         address=address,
+        dask_timeout=dask_timeout,
         progress=progress,
         population_seconds=time.perf_counter() - started,
     )
@@ -718,6 +747,7 @@ def _run_units(
     workers: int | None,
     backend: Backend,
     address: str | None,
+    dask_timeout: float,
     progress: bool,
     population_seconds: float,
 ) -> SimulationResult:
@@ -738,7 +768,7 @@ def _run_units(
     marks.append(time.perf_counter())
     count = min(_worker_count(workers, backend, address), len(shard_tasks))
     outcomes_iter = (
-        _dask_outcomes(shard_tasks, workers, address)
+        _dask_outcomes(shard_tasks, workers, address, dask_timeout)
         if backend == "dask"
         else _local_outcomes(shard_tasks, count)
     )
@@ -791,6 +821,7 @@ def simulate_national(
     backend: Backend = "local",
     address: str | None = None,
     progress: bool = False,
+    dask_timeout: float = DASK_TIMEOUT_SECONDS,
 ) -> SimulationResult:
     """All of Sweden (or ``regions``) as one run: regions first, clinic catchments within.
 
@@ -806,8 +837,13 @@ def simulate_national(
     personal numbers are unique within a region, not across regions.
     """
     _checked_options(
-        1 if shards_per_region == "auto" else shards_per_region, workers, backend, address
+        1 if shards_per_region == "auto" else shards_per_region,
+        workers,
+        backend,
+        address,
+        dask_timeout,
     )
+    _probe(backend, address, dask_timeout)
     # Imported here: the regions and their scenarios are the experiments' national design.
     from etj_sim.experiments.designs import region_entries
 
@@ -854,6 +890,7 @@ def simulate_national(
         workers=workers,
         backend=backend,
         address=address,
+        dask_timeout=dask_timeout,
         progress=progress,
         population_seconds=time.perf_counter() - started,
     )

@@ -14,12 +14,10 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -366,22 +364,6 @@ def test_a_malformed_dask_address_is_refused_at_once(
         run_experiment(_experiment(baseline), backend="dask", address=address, out=tmp_path / "out")
     assert time.monotonic() - started < 2
     assert not (tmp_path / "out").exists()
-
-
-@pytest.fixture
-def refused_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])  # closed again: nothing listens there
-
-
-@pytest.fixture
-def silent_listener() -> Iterator[int]:
-    """A port that accepts connections and never says a word."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(8)
-        yield int(listener.getsockname()[1])
 
 
 @pytest.mark.parametrize("kind", ["refused", "silent"])

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -22,10 +24,12 @@ from distributed import LocalCluster
 from scipy import stats
 
 from etj_sim.cli import main
+from etj_sim.dask_scheduler import DaskConnectionError
 from etj_sim.metrics import SUMMARY_COLUMNS
 from etj_sim.population import Population, synthesize_population
 from etj_sim.scenario import Scenario
 from etj_sim.simulation import SimulationResult, simulate
+from etj_sim.simulation import shards as shards_module
 from etj_sim.simulation.shards import (
     Shard,
     ShardError,
@@ -300,11 +304,51 @@ def test_sharded_and_unsharded_runs_agree_on_every_headline_metric() -> None:
         ({"shards": 2, "workers": 0}, "workers: expected"),
         ({"shards": 2, "backend": "spark"}, "backend: expected"),
         ({"shards": 2, "address": "tcp://127.0.0.1:8786"}, "only with backend='dask'"),
+        ({"shards": 2, "backend": "dask", "address": "nowhere"}, "address: 'nowhere' is not"),
+        ({"shards": 2, "backend": "dask", "address": "tcp://h:70000"}, "address: .*port"),
+        ({"shards": 2, "backend": "dask", "dask_timeout": 0}, "dask_timeout must be"),
+        ({"shards": 2, "dask_timeout": float("nan")}, "dask_timeout must be"),
     ],
 )
 def test_bad_shard_options_are_refused_by_name(options: dict[str, object], message: str) -> None:
     with pytest.raises(ShardError, match=message):
         simulate(SHARDED, 1, **options)
+
+
+@pytest.mark.parametrize("kind", ["refused", "silent"])
+@pytest.mark.parametrize("national", [False, True])
+def test_an_unreachable_dask_scheduler_fails_before_any_work(
+    kind: str, national: bool, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = request.getfixturevalue("refused_port" if kind == "refused" else "silent_listener")
+
+    def no_population(*_: object, **__: object) -> Population:
+        raise AssertionError("the population was synthesised before the scheduler answered")
+
+    monkeypatch.setattr(shards_module, "synthesize_population", no_population)
+    address = f"tcp://127.0.0.1:{port}"
+    options: dict[str, Any] = {"backend": "dask", "address": address, "dask_timeout": 2}
+    started = time.monotonic()
+    with pytest.raises(DaskConnectionError, match=rf"127\.0\.0\.1:{port} within 2 s"):
+        (
+            simulate_national(SHARDED, 1, scale=0.001, regions=["Gotland"], **options)
+            if national
+            else simulate(SHARDED, 1, shards=2, **options)
+        )
+    assert time.monotonic() - started < 10
+
+
+def test_cli_run_on_an_unreachable_dask_scheduler_exits_2_and_writes_nothing(
+    tmp_path: Path, refused_port: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    address = f"tcp://127.0.0.1:{refused_port}"
+    flags = ["--shards", "2", "--dask", address, "--dask-timeout", "2", "--out", str(out)]
+    assert main(["run", "baseline", *flags]) == 2
+    err = capsys.readouterr().err
+    assert f"--dask: no Dask scheduler answered at {address} within 2 s" in err
+    assert "Traceback" not in err
+    assert not out.exists()
 
 
 def test_cli_run_with_shards(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -324,6 +368,8 @@ def test_cli_run_with_shards(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         (["--shards", "0"], "--shards"),
         (["--workers", "0"], "--workers"),
         (["--dask", "nowhere"], "--dask"),
+        (["--dask-timeout", "3"], "--dask-timeout: only with --dask"),
+        (["--dask", "local", "--dask-timeout", "0"], "--dask-timeout: expected a positive"),
     ):
         assert main(["run", str(path), *flags]) == 2
         assert message in capsys.readouterr().err
