@@ -48,6 +48,7 @@ from typing import Final, Literal
 import numpy as np
 import polars as pl
 
+from etj_sim.dask_scheduler import DASK_TIMEOUT_SECONDS, check_dask_timeout
 from etj_sim.experiments.designs import GridDesign
 from etj_sim.experiments.experiment import Experiment
 from etj_sim.experiments.runner import Backend, RunFunction, run_experiment
@@ -374,6 +375,7 @@ def advise_staffing(
     progress: bool = False,
     max_level: int = 200,
     run: RunFunction | None = None,
+    dask_timeout: float = DASK_TIMEOUT_SECONDS,
 ) -> StaffingAdvice:
     """The smallest number of ``role`` per clinic that meets ``target`` at confidence ``level``.
 
@@ -381,7 +383,8 @@ def advise_staffing(
     ``None``: for every clinic and for all clinics together. ``initial_replications`` (at least 2)
     per level first, then ``step`` more to each undecided level up to ``max_replications``.
     ``out``: a folder holding one resumable results folder per level (``level-N/``). ``backend``,
-    ``workers`` and ``address`` as :func:`~etj_sim.experiments.run_experiment`; ``run`` replaces
+    ``workers``, ``address`` and ``dask_timeout`` as :func:`~etj_sim.experiments.run_experiment`
+    (a scheduler at ``address`` must answer before the first run, the pilot); ``run`` replaces
     :func:`staffing_run` (tests; its summary row needs the target's columns).
 
     The search stops climbing when one more staff member no longer improves the metric (the
@@ -400,11 +403,15 @@ def advise_staffing(
             "step must be at least 1 and max_replications at least initial_replications "
             f"(got step {step}, max_replications {max_replications})"
         )
+    # The address and the scheduler are checked by the first run_experiment (the pilot's),
+    # before any run.
+    dask_timeout = check_dask_timeout(dask_timeout)
     others = sum(count for name, count in scenario.clinics.staff_per_clinic.items() if name != role)
     lowest = 0 if others > 0 else 1
     search = _Search(
-        scenario, role, chosen, level, master_seed, backend, workers, address, out, progress, run
-    )
+        scenario, role, chosen, level, master_seed, backend, workers, address, out, progress, run,
+        dask_timeout=dask_timeout,
+    )  # fmt: skip
     current = scenario.clinics.staff_per_clinic[role]
     known = search.clinic_ids(current)
     if clinic is not None and str(clinic) not in known:
@@ -464,6 +471,8 @@ class _Search:
         out: str | Path | None,
         progress: bool,
         run: RunFunction | None = None,
+        *,
+        dask_timeout: float = DASK_TIMEOUT_SECONDS,
     ) -> None:
         self.scenario = scenario
         self.role = role
@@ -473,6 +482,7 @@ class _Search:
         self.backend: Backend = backend
         self.workers = workers
         self.address = address
+        self.dask_timeout = dask_timeout
         self.out = Path(out) if out is not None else None
         self.progress = progress
         self.levels: dict[int, pl.DataFrame] = {}
@@ -514,6 +524,7 @@ class _Search:
             address=self.address,
             progress=self.progress,
             run=self.run,
+            dask_timeout=self.dask_timeout,
         )
         if result.failures.height:
             first = result.failures.row(0, named=True)

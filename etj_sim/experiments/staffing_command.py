@@ -17,6 +17,12 @@ import math
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final, Literal
 
+from etj_sim.dask_scheduler import (
+    DASK_TIMEOUT_SECONDS,
+    DaskConnectionError,
+    check_dask_address,
+    check_dask_timeout,
+)
 from etj_sim.scenario import STAFF_ROLES, ScenarioError
 
 if TYPE_CHECKING:
@@ -70,6 +76,13 @@ def add_staffing_parser(commands: Any) -> None:
     staffing.add_argument(
         "--dask", metavar="ADDRESS", help="run on a Dask scheduler ('local': a LocalCluster)"
     )
+    staffing.add_argument(
+        "--dask-timeout",
+        type=float,
+        default=DASK_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help=f"how long a Dask scheduler has to answer (default {DASK_TIMEOUT_SECONDS:g})",
+    )
     staffing.add_argument("--out", type=Path, metavar="DIR", help="folder for tables, chart, runs")
     staffing.set_defaults(handler=main_staffing)
 
@@ -111,12 +124,21 @@ def main_staffing(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> 
         problems.append(f"--workers: at least 1, got {arguments.workers}")
     if arguments.out is not None and arguments.out.exists() and not arguments.out.is_dir():
         problems.append(f"--out: {arguments.out} is a file, not a folder")
+    backend: Literal["local", "dask"] = "dask" if arguments.dask is not None else "local"
+    address = None if arguments.dask in (None, "local") else arguments.dask
+    if address is not None:
+        try:
+            check_dask_address(address)
+        except ValueError as error:
+            problems.append(f"--dask: {error}")
+    try:
+        check_dask_timeout(arguments.dask_timeout)
+    except ValueError:
+        problems.append(f"--dask-timeout: must be a positive number, got {arguments.dask_timeout}")
     if problems:
         for problem in problems:
             print(problem, file=err)
         return EXIT_BAD_INPUT
-    backend: Literal["local", "dask"] = "dask" if arguments.dask is not None else "local"
-    address = None if arguments.dask in (None, "local") else arguments.dask
     print(
         f"{scenario.name} ({scenario.short_hash}): staffing {arguments.role} for {target}, "
         f"{arguments.confidence:.0%} confidence, backend {backend}",
@@ -137,8 +159,9 @@ def main_staffing(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> 
             address=address,
             out=arguments.out,
             progress=True,
+            dask_timeout=arguments.dask_timeout,
         )
-    except ExperimentFolderError as error:
+    except (ExperimentFolderError, DaskConnectionError) as error:
         print(error, file=err)
         return EXIT_BAD_INPUT
     print(format_advice(advice), file=out)

@@ -210,6 +210,26 @@ def test_staffing_command_refuses_bad_input_before_any_run(
     assert not out.exists()
 
 
+def test_staffing_command_refuses_a_bad_or_unreachable_dask_scheduler(
+    tmp_path: Path, refused_port: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    command = ["staffing", "baseline", "--role", "nurse", "--target", "backlog_end<=3"]
+    for flags, message in (
+        (["--dask", "tcp:/scheduler:8786"], "--dask: 'tcp:/scheduler:8786' is not a Dask"),
+        (["--dask", "local", "--dask-timeout", "0"], "--dask-timeout: must be a positive"),
+        (
+            ["--dask", f"tcp://127.0.0.1:{refused_port}", "--dask-timeout", "2"],
+            f"no Dask scheduler answered at tcp://127.0.0.1:{refused_port} within 2 s",
+        ),
+    ):
+        assert main([*command, *flags, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert message in err
+        assert "Traceback" not in err
+        assert not out.exists()
+
+
 def test_staffing_command_writes_table_and_chart(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
