@@ -671,7 +671,13 @@ def simulate(
     ``address`` must answer within ``dask_timeout`` seconds, before any work, or the call raises
     ``etj_sim.experiments.DaskConnectionError``.
     """
-    if shards == 1 and workers is None and backend == "local" and address is None:
+    if (
+        shards == 1
+        and workers is None
+        and backend == "local"
+        and address is None
+        and dask_timeout == DASK_TIMEOUT_SECONDS
+    ):
         return engine.simulate(scenario, seed, progress=progress)
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario: expected an etj_sim.Scenario, got {type(scenario).__name__}")

@@ -308,6 +308,7 @@ def test_sharded_and_unsharded_runs_agree_on_every_headline_metric() -> None:
         ({"shards": 2, "backend": "dask", "address": "tcp://h:70000"}, "address: .*port"),
         ({"shards": 2, "backend": "dask", "dask_timeout": 0}, "dask_timeout must be"),
         ({"shards": 2, "dask_timeout": float("nan")}, "dask_timeout must be"),
+        ({"dask_timeout": -1}, "dask_timeout must be"),
     ],
 )
 def test_bad_shard_options_are_refused_by_name(options: dict[str, object], message: str) -> None:
