@@ -20,14 +20,21 @@ from typing import Any, Final
 __all__ = [
     "DASK_SCHEMES",
     "DASK_TIMEOUT_SECONDS",
+    "LOCAL_DASHBOARD_ADDRESS",
     "DaskConnectionError",
     "check_dask_address",
     "check_dask_timeout",
+    "distributed_module",
     "probe_scheduler",
 ]
 
 DASK_TIMEOUT_SECONDS: Final = 10.0
 """How long a Dask scheduler has to answer before the call gives up (``dask_timeout``)."""
+
+LOCAL_DASHBOARD_ADDRESS: Final = "127.0.0.1:0"
+"""Where a ``LocalCluster`` made by etj_sim serves Dask's HTTP pages: a free loopback port only.
+``dashboard_address=None`` does not switch the server off (dask/distributed#8136, open): it took
+the default port 8787 on every interface, or warned when a user's own cluster held it."""
 
 DASK_SCHEMES: Final = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
 _ADDRESS: Final = re.compile(

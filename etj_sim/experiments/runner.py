@@ -46,6 +46,7 @@ from tqdm.auto import tqdm
 
 from etj_sim.dask_scheduler import (
     DASK_TIMEOUT_SECONDS,
+    LOCAL_DASHBOARD_ADDRESS,
     DaskConnectionError,
     check_dask_address,
     check_dask_timeout,
@@ -395,11 +396,6 @@ def _column_dtype(points: Sequence[Any], column: str) -> Any:
 # -- backends -----------------------------------------------------------------------------------
 
 POLARS_THREADS_VARIABLE = "POLARS_MAX_THREADS"
-
-LOCAL_DASHBOARD_ADDRESS = "127.0.0.1:0"
-"""Where a ``LocalCluster`` made here serves Dask's HTTP pages: a free port on this machine only.
-``dashboard_address=None`` does not switch the server off (dask/distributed#8136, open): it took
-the default port 8787 on every interface, or warned when a user's own cluster held it."""
 
 
 @contextmanager

@@ -64,6 +64,7 @@ import polars as pl
 
 from etj_sim.dask_scheduler import (
     DASK_TIMEOUT_SECONDS,
+    LOCAL_DASHBOARD_ADDRESS,
     check_dask_address,
     check_dask_timeout,
     distributed_module,
@@ -103,8 +104,6 @@ AUTO_PEOPLE_PER_SHARD: Final = 200_000
 """``shards="auto"``: a run of fewer people per worker than this stays one run (the split,
 the worker start and the merge cost more than they save below it)."""
 
-LOCAL_DASHBOARD_ADDRESS: Final = "127.0.0.1:0"
-"""A ``LocalCluster`` made here serves Dask's HTTP pages on a free loopback port only."""
 
 SHARD_RUNS_SCHEMA: Final = pl.Schema(
     {
