@@ -35,6 +35,7 @@ from etj_sim.i18n import (
     phrase,
     unit_label,
 )
+from etj_sim.run_folder import write_problem
 from etj_sim.scenario import Scenario, ScenarioError, scenario_to_toml
 
 if TYPE_CHECKING:
@@ -306,6 +307,14 @@ def _report(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             file=err,
         )
         return EXIT_BAD_INPUT
+    # Checked before the saved frames are read: a region's log takes seconds to load.
+    target: Path = arguments.out or folder
+    if target.exists() and not target.is_dir():
+        print(f"{target}: --out must be a folder, this is a file", file=err)
+        return EXIT_BAD_INPUT
+    if (problem := write_problem(target)) is not None:
+        print(f"{target}: {problem}", file=err)
+        return EXIT_BAD_INPUT
     try:
         scenario = Scenario.load(folder / "scenario.json")
         info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
@@ -324,10 +333,6 @@ def _report(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from etj_sim.metrics import MetricContext
     from etj_sim.report import RunInfo, write_report
 
-    target: Path = arguments.out or folder
-    if target.exists() and not target.is_dir():
-        print(f"{target}: --out must be a folder, this is a file", file=err)
-        return EXIT_BAD_INPUT
     overrides = info.get("overrides")
     run_info = RunInfo(
         seed=info.get("seed") if isinstance(info.get("seed"), int) else None,
@@ -382,6 +387,9 @@ def _compare(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     target: Path = arguments.out or Path(arguments.folders[0])
     if target.exists() and not target.is_dir():
         print(f"{target}: --out must be a folder, this is a file", file=err)
+        return EXIT_BAD_INPUT
+    if (problem := write_problem(target)) is not None:
+        print(f"{target}: {problem}", file=err)
         return EXIT_BAD_INPUT
     comparison = compare_runs(runs, reference=arguments.reference)
     lang: Language = arguments.lang

@@ -4,8 +4,10 @@ Pipeline position: after the simulation, for ``etj-sim run --out``. ``simulate -
 summary, population, report -> a staging folder beside the target -> renamed over the target``.
 
 - :func:`check_run_folder` runs before any work: the target must be a folder (or not exist yet),
-  under a folder this process can write, and not hold another run unless ``force``; a folder that
-  holds the same run (same scenario hash and seed: the same files) is replaced without ``force``.
+  under a folder this process can write (:func:`write_problem`, the check every ``--out`` of the
+  command line shares, asks the file system by making a folder), and not hold another run
+  unless ``force``; a folder that holds the same run (same scenario hash and seed: the same
+  files) is replaced without ``force``.
   A folder that holds anything else is never replaced.
 - :func:`staged_run_folder` yields a new hidden sibling folder; when the block ends without an
   error, the sibling takes the target's name in one step (on Linux the two folders are exchanged
@@ -22,13 +24,20 @@ import errno
 import json
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 
-__all__ = ["RUN_FILE", "RunFolderError", "check_run_folder", "staged_run_folder"]
+__all__ = [
+    "RUN_FILE",
+    "RunFolderError",
+    "check_run_folder",
+    "staged_run_folder",
+    "write_problem",
+]
 
 RUN_FILE: Final = "run.json"
 """The file that makes a folder a run folder: scenario, scenario hash, seed, version."""
@@ -48,19 +57,38 @@ def _nearest_existing(path: Path) -> Path:
     return Path(path.anchor or ".")
 
 
-def _check_writable_under(folder: Path, target: Path) -> None:
+_PROBE_MARK: Final = ".etj-sim-probe-"
+
+
+def write_problem(folder: Path) -> str | None:
+    """Why nothing can be written in ``folder`` (made if missing), or None when it can be.
+
+    The one check every ``--out`` runs before any work (run, batch, staffing, benefit, report,
+    compare, export). Permission bits are not enough: ``os.access`` says yes for root on
+    ``/proc`` and on a folder whose ACL or server refuses, and a full disk refuses only when asked.
+    So the nearest folder that exists is asked: a hidden folder is made in it and removed at once.
+    The answer names the folder that refused, for the caller to put after its own target.
+    """
     existing = _nearest_existing(folder)
     if existing.is_symlink() and not existing.exists():
-        raise RunFolderError(
-            f"{target}: {existing} is a symbolic link to a missing folder ({os.readlink(existing)})"
-        )
+        return f"{existing} is a symbolic link to a missing folder ({os.readlink(existing)})"
     if not existing.is_dir():
-        raise RunFolderError(f"{target}: {existing} is a file, so no folder can be made there")
+        return f"{existing} is a file, so no folder can be made there"
     # os.access also reports a read-only file system (EROFS), for root too.
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise RunFolderError(
-            f"{target}: cannot write in {existing} (no permission, or a read-only file system)"
-        )
+        return f"cannot write in {existing} (no permission, or a read-only file system)"
+    try:
+        probe = tempfile.mkdtemp(prefix=_PROBE_MARK, dir=existing)
+        os.rmdir(probe)
+    except OSError as error:
+        return f"cannot write in {existing} ({error.strerror or error})"
+    return None
+
+
+def _check_writable_under(folder: Path, target: Path) -> None:
+    problem = write_problem(folder)
+    if problem is not None:
+        raise RunFolderError(f"{target}: {problem}")
 
 
 def _held_run(folder: Path) -> dict[str, object] | None:

@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any, Final
 
 from etj_sim.commands import add_language_option
 from etj_sim.i18n import Language, format_integer, format_quantity, phrase, unit_label
+from etj_sim.run_folder import write_problem
 from etj_sim.scenario import Scenario, ScenarioError
 
 if TYPE_CHECKING:
@@ -119,8 +120,11 @@ def _problems(arguments: argparse.Namespace, scenario: Scenario, reference: Scen
         problems.append(f"--seed: a whole number >= 0, got {arguments.seed}")
     if arguments.workers is not None and arguments.workers < 1:
         problems.append(f"--workers: at least 1, got {arguments.workers}")
-    if arguments.out is not None and arguments.out.exists() and not arguments.out.is_dir():
-        problems.append(f"--out: {arguments.out} is a file, not a folder")
+    if arguments.out is not None:
+        if arguments.out.exists() and not arguments.out.is_dir():
+            problems.append(f"--out: {arguments.out} is a file, not a folder")
+        elif (problem := write_problem(arguments.out)) is not None:
+            problems.append(f"--out: {arguments.out}: {problem}")
     return problems
 
 

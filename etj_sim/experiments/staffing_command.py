@@ -23,6 +23,7 @@ from etj_sim.dask_scheduler import (
     check_dask_address,
     check_dask_timeout,
 )
+from etj_sim.run_folder import write_problem
 from etj_sim.scenario import STAFF_ROLES, ScenarioError
 
 if TYPE_CHECKING:
@@ -122,8 +123,11 @@ def main_staffing(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> 
         problems.append("--max-replications: must be at least --replications")
     if arguments.workers is not None and arguments.workers < 1:
         problems.append(f"--workers: at least 1, got {arguments.workers}")
-    if arguments.out is not None and arguments.out.exists() and not arguments.out.is_dir():
-        problems.append(f"--out: {arguments.out} is a file, not a folder")
+    if arguments.out is not None:
+        if arguments.out.exists() and not arguments.out.is_dir():
+            problems.append(f"--out: {arguments.out} is a file, not a folder")
+        elif (problem := write_problem(arguments.out)) is not None:
+            problems.append(f"--out: {arguments.out}: {problem}")
     backend: Literal["local", "dask"] = "dask" if arguments.dask is not None else "local"
     address = None if arguments.dask in (None, "local") else arguments.dask
     if address is not None:

@@ -45,6 +45,7 @@ from typing import Any, Final
 import polars as pl
 
 from etj_sim.experiments.experiment import Experiment, Run
+from etj_sim.run_folder import write_problem
 
 __all__ = [
     "MANIFEST_NAME",
@@ -289,10 +290,9 @@ class ResultFolder:
         if not self.root.exists():
             _check_can_make(self.root)
             return
-        if not os.access(self.root, os.W_OK | os.X_OK):
-            raise ExperimentFolderError(
-                f"{self.root}: cannot write here (no permission, or a read-only file system)"
-            )
+        problem = write_problem(self.root)
+        if problem is not None:
+            raise ExperimentFolderError(f"{self.root}: {problem}")
         if not manifest_path.exists():
             # A lock file alone is a writer that died before its manifest: an empty folder.
             if any(path.name != _LOCK_NAME for path in self.root.iterdir()):
@@ -437,14 +437,10 @@ def _key_problem(path: Path, recorded: Mapping[str, str], run: Run) -> str:
 
 
 def _check_can_make(root: Path) -> None:
-    """A folder can be made at ``root``: its nearest existing parent is a writable folder."""
-    existing = next(parent for parent in root.parents if parent.exists() or parent.is_symlink())
-    if not existing.is_dir():
-        raise ExperimentFolderError(f"{root}: {existing} is a file, so no folder can be made there")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ExperimentFolderError(
-            f"{root}: cannot write in {existing} (no permission, or a read-only file system)"
-        )
+    """A folder can be made at ``root``: its nearest existing parent takes a new folder."""
+    problem = write_problem(root.parent)
+    if problem is not None:
+        raise ExperimentFolderError(f"{root}: {problem}")
 
 
 def failures_frame(failures: Sequence[RunFailure]) -> pl.DataFrame:

@@ -14,6 +14,8 @@ import argparse
 from pathlib import Path
 from typing import IO, Any, Final
 
+from etj_sim.run_folder import write_problem
+
 __all__ = ["FORMATS", "add_export_parser", "main_export"]
 
 FORMATS: Final = ("ocel", "xes", "csv")
@@ -62,6 +64,9 @@ def main_export(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> in
         return EXIT_BAD_INPUT
     if not target.parent.is_dir():
         print(f"--out: the folder {target.parent} does not exist", file=err)
+        return EXIT_BAD_INPUT
+    if (problem := write_problem(target.parent)) is not None:
+        print(f"--out: {target}: {problem}", file=err)
         return EXIT_BAD_INPUT
     try:
         events = pl.read_parquet(events_path)
