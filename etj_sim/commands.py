@@ -293,6 +293,14 @@ def validate_experiment(path: Path) -> str:
 RUN_FILES: Final = ("events.parquet", "population.parquet", "scenario.json", "run.json")
 
 
+def _out_folder_problem(target: Path) -> str | None:
+    """Why the report of ``report`` or ``compare`` cannot go to ``target``, or None."""
+    if target.exists() and not target.is_dir():
+        return f"{target}: --out must be a folder, this is a file"
+    problem = write_problem(target)
+    return None if problem is None else f"{target}: {problem}"
+
+
 def _report(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     import polars as pl
 
@@ -309,11 +317,8 @@ def _report(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         return EXIT_BAD_INPUT
     # Checked before the saved frames are read: a region's log takes seconds to load.
     target: Path = arguments.out or folder
-    if target.exists() and not target.is_dir():
-        print(f"{target}: --out must be a folder, this is a file", file=err)
-        return EXIT_BAD_INPUT
-    if (problem := write_problem(target)) is not None:
-        print(f"{target}: {problem}", file=err)
+    if (problem := _out_folder_problem(target)) is not None:
+        print(problem, file=err)
         return EXIT_BAD_INPUT
     try:
         scenario = Scenario.load(folder / "scenario.json")
@@ -385,11 +390,8 @@ def _compare(arguments: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         print(f"--reference {arguments.reference}: choose a design point of {points}", file=err)
         return EXIT_BAD_INPUT
     target: Path = arguments.out or Path(arguments.folders[0])
-    if target.exists() and not target.is_dir():
-        print(f"{target}: --out must be a folder, this is a file", file=err)
-        return EXIT_BAD_INPUT
-    if (problem := write_problem(target)) is not None:
-        print(f"{target}: {problem}", file=err)
+    if (problem := _out_folder_problem(target)) is not None:
+        print(problem, file=err)
         return EXIT_BAD_INPUT
     comparison = compare_runs(runs, reference=arguments.reference)
     lang: Language = arguments.lang
