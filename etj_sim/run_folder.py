@@ -65,8 +65,10 @@ def write_problem(folder: Path) -> str | None:
 
     The one check every ``--out`` runs before any work (run, batch, staffing, benefit, report,
     compare, export). Permission bits are not enough: ``os.access`` says yes for root on
-    ``/proc`` and on a folder whose ACL or server refuses, and a full disk refuses only when asked.
-    So the nearest folder that exists is asked: a hidden folder is made in it and removed at once.
+    ``/proc`` and on a folder whose ACL or server refuses, and a disk with no room for a new
+    folder (``ENOSPC``) refuses only when asked. So the nearest folder that exists is asked: a
+    hidden folder is made in it and removed at once. (A disk with room for a folder but not for
+    the files is still found only while writing; the writers leave the target as it was then.)
     The answer names the folder that refused, for the caller to put after its own target.
     """
     existing = _nearest_existing(folder)

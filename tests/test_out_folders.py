@@ -1,10 +1,10 @@
 """Every ``--out`` of the command line is asked of the file system before any work.
 
 Permission bits say yes where a folder still cannot be made (root on ``/proc``, an ACL or a
-server that refuses, a full disk), so :func:`etj_sim.run_folder.write_problem` makes a hidden
-folder and removes it. Here the file system's refusal is stood in for by a ``mkdtemp`` that
-fails as a full disk does; without the probe, ``run`` and ``benefit`` simulated first and then
-failed (``benefit`` with a traceback).
+server that refuses, a disk with no room for a new folder), so
+:func:`etj_sim.run_folder.write_problem` makes a hidden folder and removes it. Here the file
+system's refusal is stood in for by a ``mkdtemp`` that fails as such a disk does; without the
+probe, ``run`` and ``benefit`` simulated first and then failed (``benefit`` with a traceback).
 """
 
 from __future__ import annotations
