@@ -101,6 +101,11 @@ def _load(reference: str, overrides: dict[str, object]) -> Scenario:
     return scenario
 
 
+def _values(scenario: Scenario) -> dict[str, Any]:
+    """Everything that shapes a run: the scenario's values without its name and description."""
+    return scenario.model_dump(mode="json", exclude={"name", "description"})
+
+
 def _problems(arguments: argparse.Namespace, scenario: Scenario, reference: Scenario) -> list[str]:
     problems = []
     for key in SAME_IN_BOTH:
@@ -111,6 +116,12 @@ def _problems(arguments: argparse.Namespace, scenario: Scenario, reference: Scen
                 "a benefit is counted over the same population and period (set it in both "
                 f"files, or --set {key}=... for both)"
             )
+    if _values(scenario) == _values(reference):
+        problems.append(
+            f"--reference: {reference.name} has every value of {scenario.name}, so with the same "
+            "seeds every saving is 0; give the notice policy to weigh and the one it would "
+            "replace (etj-sim show prints a scenario's values)"
+        )
     if arguments.replications < 2:
         problems.append(
             "--replications: at least 2 (an interval needs two pairs), "

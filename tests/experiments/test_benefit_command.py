@@ -170,6 +170,25 @@ def test_a_reference_of_another_population_or_period_is_refused(
     assert outcome.out == ""
 
 
+@pytest.mark.parametrize("copy", [False, True], ids=["same name", "a renamed copy"])
+def test_a_scenario_against_itself_is_refused(
+    copy: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _refuse_work(monkeypatch)
+    reference = "notice-fallback-48h"
+    if copy:
+        renamed = find_scenario(reference).model_copy(
+            update={"name": "renamed", "description": "the same values"}
+        )
+        (tmp_path / "renamed.toml").write_text(renamed.to_toml(), encoding="utf-8")
+        reference = str(tmp_path / "renamed.toml")
+    outcome = run("notice-fallback-48h", "--reference", reference, *SMALL)
+    assert outcome.status == 2
+    assert "has every value of notice-fallback-48h" in outcome.err
+    assert "every saving is 0" in outcome.err
+    assert outcome.out == ""
+
+
 def test_out_must_be_a_folder_and_reference_is_required(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
