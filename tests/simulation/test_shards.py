@@ -241,12 +241,15 @@ def test_campaigns_reach_every_shard_as_one_regional_mailing() -> None:
     assert ours.select("clinic", "staff").unique().equals(sender.unique())
 
 
-def test_auto_picks_one_run_when_small_else_a_shard_per_worker() -> None:
+def test_auto_picks_one_run_when_small_else_whole_rounds_of_200k_shards() -> None:
     assert auto_shard_count(399_999, 8, 40) == 1
     assert auto_shard_count(2_400_000, 1, 240) == 1
-    assert auto_shard_count(2_400_000, 2, 240) == 2
+    assert auto_shard_count(2_400_000, 2, 240) == 12  # 200,000 people a shard, 6 a worker
+    assert auto_shard_count(2_400_000, 8, 240) == 8  # 12 would leave 4 workers idle at the end
+    assert auto_shard_count(1_000_000, 2, 240) == 4  # not 5: whole rounds of the workers
     assert auto_shard_count(500_000, 8, 240) == 2  # at least 200,000 people a shard
     assert auto_shard_count(2_400_000, 8, 3) == 3  # no more than the catchment groups
+    assert auto_shard_count(2_400_000, 2, 7) == 6  # groups, then whole rounds
     assert simulate(SHARDED, 3, shards="auto", workers=2).events.equals(run(3, 1).events)
 
 
