@@ -15,10 +15,10 @@ change after the first. Then, while replications run, the language switch is tim
 labels change: the page answers while replications are under way.
 
 Run: ``.venv/bin/python -m benchmarks.app [--changes N] [--replications N]``; prints one figure
-a line and a JSON object on the last line. The server is started with the same interpreter, so
-for the compiled build run it from outside the checkout with ``.venv-compiled/bin/python -P``
-and the checkout appended to ``sys.path`` (as ``python -m benchmarks`` does for the simulation
-benchmarks), and the figures say ``"build": "compiled"``.
+a line and a JSON object on the last line. The server is started with the same interpreter
+(``-P``: the installed etj_sim), so for the compiled build run
+``.venv-compiled/bin/python benchmarks/installed.py app`` (as ``python -m benchmarks`` does),
+and the figures say ``"build": "compiled"``.
 """
 
 from __future__ import annotations

@@ -21,7 +21,9 @@ Modes (the last line of each is one JSON object):
   and merge stay as measured).
 
 Run: ``.venv/bin/python -m benchmarks.shards [--scenario region-stockholm] [--size N]
-[--clinics N] [--days D] [--shards 2] [--workers 2] [--scaling SIZES] [--national SCALE]``.
+[--clinics N] [--days D] [--shards 2] [--workers 2] [--scaling SIZES] [--national SCALE]``; in
+the compiled build ``.venv-compiled/bin/python benchmarks/installed.py shards [...]`` (the shard
+workers are spawned from this process and import the same build).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import CHECKOUT_BOOTSTRAP
+from benchmarks import CHECKOUT_BOOTSTRAP, build
 from benchmarks.memory import peak_rss_megabytes
 from benchmarks.simulate import load_scenario
 from etj_sim.scenario import Scenario
@@ -70,7 +72,8 @@ def sharded(arguments: argparse.Namespace) -> dict[str, Any]:
     scenario = _scenario(arguments)
     print(
         f"scenario {scenario.name}: {scenario.population.size:,} people, "
-        f"{scenario.duration_days} days, {scenario.clinics.count} clinics, seed {arguments.seed}"
+        f"{scenario.duration_days} days, {scenario.clinics.count} clinics, seed {arguments.seed}; "
+        f"{build()} build"
     )
     whole_wall = math.nan
     whole_events = 0
@@ -108,6 +111,7 @@ def sharded(arguments: argparse.Namespace) -> dict[str, Any]:
     print(f"this process's peak RSS {parent_peak:,.0f} MB (holds the whole population and log)")
     return {
         "mode": "sharded",
+        "build": build(),
         "scenario": scenario.name,
         "persons": scenario.population.size,
         "days": scenario.duration_days,
@@ -203,7 +207,8 @@ def national(arguments: argparse.Namespace) -> dict[str, Any]:
     table = {workers: fixed + _makespan(costs, workers) for workers in (arguments.workers, 16, 64)}
     print(
         f"national at scale {arguments.national}: {result.population.height:,} people, "
-        f"{base.duration_days} days, {len(costs)} shards, {result.events.height:,} events"
+        f"{base.duration_days} days, {len(costs)} shards, {result.events.height:,} events; "
+        f"{build()} build"
     )
     print(
         f"Dask LocalCluster, {arguments.workers} workers: {wall:.1f} s wall ("
@@ -215,6 +220,7 @@ def national(arguments: argparse.Namespace) -> dict[str, Any]:
         print(f"  {workers:>3} workers: {seconds:8.1f} s ({label})")
     return {
         "mode": "national",
+        "build": build(),
         "scale": arguments.national,
         "persons": result.population.height,
         "days": base.duration_days,

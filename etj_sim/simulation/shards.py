@@ -600,8 +600,8 @@ def auto_shard_count(people: int, workers: int, groups: int) -> int:
 
     Several smaller shards a worker rather than one large one, because an event's cost grows
     with the shard's columns (they outgrow the caches): a compiled Region Stockholm year on 2
-    workers took 178.9-190.8 s in 12 shards against 198.6-220.5 s in 2, and 1,133 MB a worker
-    against 1,616-1,654 MB (docs/performance.md, 2026-12-08). Whole rounds, because shards are
+    workers took 134.5-135.2 s in 12 shards against 158.6-163.6 s in 2, and 1,173 MB a worker
+    against 1,627-1,653 MB (docs/performance.md, 2026-12-08). Whole rounds, because shards are
     dealt to the workers in turn: 5 equal shards on 2 workers leave one idle for the last, 4 do
     not.
     """
