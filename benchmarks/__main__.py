@@ -5,7 +5,7 @@ operations, population, simulation, peers, metrics and charts, experiments, dash
 its own process so that every peak RSS is that benchmark's own, reads the figures they print and
 writes one table: measure | figure | target | met, headed by the date and the machine (cores,
 memory). Targets are those of the issues (3: population, 4: simulation, 5: metrics, 7:
-experiments, 20: peers).
+experiments, 20: sharded runs and peers).
 
 Run: ``.venv/bin/python -m benchmarks [--quick] [--out FILE]`` (or ``make bench``). The full
 suite takes long (a year of region-stockholm, 10.6 million people) and wants an otherwise idle
@@ -320,6 +320,51 @@ def read_peers(output: str, quick: bool) -> list[Figure]:
     return tagged_by_build(figures, values)
 
 
+def read_shards(output: str, quick: bool) -> list[Figure]:
+    """``benchmarks.shards``: a sharded run against the unsharded one, same process (issue 20)."""
+    lines = [line for line in output.splitlines() if line.startswith("{")]
+    values: dict[str, Any] = json.loads(lines[-1]) if lines else {}
+    shards = values.get("shards", "?")
+    workers = values.get("workers", "?")
+    peaks = [each["peak_rss_megabytes"] for each in values.get("shard_runs", [])]
+    efficiency = values.get("parallel_efficiency")
+    figures = [
+        figure(
+            f"sharded run, {shards} shards on {workers} workers: wall",
+            values.get("sharded_wall_seconds"),
+            "s",
+            Limit(60.0, at_most=True, text="<= 60 s"),
+            quick,
+            1,
+        ),
+        figure(
+            "sharded run: the same run unsharded, wall",
+            values.get("unsharded_wall_seconds"),
+            "s",
+            None,
+            quick,
+            1,
+        ),
+        figure(
+            "sharded run: parallel efficiency",
+            None if efficiency is None or efficiency != efficiency else efficiency,  # NaN: none
+            "",
+            Limit(0.9, at_most=False, text=">= 0.9"),
+            quick,
+            3,
+        ),
+        figure(
+            "sharded run: peak RSS of the largest shard's process",
+            max(peaks) if peaks else None,
+            "MB",
+            Limit(2048.0, at_most=True, text="<= 2 GB"),
+            quick,
+            0,
+        ),
+    ]
+    return tagged_by_build(figures, values)
+
+
 def compiled_simulation_steps(
     runs: Sequence[tuple[str, Limit, Limit | None, list[str]]],
 ) -> list[Step]:
@@ -386,6 +431,13 @@ def full_steps() -> list[Step]:
                 ),
             ]
         ),
+        Step(
+            "sharded region-stockholm year [compiled]",
+            "benchmarks.shards",
+            ["--scenario", "region-stockholm", "--shards", "2", "--workers", "2"],
+            read_shards,
+            compiled=True,
+        ),
         Step("peers (M/M/2, rho 0.8, 120 days)", "benchmarks.peers", [], read_peers),
         Step("peers [compiled]", "benchmarks.peers", [], read_peers, compiled=True),
         Step("metrics and charts", "benchmarks.metrics", [], read_metrics),
@@ -439,6 +491,16 @@ def quick_steps() -> list[Step]:
                     ["--size", "10000", "--days", "30"],
                 )
             ]
+        ),
+        Step(
+            "sharded region-stockholm (60k, 20 days, 2 shards) [compiled]",
+            "benchmarks.shards",
+            [
+                *("--scenario", "region-stockholm", "--size", "60000", "--days", "20"),
+                *("--shards", "2", "--workers", "2"),
+            ],
+            read_shards,
+            compiled=True,
         ),
         Step(
             "peers (M/M/2, rho 0.8, 10 days, 1 round)",
