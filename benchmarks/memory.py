@@ -6,11 +6,10 @@ simulation, metrics) report the peak resident set size this helper reads.
 
 from __future__ import annotations
 
-import resource
-import sys
+from etj_sim.simulation.shards import process_peak_rss_megabytes
 
 
 def peak_rss_megabytes() -> float:
-    """Peak resident set size of this process (ru_maxrss is KiB on Linux, bytes on macOS)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+    """Peak resident set size of this process's own memory (``VmHWM`` on Linux: a benchmark
+    started by another process does not inherit its high-water mark, as ``ru_maxrss`` does)."""
+    return process_peak_rss_megabytes()

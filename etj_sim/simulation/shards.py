@@ -93,6 +93,7 @@ __all__ = [
     "catchment_groups",
     "merge_by_time",
     "plan_shards",
+    "process_peak_rss_megabytes",
     "shard_population",
     "shard_seed",
     "simulate",
@@ -295,7 +296,22 @@ class ShardOutcome:
     error: str = ""
 
 
-def _peak_rss_megabytes() -> float:
+def process_peak_rss_megabytes() -> float:
+    """Peak resident set size of this process's own memory, in MB.
+
+    On Linux that is ``VmHWM`` of ``/proc/self/status``: ``ru_maxrss`` carries the parent's
+    high-water mark into a spawned worker (through fork and exec), so a shard's process started
+    by a caller holding the population (or one that has just run the year unsharded) reported
+    the caller's peak, not its own (measured 2026-12-08: a spawned child of a 2 GB parent gives
+    1,922 MB by ``ru_maxrss`` and 15 MB by ``VmHWM``). Elsewhere ``ru_maxrss`` (bytes on macOS).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 2**10  # kB
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
 
@@ -313,7 +329,7 @@ def run_shard(task: ShardTask) -> ShardOutcome:
             staff=result.staff,
             needs_elsewhere=result.needs_elsewhere,
             run_seconds=time.perf_counter() - started,
-            peak_rss_megabytes=_peak_rss_megabytes(),
+            peak_rss_megabytes=process_peak_rss_megabytes(),
         )
     except Exception:
         return ShardOutcome(task.run_id, error=traceback.format_exc())
@@ -600,10 +616,10 @@ def auto_shard_count(people: int, workers: int, groups: int) -> int:
 
     Several smaller shards a worker rather than one large one, because an event's cost grows
     with the shard's columns (they outgrow the caches): a compiled Region Stockholm year on 2
-    workers took 134.5-135.2 s in 12 shards against 158.6-163.6 s in 2, and 1,173 MB a worker
-    against 1,627-1,653 MB (docs/performance.md, 2026-12-08). Whole rounds, because shards are
-    dealt to the workers in turn: 5 equal shards on 2 workers leave one idle for the last, 4 do
-    not.
+    workers took 134.5-135.2 s in 12 shards against 158.6-163.6 s in 2, and 435-524 MB a worker
+    process against 1,628-1,635 MB (docs/performance.md, 2026-12-08). Whole rounds, because
+    shards are dealt to the workers in turn: 5 equal shards on 2 workers leave one idle for the
+    last, 4 do not.
     """
     if workers <= 1 or people < 2 * AUTO_PEOPLE_PER_SHARD:
         return 1

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
+import resource
 import time
+from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +40,7 @@ from etj_sim.simulation.shards import (
     catchment_groups,
     merge_by_time,
     plan_shards,
+    process_peak_rss_megabytes,
     shard_population,
     shard_seed,
     simulate_national,
@@ -251,6 +255,19 @@ def test_auto_picks_one_run_when_small_else_whole_rounds_of_200k_shards() -> Non
     assert auto_shard_count(2_400_000, 8, 3) == 3  # no more than the catchment groups
     assert auto_shard_count(2_400_000, 2, 7) == 6  # groups, then whole rounds
     assert simulate(SHARDED, 3, shards="auto", workers=2).events.equals(run(3, 1).events)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="VmHWM is Linux's")
+def test_a_spawned_shard_process_reports_its_own_peak_memory_not_its_callers() -> None:
+    # The caller holds 1 GB (as a caller holds the population) when it spawns the worker.
+    ballast = bytearray(2**30)
+    ballast[:: 2**12] = b"\x01" * (len(ballast) // 2**12)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        own = pool.submit(process_peak_rss_megabytes).result(timeout=120)
+        usage = pool.submit(resource.getrusage, resource.RUSAGE_SELF).result(timeout=120)
+    del ballast
+    assert usage.ru_maxrss / 2**10 >= 1000  # ru_maxrss: the caller's high-water mark, inherited
+    assert own < 700  # the worker's own: the interpreter with etj_sim and polars loaded
 
 
 def test_shards_1_is_the_single_run_whatever_the_workers() -> None:
