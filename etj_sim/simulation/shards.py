@@ -616,10 +616,10 @@ def auto_shard_count(people: int, workers: int, groups: int) -> int:
 
     Several smaller shards a worker rather than one large one, because an event's cost grows
     with the shard's columns (they outgrow the caches): a compiled Region Stockholm year on 2
-    workers took 134.5-135.2 s in 12 shards against 158.6-163.6 s in 2, and 435-524 MB a worker
-    process against 1,628-1,635 MB (docs/performance.md, 2026-12-08). Whole rounds, because
-    shards are dealt to the workers in turn: 5 equal shards on 2 workers leave one idle for the
-    last, 4 do not.
+    workers took 134.5-135.2 s in 12 shards against 158.6-163.6 s in 2, and in pure Python
+    435-524 MB a worker process against 1,628-1,635 MB (docs/performance.md, 2026-12-08).
+    Whole rounds, because shards are dealt to the workers in turn: 5 equal shards on 2 workers
+    leave one idle for the last, 4 do not.
     """
     if workers <= 1 or people < 2 * AUTO_PEOPLE_PER_SHARD:
         return 1
