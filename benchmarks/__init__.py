@@ -20,14 +20,18 @@ def build() -> str:
     return "compiled" if etj_sim.events.__file__.endswith((".so", ".pyd")) else "pure"
 
 
-CHECKOUT_BOOTSTRAP = (
-    "import runpy, sys; sys.path.append(sys.argv.pop(1)); module = sys.argv.pop(1); "
-    "runpy.run_module(module, run_name='__main__', alter_sys=True)"
-)
-"""``python -P -c CHECKOUT_BOOTSTRAP CHECKOUT MODULE ARGS...`` runs a benchmark module with the
-checkout at the end of sys.path: ``benchmarks`` is found there, while ``etj_sim`` is the one the
-interpreter has installed (in the compiled build's environment, the compiled package rather than
-the checkout's pure-Python source)."""
+INSTALLED_LAUNCHER = Path(__file__).resolve().parent / "installed.py"
+"""``python INSTALLED_LAUNCHER NAME ARGS...`` runs ``benchmarks.NAME`` with the checkout at the
+end of sys.path: ``benchmarks`` is found there, while ``etj_sim`` is the one the interpreter has
+installed (in the compiled build's environment, the compiled package rather than the checkout's
+pure-Python source). ``make bench``'s compiled steps and the scaling mode start their children
+this way."""
+
+
+def installed_command(python: str, module: str) -> list[str]:
+    """The command that runs benchmark ``module`` (``benchmarks.simulate``) under ``python``
+    against the etj_sim that interpreter has installed (:data:`INSTALLED_LAUNCHER`)."""
+    return [python, str(INSTALLED_LAUNCHER), module.removeprefix("benchmarks.")]
 
 
 def shadowed_compiled_build() -> Path | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import re
@@ -30,7 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from benchmarks import CHECKOUT_BOOTSTRAP
+from benchmarks import installed_command
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICK_MET = "n/a (quick)"
@@ -347,7 +348,7 @@ def read_shards(output: str, quick: bool) -> list[Figure]:
         ),
         figure(
             "sharded run: parallel efficiency",
-            None if efficiency is None or efficiency != efficiency else efficiency,  # NaN: none
+            None if efficiency is None or math.isnan(efficiency) else efficiency,
             "",
             Limit(0.9, at_most=False, text=">= 0.9"),
             quick,
@@ -545,7 +546,7 @@ def run_step(step: Step, quick: bool) -> tuple[list[Figure], float]:
     if step.compiled and not COMPILED_PYTHON.exists():
         return [Figure(step.title, "not built (run `make compiled`)", "", "no figure")], 0.0
     command = (
-        [str(COMPILED_PYTHON), "-P", "-c", CHECKOUT_BOOTSTRAP, str(ROOT), step.module]
+        installed_command(str(COMPILED_PYTHON), step.module)
         if step.compiled
         else [sys.executable, "-m", step.module]
     )

@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import CHECKOUT_BOOTSTRAP, build
+from benchmarks import build, installed_command
 from benchmarks.memory import peak_rss_megabytes
 from benchmarks.simulate import load_scenario
 from etj_sim.scenario import Scenario
@@ -133,16 +133,10 @@ def sharded(arguments: argparse.Namespace) -> dict[str, Any]:
 def scaling(arguments: argparse.Namespace) -> dict[str, Any]:
     rows = []
     for size in (int(text) for text in arguments.scaling.split(",")):
-        # The same bootstrap as ``make bench``'s compiled steps: ``-P`` and the checkout at the
-        # end of sys.path, so the child runs the build this interpreter has (in the compiled
-        # build's environment the installed, compiled etj_sim, not the checkout's source).
+        # As ``make bench``'s compiled steps: the child runs the build this interpreter has
+        # installed (in the compiled build's environment the compiled etj_sim, not the source).
         command = [
-            sys.executable,
-            "-P",
-            "-c",
-            CHECKOUT_BOOTSTRAP,
-            str(ROOT),
-            "benchmarks.simulate",
+            *installed_command(sys.executable, "benchmarks.simulate"),
             "--scenario",
             arguments.scenario,
             "--size",
